@@ -1,0 +1,75 @@
+// The per-sentence training kernels and their runtime dispatch by CPU features.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "huffman.h"
+#include "noise_sampler.h"
+#include "random.h"
+
+namespace w2v {
+
+enum class UpdateMode {
+  kBatched = 0,  // shared negatives per centre word, window updates as small matrix products
+  kClassic = 1,  // word2vec.c / gensim: fresh negatives and an update per (centre, context) pair
+};
+
+struct KernelParams {
+  int dim = 100;
+  int window = 5;
+  int negative = 5;
+  bool hs = false;
+  bool sg = false;
+  bool cbow_mean = true;
+  bool shrink_windows = true;
+  bool compute_loss = false;
+  UpdateMode mode = UpdateMode::kBatched;
+};
+
+// Views of the model's arrays, owned elsewhere (numpy on the Python side).
+struct ModelArrays {
+  float* syn0 = nullptr;     // input vectors, vocab_size x dim
+  float* syn1neg = nullptr;  // output vectors for negative sampling
+  float* syn1 = nullptr;     // inner-node vectors for hierarchical softmax
+  const uint32_t* sample_int = nullptr;
+  size_t vocab_size = 0;
+  const NoiseSampler* noise = nullptr;
+  const HuffmanTree* tree = nullptr;
+};
+
+// Per-thread scratch and tallies; each thread owns one, so nothing here is shared.
+struct WorkerState {
+  WorkerState(const KernelParams& p, uint64_t seed);
+  Rng rng;
+  std::vector<float> work, neu1;
+  std::vector<float> grad_in;       // batched: one gradient row per context word
+  std::vector<float> scores;        // batched: context x output coefficients
+  std::vector<float*> in_rows;      // batched: the context words' input rows
+  std::vector<float*> out_rows;     // batched: the shared output rows
+  std::vector<float> labels;
+  std::vector<int32_t> kept;        // the sentence after subsampling
+  double loss = 0;
+  uint64_t effective_words = 0;
+};
+
+using TrainSentenceFn = void (*)(const KernelParams&, const ModelArrays&, WorkerState&,
+                                 const int32_t* ids, size_t n, float alpha);
+
+struct KernelSet {
+  TrainSentenceFn train_sentence;
+  const char* isa;
+};
+
+namespace generic {
+extern const KernelSet kKernels;
+}
+namespace avx2 {
+extern const KernelSet kKernels;
+}
+
+bool cpu_has_avx2_fma();
+// The fastest kernels this CPU runs; W2V_ISA=generic in the environment forces the baseline.
+const KernelSet& select_kernels();
+
+}  // namespace w2v

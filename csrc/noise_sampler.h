@@ -1,0 +1,50 @@
+// O(1) sampling from the negative-sampling noise distribution (Walker/Vose alias method).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "random.h"
+
+namespace w2v {
+
+// Memory is 8 bytes per word, against word2vec.c's 400 MB table; a draw is one uniform bin
+// choice and one comparison, against gensim's binary search.
+class NoiseSampler {
+ public:
+  NoiseSampler() = default;
+  // weights: finite, >= 0, positive sum (checked by the caller, asserted here).
+  NoiseSampler(const double* weights, size_t n);
+
+  uint32_t sample(Rng& rng) const {
+    const uint32_t bin = rng.below(size_);
+    const Bin& b = bins_[bin];
+    return rng.next32() < b.threshold ? bin : b.alias;
+  }
+  // Draws a word different from `avoid`, giving up after a bounded number of tries (the
+  // caller skips the draw then) so a distribution concentrated on `avoid` cannot hang.
+  int64_t sample_excluding(Rng& rng, uint32_t avoid) const {
+    for (int tries = 0; tries < 64; ++tries) {
+      const uint32_t w = sample(rng);
+      if (w != avoid) return w;
+    }
+    return -1;
+  }
+
+  size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  // The exact distribution the table draws from (it differs from the normalised weights
+  // by the 2^-32 rounding of each bin's threshold).
+  std::vector<double> probabilities() const;
+
+ private:
+  struct Bin {
+    uint32_t threshold;  // keep the bin's own word when a uniform uint32 is below this
+    uint32_t alias;
+  };
+  std::vector<Bin> bins_;
+  uint32_t size_ = 0;
+};
+
+}  // namespace w2v

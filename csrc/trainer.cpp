@@ -1,0 +1,241 @@
+#include "trainer.h"
+
+#include <algorithm>
+#include <chrono>
+#include <stdexcept>
+
+namespace w2v {
+
+namespace {
+constexpr uint64_t kProgressEvery = 10000;  // raw words between alpha/progress refreshes
+}
+
+struct Trainer::Worker {
+  Worker(const KernelParams& p, uint64_t seed) : state(p, seed) {}
+  WorkerState state;
+  float alpha = 0;
+  uint64_t pending_words = 0;
+  uint64_t pending_sentences = 0;
+};
+
+// Feeds tokens from a reader straight into training, one sentence at a time.
+struct Trainer::Sink {
+  Trainer& trainer;
+  Worker& worker;
+  std::vector<int32_t> sentence;
+  uint64_t raw = 0;
+  void token(std::string_view t) {
+    ++raw;
+    const int32_t id = trainer.vocab_->find(t);
+    if (id >= 0) sentence.push_back(id);
+  }
+  void end_sentence() {
+    trainer.train_ids(worker, sentence.data(), sentence.size(), raw);
+    sentence.clear();
+    raw = 0;
+  }
+};
+
+Trainer::Trainer(const KernelParams& params, const ModelArrays& arrays, const WordIndex* vocab,
+                 uint32_t max_sentence_length, int workers)
+    : params_(params),
+      arrays_(arrays),
+      vocab_(vocab),
+      max_sentence_length_(max_sentence_length),
+      workers_(std::max(1, workers)),
+      kernels_(select_kernels()),
+      queue_capacity_(2 * static_cast<size_t>(std::max(1, workers)) + 2) {}
+
+Trainer::~Trainer() {
+  request_stop();
+  for (auto& t : threads_)
+    if (t.joinable()) t.join();
+}
+
+float Trainer::alpha_at(uint64_t words, uint64_t sentences) const {
+  double frac = 0;
+  if (plan_.expected_words)
+    frac = static_cast<double>(words) / static_cast<double>(plan_.expected_words);
+  else if (plan_.expected_sentences)
+    frac = static_cast<double>(sentences) / static_cast<double>(plan_.expected_sentences);
+  frac = std::min(1.0, frac);
+  const double progress = (plan_.epoch + frac) / std::max(1, plan_.epochs);
+  const double a = plan_.start_alpha - (plan_.start_alpha - plan_.end_alpha) * progress;
+  return static_cast<float>(std::max(plan_.end_alpha, a));
+}
+
+double Trainer::current_alpha() const { return alpha_at(words_done(), sentences_done()); }
+
+void Trainer::flush_progress(Worker& w) {
+  const uint64_t words = words_done_.fetch_add(w.pending_words) + w.pending_words;
+  const uint64_t sentences =
+      sentences_done_.fetch_add(w.pending_sentences) + w.pending_sentences;
+  w.pending_words = w.pending_sentences = 0;
+  w.alpha = alpha_at(words, sentences);
+}
+
+void Trainer::train_ids(Worker& w, const int32_t* ids, size_t n, uint64_t raw_words) {
+  WorkerState& s = w.state;
+  s.kept.clear();
+  const uint32_t* sample = arrays_.sample_int;
+  for (size_t i = 0; i < n; ++i) {
+    const int32_t id = ids[i];
+    // Keep with probability sample_int / 2^32 (gensim's rule, same integer thresholds).
+    const uint32_t keep = sample[id];
+    if (keep != UINT32_MAX && keep < s.rng.next32()) continue;
+    s.kept.push_back(id);
+  }
+  if (!s.kept.empty())
+    kernels_.train_sentence(params_, arrays_, s, s.kept.data(), s.kept.size(), w.alpha);
+  w.pending_words += raw_words;
+  w.pending_sentences += 1;
+  if (w.pending_words >= kProgressEvery) flush_progress(w);
+}
+
+void Trainer::fail(const std::string& message) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (error_.empty()) error_ = message;
+  }
+  request_stop();
+}
+
+void Trainer::run(Worker& w, const std::vector<FileSpan>* spans) {
+  try {
+    if (spans) {
+      Sink sink{*this, w, {}, 0};
+      SpanReader reader;
+      for (const auto& span : *spans) {
+        Tokenizer tok(file_mode_, max_sentence_length_);
+        reader.read(span, tok, sink, &stop_);
+        if (stop_.load()) break;
+      }
+    } else {
+      Sink sink{*this, w, {}, 0};
+      while (true) {
+        Job job;
+        {
+          std::unique_lock<std::mutex> lock(mutex_);
+          queue_not_empty_.wait(lock, [&] { return !queue_.empty() || queue_closed_ || stop_; });
+          if (stop_ || queue_.empty()) break;
+          job = std::move(queue_.front());
+          queue_.pop_front();
+        }
+        queue_not_full_.notify_one();
+        if (job.is_text) {
+          Tokenizer tok(job.mode, max_sentence_length_);
+          tok.feed(job.text.data(), job.text.size(), sink);
+          tok.finish(sink);
+        } else {
+          uint32_t begin = 0;
+          for (size_t k = 0; k < job.ends.size(); ++k) {
+            train_ids(w, job.ids.data() + begin, job.ends[k] - begin, job.raw_lengths[k]);
+            begin = job.ends[k];
+          }
+        }
+        if (stop_.load(std::memory_order_relaxed)) break;
+      }
+    }
+    flush_progress(w);
+  } catch (const std::exception& e) {
+    fail(e.what());
+  } catch (...) {
+    fail("unknown error in a training thread");
+  }
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    ++finished_;
+  }
+  finished_cv_.notify_all();
+}
+
+void Trainer::launch(const EpochPlan& plan, const std::vector<std::vector<FileSpan>>* spans) {
+  if (!threads_.empty()) throw std::logic_error("an epoch is already running");
+  plan_ = plan;
+  words_done_ = 0;
+  sentences_done_ = 0;
+  stop_ = false;
+  finished_ = 0;
+  error_.clear();
+  queue_.clear();
+  queue_closed_ = false;
+  const int n = spans ? static_cast<int>(spans->size()) : workers_;
+  states_.clear();
+  for (int t = 0; t < n; ++t) {
+    // One independent stream per (seed, epoch, thread): runs repeat exactly with one worker.
+    const uint64_t stream = static_cast<uint64_t>(plan.epoch) * 4096 + static_cast<uint64_t>(t);
+    states_.push_back(std::make_unique<Worker>(params_, derive_seed(plan.seed, stream)));
+    states_.back()->alpha = alpha_at(0, 0);
+  }
+  for (int t = 0; t < n; ++t) {
+    const std::vector<FileSpan>* mine = spans ? &(*spans)[t] : nullptr;
+    threads_.emplace_back([this, t, mine] { run(*states_[t], mine); });
+  }
+}
+
+void Trainer::start_files(const std::vector<FileSource>& files, SplitMode mode,
+                          const EpochPlan& plan) {
+  file_mode_ = mode;
+  auto spans = partition_files(files, workers_, mode);
+  // The spans must outlive the threads: keep them in a member-owned holder.
+  file_spans_ = std::move(spans);
+  launch(plan, &file_spans_);
+}
+
+void Trainer::start_queue(const EpochPlan& plan) { launch(plan, nullptr); }
+
+bool Trainer::push(Job&& job) {
+  std::unique_lock<std::mutex> lock(mutex_);
+  queue_not_full_.wait(lock, [&] { return queue_.size() < queue_capacity_ || stop_; });
+  if (stop_) return false;
+  queue_.push_back(std::move(job));
+  lock.unlock();
+  queue_not_empty_.notify_one();
+  return true;
+}
+
+void Trainer::close_queue() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    queue_closed_ = true;
+  }
+  queue_not_empty_.notify_all();
+}
+
+void Trainer::request_stop() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stop_ = true;
+  }
+  queue_not_empty_.notify_all();
+  queue_not_full_.notify_all();
+}
+
+bool Trainer::wait_for(double seconds) {
+  std::unique_lock<std::mutex> lock(mutex_);
+  const auto n = static_cast<int>(threads_.size());
+  return finished_cv_.wait_for(lock, std::chrono::duration<double>(seconds),
+                               [&] { return finished_ >= n; });
+}
+
+EpochStats Trainer::finish() {
+  close_queue();
+  for (auto& t : threads_) t.join();
+  threads_.clear();
+  EpochStats stats;
+  stats.raw_words = words_done();
+  stats.sentences = sentences_done();
+  for (auto& w : states_) {
+    stats.effective_words += w->state.effective_words;
+    stats.loss += w->state.loss;
+  }
+  states_.clear();
+  if (!error_.empty()) {
+    std::string e;
+    std::swap(e, error_);
+    throw std::runtime_error(e);
+  }
+  return stats;
+}
+
+}  // namespace w2v

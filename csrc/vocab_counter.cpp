@@ -1,0 +1,63 @@
+#include "vocab_counter.h"
+
+#include <exception>
+#include <thread>
+
+namespace w2v {
+
+void VocabCounter::prune() {
+  WordIndex kept;
+  std::vector<int64_t> kept_counts;
+  for (size_t id = 0; id < counts_.size(); ++id) {
+    if (counts_[id] >= min_reduce_) {
+      kept.insert(index_.word(static_cast<int32_t>(id)));
+      kept_counts.push_back(counts_[id]);
+    }
+  }
+  index_ = std::move(kept);
+  counts_ = std::move(kept_counts);
+  ++min_reduce_;
+}
+
+void VocabCounter::merge(const VocabCounter& other) {
+  for (size_t id = 0; id < other.counts_.size(); ++id) {
+    const int32_t mine = index_.insert(other.word(id));
+    if (static_cast<size_t>(mine) == counts_.size()) counts_.push_back(0);
+    counts_[mine] += other.counts_[id];
+  }
+  total_words_ += other.total_words_;
+  sentences_ += other.sentences_;
+  if (other.min_reduce_ > min_reduce_) min_reduce_ = other.min_reduce_;
+  if (max_vocab_size_ > 0 && static_cast<int64_t>(counts_.size()) > max_vocab_size_) prune();
+}
+
+VocabCounter VocabCounter::count_files(const std::vector<FileSource>& files, SplitMode mode,
+                                       uint32_t max_sentence_length, int workers,
+                                       int64_t max_vocab_size) {
+  const auto parts = partition_files(files, workers, mode);
+  std::vector<VocabCounter> counters(parts.size(), VocabCounter(max_vocab_size));
+  std::vector<std::exception_ptr> errors(parts.size());
+  std::vector<std::thread> threads;
+  for (size_t t = 0; t < parts.size(); ++t) {
+    threads.emplace_back([&, t] {
+      try {
+        SpanReader reader;
+        for (const auto& span : parts[t]) {
+          Tokenizer tok(mode, max_sentence_length);
+          reader.read(span, tok, counters[t], nullptr);
+        }
+      } catch (...) {
+        errors[t] = std::current_exception();
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  for (auto& e : errors)
+    if (e) std::rethrow_exception(e);
+  // Merging in file order keeps first-seen order equal to a sequential scan's.
+  VocabCounter result(max_vocab_size);
+  for (auto& c : counters) result.merge(c);
+  return result;
+}
+
+}  // namespace w2v

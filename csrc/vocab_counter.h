@@ -1,0 +1,59 @@
+// Counting word frequencies during the vocabulary scan.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "text_reader.h"
+#include "word_index.h"
+
+namespace w2v {
+
+// Word counts in first-seen order, with gensim's pruning: whenever more than
+// `max_vocab_size` distinct words are held after a sentence, words seen fewer than
+// `min_reduce` times are dropped and `min_reduce` grows by one.
+class VocabCounter {
+ public:
+  explicit VocabCounter(int64_t max_vocab_size = 0) : max_vocab_size_(max_vocab_size) {}
+
+  // Tokenizer sink interface.
+  void token(std::string_view w) {
+    const int32_t id = index_.insert(w);
+    if (static_cast<size_t>(id) == counts_.size()) counts_.push_back(0);
+    ++counts_[id];
+    ++total_words_;
+  }
+  void end_sentence() {
+    ++sentences_;
+    if (max_vocab_size_ > 0 && static_cast<int64_t>(counts_.size()) > max_vocab_size_) prune();
+  }
+
+  // Adds `other`'s counts; words new to this counter go after the existing ones.
+  void merge(const VocabCounter& other);
+
+  // Counts plain files with `workers` threads, each reading its own byte range.
+  static VocabCounter count_files(const std::vector<FileSource>& files, SplitMode mode,
+                                  uint32_t max_sentence_length, int workers,
+                                  int64_t max_vocab_size);
+
+  size_t size() const { return counts_.size(); }
+  std::string_view word(size_t id) const { return index_.word(static_cast<int32_t>(id)); }
+  const std::vector<int64_t>& counts() const { return counts_; }
+  int64_t total_words() const { return total_words_; }
+  int64_t sentences() const { return sentences_; }
+  int64_t min_reduce() const { return min_reduce_; }
+
+ private:
+  void prune();
+
+  int64_t max_vocab_size_;
+  WordIndex index_;
+  std::vector<int64_t> counts_;
+  int64_t total_words_ = 0;
+  int64_t sentences_ = 0;
+  int64_t min_reduce_ = 1;
+};
+
+}  // namespace w2v

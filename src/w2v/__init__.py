@@ -1,0 +1,1 @@
+"""w2v: fast word2vec with a gensim-compatible API."""

@@ -1,6 +1,7 @@
 // Python bindings: argument conversion only; the work happens in the plain C++ classes.
 #include <nanobind/nanobind.h>
 #include <nanobind/ndarray.h>
+#include <nanobind/stl/optional.h>
 #include <nanobind/stl/string.h>
 #include <nanobind/stl/vector.h>
 
@@ -378,7 +379,8 @@ NB_MODULE(_core, m) {
   nb::class_<PyTrainer>(m, "Trainer")
       .def(nb::init<nb::dict, Matrix, nb::object, nb::object, In1<uint32_t>, nb::object, nb::object,
                     PyWordIndex&, nb::object, uint32_t, int>(),
-           "params"_a, "syn0"_a, "syn1neg"_a, "syn1"_a, "sample_int"_a, "noise"_a, "tree"_a,
+           "params"_a, "syn0"_a, "syn1neg"_a.none(), "syn1"_a.none(), "sample_int"_a,
+           "noise"_a.none(), "tree"_a.none(),
            "vocab"_a, "vocab_owner"_a, "max_sentence_length"_a, "workers"_a)
       .def("start_files", &PyTrainer::start_files, "paths"_a, "sizes"_a, "mode"_a, "plan"_a)
       .def("start_queue", &PyTrainer::start_queue, "plan"_a)

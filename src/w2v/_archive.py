@@ -1,0 +1,146 @@
+"""The pickle-free file format shared by models and keyed vectors.
+
+A file is an uncompressed zip archive holding ``meta.json`` (everything that is not an
+array: parameters, vocabulary keys, history) and one ``<name>.npy`` member per array. Loading
+parses JSON and ``.npy`` headers with ``allow_pickle=False``, so a file can never run code.
+Members are stored uncompressed, so arrays can be memory-mapped straight from the archive.
+Saving writes to a temporary file beside the target and renames it over the target, so a
+crash mid-save leaves the previous file intact. See ``docs/format.md``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import struct
+import tempfile
+import zipfile
+from pathlib import Path
+from typing import Any, Dict, Optional, Tuple, Union
+
+import numpy as np
+
+FORMAT_NAME = "w2v"
+FORMAT_VERSION = 1
+_META = "meta.json"
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+
+def save_archive(path: PathLike, meta: Dict[str, Any], arrays: Dict[str, np.ndarray]) -> None:
+    """Write ``meta`` and ``arrays`` to ``path`` atomically.
+
+    Parameters
+    ----------
+    path : str or path-like
+        Target file; replaced only once the new file is complete on disk.
+    meta : dict
+        JSON-serialisable metadata.
+    arrays : dict of str to numpy.ndarray
+        Arrays to store; object arrays are refused.
+    """
+    path = Path(path)
+    full_meta = {"format": FORMAT_NAME, "format_version": FORMAT_VERSION, **meta}
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
+    try:
+        with os.fdopen(fd, "wb") as raw:
+            with zipfile.ZipFile(raw, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as zf:
+                zf.writestr(_META, json.dumps(full_meta, ensure_ascii=False))
+                for name, arr in arrays.items():
+                    arr = np.asarray(arr)
+                    if arr.dtype.hasobject:
+                        raise TypeError(f"array {name!r} has dtype object, which cannot be saved")
+                    with zf.open(f"{name}.npy", "w", force_zip64=True) as member:
+                        np.lib.format.write_array(
+                            member, np.ascontiguousarray(arr), allow_pickle=False
+                        )
+            raw.flush()
+            os.fsync(raw.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def _member_data_offset(fh, info: zipfile.ZipInfo) -> int:
+    fh.seek(info.header_offset)
+    header = fh.read(30)
+    if header[:4] != b"PK\x03\x04":
+        raise ValueError(f"corrupt archive: bad local header for {info.filename}")
+    name_len, extra_len = struct.unpack("<HH", header[26:30])
+    return info.header_offset + 30 + name_len + extra_len
+
+
+def load_archive(
+    path: PathLike, mmap: Optional[str] = None
+) -> Tuple[Dict[str, Any], Dict[str, np.ndarray]]:
+    """Read an archive written by :func:`save_archive`.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file.
+    mmap : {None, 'r', 'r+', 'c'}
+        Memory-map the arrays with this numpy mode instead of reading them into memory.
+
+    Returns
+    -------
+    meta : dict
+    arrays : dict of str to numpy.ndarray
+    """
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"no such file: {str(path)!r}")
+    if mmap not in (None, "r", "r+", "c"):
+        raise ValueError(f"mmap must be None, 'r', 'r+' or 'c', got {mmap!r}")
+    try:
+        zf = zipfile.ZipFile(path, "r")
+    except zipfile.BadZipFile as e:
+        raise ValueError(
+            f"{str(path)!r} is not a w2v model file (for word2vec.c files use "
+            "KeyedVectors.load_word2vec_format)"
+        ) from e
+    with zf, open(path, "rb") as fh:
+        try:
+            meta = json.loads(zf.read(_META).decode("utf-8"))
+        except KeyError as e:
+            raise ValueError(f"{str(path)!r} is not a w2v model file: no {_META}") from e
+        if meta.get("format") != FORMAT_NAME:
+            raise ValueError(f"{str(path)!r} is not a w2v model file")
+        if int(meta.get("format_version", 0)) > FORMAT_VERSION:
+            raise ValueError(
+                f"{str(path)!r} was written by a newer w2v (format version "
+                f"{meta['format_version']}); upgrade w2v to read it"
+            )
+        arrays: Dict[str, np.ndarray] = {}
+        for info in zf.infolist():
+            if not info.filename.endswith(".npy"):
+                continue
+            name = info.filename[:-4]
+            if mmap is None or info.compress_type != zipfile.ZIP_STORED:
+                with zf.open(info) as member:
+                    arrays[name] = np.lib.format.read_array(member, allow_pickle=False)
+                continue
+            fh.seek(_member_data_offset(fh, info))
+            version = np.lib.format.read_magic(fh)
+            if version == (1, 0):
+                shape, fortran, dtype = np.lib.format.read_array_header_1_0(fh)
+            else:
+                shape, fortran, dtype = np.lib.format.read_array_header_2_0(fh)
+            if dtype.hasobject:
+                raise ValueError(f"array {name!r} in {str(path)!r} has dtype object")
+            if int(np.prod(shape)) == 0:
+                arrays[name] = np.zeros(shape, dtype=dtype)
+                continue
+            arrays[name] = np.memmap(
+                path,
+                dtype=dtype,
+                mode=mmap,
+                offset=fh.tell(),
+                shape=shape,
+                order="F" if fortran else "C",
+            )
+    return meta, arrays

@@ -1,0 +1,1148 @@
+"""The Word2Vec model: gensim 4's ``Word2Vec`` API over w2v's C++ training core."""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import logging
+import math
+import os
+import time
+import warnings
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
+
+import numpy as np
+
+from w2v import _core
+from w2v._archive import load_archive, save_archive
+from w2v.callbacks import CallbackAny2Vec
+from w2v.corpora import CorpusSource, resolve_corpus
+from w2v.keyedvectors import KeyedVectors
+from w2v.noise import NoiseWeights, resolve_noise_weights
+from w2v.vocabulary import (
+    RawVocab,
+    TrimRule,
+    descending_order,
+    effective_min_count,
+    retained_ids,
+    sample_ints,
+    scan_corpus,
+)
+
+logger = logging.getLogger(__name__)
+
+MAX_WORDS_IN_BATCH = 10000
+_REPORT_DELAY = 1.0
+
+
+def _accept_gensim3_names(init: Callable) -> Callable:
+    """Let ``size`` and ``iter`` (gensim 3) stand for ``vector_size`` and ``epochs``."""
+    sig = inspect.signature(init)
+    renames = {"size": "vector_size", "iter": "epochs"}
+
+    @functools.wraps(init)
+    def wrapper(self: Any, *args: Any, **kwargs: Any) -> None:
+        for old, new in renames.items():
+            if old not in kwargs:
+                continue
+            others = {k: v for k, v in kwargs.items() if k not in renames}
+            if new in sig.bind_partial(self, *args, **others).arguments:
+                raise TypeError(
+                    f"got both {old!r} (its gensim 3 name) and {new!r}; pass only {new!r}"
+                )
+            warnings.warn(
+                f"the parameter {old!r} was renamed {new!r} in gensim 4; use {new!r}",
+                DeprecationWarning,
+                stacklevel=2,
+            )
+            kwargs[new] = kwargs.pop(old)
+        init(self, *args, **kwargs)
+
+    return wrapper
+
+
+def _is_int(x: Any) -> bool:
+    return isinstance(x, (int, np.integer)) and not isinstance(x, bool)
+
+
+def _check_int(name: str, value: Any, low: int, allowed: Optional[Sequence[int]] = None) -> None:
+    ok = _is_int(value) or isinstance(value, bool)
+    if allowed is not None:
+        if not ok or int(value) not in allowed:
+            raise ValueError(f"{name} must be one of {tuple(allowed)}, got {value!r}")
+        return
+    if not _is_int(value) or value < low:
+        raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
+
+
+def _check_real(name: str, value: Any, positive: bool = False, nonnegative: bool = False) -> None:
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a finite number, got {value!r}") from None
+    if not math.isfinite(v):
+        raise ValueError(f"{name} must be a finite number, got {value!r}")
+    if positive and not v > 0:
+        raise ValueError(f"{name} must be positive and finite (> 0), got {value!r}")
+    if nonnegative and v < 0:
+        raise ValueError(f"{name} must be >= 0, got {value!r}")
+
+
+def _is_one_shot(iterable: Any) -> bool:
+    try:
+        return iter(iterable) is iterable
+    except TypeError:
+        return False
+
+
+class Word2Vec:
+    """Train, use and save word2vec embeddings (skip-gram or CBOW).
+
+    Same parameters, defaults and behaviour as gensim 4.4's ``Word2Vec``: replace
+    ``from gensim.models import Word2Vec`` by ``from w2v import Word2Vec``.
+
+    Parameters
+    ----------
+    sentences : iterable of list of str, optional
+        A restartable iterable of tokenised sentences (a list, :class:`~w2v.LineSentence`,
+        ...). File corpora (``LineSentence``, ``PathLineSentences``, ``Text8Corpus``) are read
+        in C++ by all workers. If given, the model is trained at once.
+    corpus_file : str, optional
+        Path of a corpus in LineSentence format (one sentence per line), read in C++ by all
+        workers; ``.gz``/``.bz2``/``.xz`` are decompressed on the fly. Use instead of
+        ``sentences``.
+    vector_size : int
+        Dimensionality of the word vectors.
+    alpha : float
+        Initial learning rate.
+    window : int
+        Maximum distance between the current and a predicted word.
+    min_count : int
+        Ignore words with total frequency below this.
+    max_vocab_size : int, optional
+        Limit on distinct words held during the vocabulary scan (prunes rare words).
+    sample : float
+        Threshold for downsampling frequent words (0 disables).
+    seed : int
+        Seed of the vector initialisation and of the training threads' random streams.
+    workers : int
+        Number of training threads.
+    min_alpha : float
+        The learning rate decays linearly to this over all epochs.
+    sg : {0, 1}
+        1 for skip-gram, 0 for CBOW.
+    hs : {0, 1}
+        1 to use hierarchical softmax.
+    negative : int
+        Number of noise words per positive example (0 for none).
+    ns_exponent : float
+        Exponent of the unigram counts in the noise distribution (0.75 in word2vec.c; 0 is
+        uniform; negative favours rare words).
+    cbow_mean : {0, 1}
+        CBOW uses the mean (1) or the sum (0) of the context vectors.
+    hashfxn : callable
+        Accepted for compatibility; unused (initial vectors come from ``seed`` only).
+    epochs : int
+        Number of passes over the corpus.
+    null_word : {0, 1}
+        Add a null word ("\\0") to the vocabulary, as gensim does.
+    trim_rule : callable, optional
+        ``trim_rule(word, count, min_count)`` returning ``RULE_KEEP``, ``RULE_DISCARD`` or
+        ``RULE_DEFAULT`` (same values as gensim's ``gensim.utils`` constants).
+    sorted_vocab : {0, 1}
+        Sort the vocabulary by descending frequency.
+    batch_words : int
+        Words per job handed to the training threads (Python iterables).
+    compute_loss : bool
+        Compute the training loss; see :meth:`get_latest_training_loss`.
+    callbacks : sequence of :class:`~w2v.callbacks.CallbackAny2Vec`
+        Hooks run around epochs and training.
+    comment : str, optional
+        Free text kept in the model's lifecycle log.
+    max_final_vocab : int, optional
+        Keep at most this many words, raising ``min_count`` as needed.
+    shrink_windows : bool
+        Sample each window size uniformly from 1..``window`` (word2vec's reduced windows).
+    noise_weights : mapping, array or callable, optional
+        Replace the unigram^``ns_exponent`` noise weights: ``{word: weight}`` (absent words
+        get 0), an array aligned with the vocabulary, or ``f(word, count) -> weight``.
+        See ``docs/negative-sampling.md``.
+    shared_negatives : bool
+        Skip-gram only. True (default): each centre word draws one set of noise words shared
+        by its whole window, and the window is updated as small matrix products (Ji et al.,
+        2016); several times faster at equal quality. False: the classic per-pair update of
+        word2vec.c and gensim.
+    progress : bool
+        Show a progress bar (needs ``tqdm``) while scanning and training.
+    """
+
+    @_accept_gensim3_names
+    def __init__(
+        self,
+        sentences: Optional[Iterable[Sequence[str]]] = None,
+        corpus_file: Optional[str] = None,
+        vector_size: int = 100,
+        alpha: float = 0.025,
+        window: int = 5,
+        min_count: int = 5,
+        max_vocab_size: Optional[int] = None,
+        sample: float = 1e-3,
+        seed: int = 1,
+        workers: int = 3,
+        min_alpha: float = 0.0001,
+        sg: int = 0,
+        hs: int = 0,
+        negative: int = 5,
+        ns_exponent: float = 0.75,
+        cbow_mean: int = 1,
+        hashfxn: Callable = hash,
+        epochs: int = 5,
+        null_word: int = 0,
+        trim_rule: Optional[TrimRule] = None,
+        sorted_vocab: int = 1,
+        batch_words: int = MAX_WORDS_IN_BATCH,
+        compute_loss: bool = False,
+        callbacks: Sequence[CallbackAny2Vec] = (),
+        comment: Optional[str] = None,
+        max_final_vocab: Optional[int] = None,
+        shrink_windows: bool = True,
+        *,
+        noise_weights: NoiseWeights = None,
+        shared_negatives: bool = True,
+        progress: bool = False,
+    ) -> None:
+        self.vector_size = vector_size
+        self.layer1_size = vector_size
+        self.alpha = alpha
+        self.window = window
+        self.min_count = min_count
+        self.max_vocab_size = max_vocab_size
+        self.sample = sample
+        self.seed = seed
+        self.workers = workers
+        self.min_alpha = min_alpha
+        self.sg = sg
+        self.hs = hs
+        self.negative = negative
+        self.ns_exponent = ns_exponent
+        self.cbow_mean = cbow_mean
+        self.hashfxn = hashfxn
+        self.epochs = epochs
+        self.null_word = null_word
+        self.sorted_vocab = sorted_vocab
+        self.batch_words = batch_words
+        self.compute_loss = compute_loss
+        self.callbacks = tuple(callbacks)
+        self.comment = comment
+        self.max_final_vocab = max_final_vocab
+        self.shrink_windows = shrink_windows
+        self.shared_negatives = shared_negatives
+        self.progress = progress
+        self._validate_params()
+
+        self.wv = KeyedVectors(vector_size)
+        self.syn1neg = np.zeros((0, vector_size), dtype=np.float32)
+        self.syn1 = np.zeros((0, vector_size), dtype=np.float32)
+        self.raw_vocab: Dict[str, int] = {}
+        self.corpus_count = 0
+        self.corpus_total_words = 0
+        self.effective_min_count = min_count
+        self.min_alpha_yet_reached = float(alpha)
+        self.running_training_loss = 0.0
+        self.loss_history: List[float] = []
+        self.train_count = 0
+        self.total_train_time = 0.0
+        self.lifecycle_events: List[Dict[str, Any]] = []
+        self._noise_spec: NoiseWeights = noise_weights
+        self.noise_weights: Optional[np.ndarray] = None
+        self._native: Dict[str, Any] = {}
+
+        self.add_lifecycle_event("created", params=self._describe())
+        if sentences is not None or corpus_file is not None:
+            self._check_corpus_sanity(sentences, corpus_file, passes=epochs + 1)
+            self.build_vocab(sentences, corpus_file=corpus_file, trim_rule=trim_rule)
+            self.train(
+                sentences,
+                corpus_file=corpus_file,
+                total_examples=self.corpus_count,
+                total_words=self.corpus_total_words,
+                epochs=self.epochs,
+                start_alpha=self.alpha,
+                end_alpha=self.min_alpha,
+                compute_loss=self.compute_loss,
+                callbacks=self.callbacks,
+            )
+        elif trim_rule is not None:
+            logger.warning(
+                "trim_rule is only used while building the vocabulary; pass it to build_vocab()"
+            )
+
+    # ---- parameters ---------------------------------------------------------------------
+
+    def _validate_params(self) -> None:
+        _check_int("vector_size", self.vector_size, 1)
+        _check_int("window", self.window, 1)
+        _check_int("min_count", self.min_count, 0)
+        _check_int("negative", self.negative, 0)
+        _check_int("hs", self.hs, 0, allowed=(0, 1))
+        _check_int("sg", self.sg, 0, allowed=(0, 1))
+        _check_int("cbow_mean", self.cbow_mean, 0, allowed=(0, 1))
+        _check_int("null_word", self.null_word, 0, allowed=(0, 1))
+        _check_int("workers", self.workers, 1)
+        _check_int("epochs", self.epochs, 1)
+        _check_int("batch_words", self.batch_words, 1)
+        if not self.negative and not self.hs:
+            raise ValueError(
+                "negative == 0 and hs == 0 leave nothing to train: set negative > 0 "
+                "(negative sampling) or hs=1 (hierarchical softmax)"
+            )
+        _check_real("alpha", self.alpha, positive=True)
+        _check_real("min_alpha", self.min_alpha, positive=True)
+        _check_real("sample", self.sample, nonnegative=True)
+        _check_real("ns_exponent", self.ns_exponent)
+        if self.max_vocab_size is not None:
+            _check_int("max_vocab_size", self.max_vocab_size, 1)
+        if self.max_final_vocab is not None:
+            _check_int("max_final_vocab", self.max_final_vocab, 1)
+        if not isinstance(self.seed, (int, np.integer)):
+            raise ValueError(f"seed must be an integer, got {self.seed!r}")
+        if self.min_alpha > self.alpha:
+            logger.warning(
+                "min_alpha (%g) > alpha (%g): the learning rate will rise",
+                self.min_alpha,
+                self.alpha,
+            )
+
+    def _describe(self) -> Dict[str, Any]:
+        return {
+            "vector_size": self.vector_size,
+            "alpha": self.alpha,
+            "window": self.window,
+            "min_count": self.min_count,
+            "max_vocab_size": self.max_vocab_size,
+            "sample": self.sample,
+            "seed": int(self.seed),
+            "workers": self.workers,
+            "min_alpha": self.min_alpha,
+            "sg": int(self.sg),
+            "hs": int(self.hs),
+            "negative": self.negative,
+            "ns_exponent": self.ns_exponent,
+            "cbow_mean": int(self.cbow_mean),
+            "epochs": self.epochs,
+            "null_word": int(self.null_word),
+            "sorted_vocab": int(self.sorted_vocab),
+            "batch_words": self.batch_words,
+            "compute_loss": bool(self.compute_loss),
+            "comment": self.comment,
+            "max_final_vocab": self.max_final_vocab,
+            "shrink_windows": bool(self.shrink_windows),
+            "shared_negatives": bool(self.shared_negatives),
+        }
+
+    def add_lifecycle_event(
+        self, event_name: str, log_level: int = logging.INFO, **event: Any
+    ) -> None:
+        """Record an event (creation, vocabulary, training) on the model, as gensim does."""
+        event = {"event": event_name, "datetime": time.strftime("%Y-%m-%dT%H:%M:%S"), **event}
+        if log_level:
+            logger.log(log_level, "Word2Vec lifecycle event %s", event)
+        self.lifecycle_events.append(event)
+
+    def __str__(self) -> str:
+        return (
+            f"Word2Vec<vocab={len(self.wv.index_to_key)}, vector_size={self.vector_size}, "
+            f"alpha={self.alpha}>"
+        )
+
+    __repr__ = __str__
+
+    # ---- corpus checks ------------------------------------------------------------------------
+
+    def _check_corpus_sanity(
+        self, corpus_iterable: Any = None, corpus_file: Any = None, passes: int = 1
+    ) -> None:
+        if corpus_iterable is None and corpus_file is None:
+            raise TypeError("Either one of corpus_file or corpus_iterable value must be provided")
+        if corpus_iterable is not None and corpus_file is not None:
+            raise TypeError(
+                "Both corpus_file and corpus_iterable must not be provided at the same time"
+            )
+        if corpus_file is not None:
+            paths = corpus_file if isinstance(corpus_file, (list, tuple)) else [corpus_file]
+            for p in paths:
+                if not isinstance(p, (str, os.PathLike)):
+                    raise TypeError(f"corpus_file must be a path, got {type(p).__name__}")
+                if not os.path.isfile(p):
+                    raise FileNotFoundError(f"corpus_file not found: {os.fspath(p)!r}")
+            return
+        if isinstance(corpus_iterable, (str, bytes, os.PathLike)):
+            raise TypeError(
+                "the corpus must be an iterable of lists of str tokens, got a "
+                f"{type(corpus_iterable).__name__}; for a file use corpus_file= or LineSentence(path)"
+            )
+        try:
+            iter(corpus_iterable)
+        except TypeError:
+            raise TypeError(
+                "The corpus_iterable must be an iterable of lists of strings, got "
+                f"{type(corpus_iterable).__name__}"
+            ) from None
+        if passes > 1 and _is_one_shot(corpus_iterable):
+            raise TypeError(
+                f"the corpus is a one-shot iterator (e.g. a generator), but training needs {passes} "
+                "passes over it (one to build the vocabulary, one per epoch). Pass a re-iterable "
+                "sequence instead: a list, a LineSentence, or a class whose __iter__ restarts."
+            )
+
+    # ---- vocabulary -----------------------------------------------------------------------------
+
+    def scan_vocab(
+        self,
+        corpus_iterable: Any = None,
+        corpus_file: Any = None,
+        progress_per: int = 10000,
+        trim_rule: Optional[TrimRule] = None,
+    ) -> Tuple[int, int]:
+        """Count the words of a corpus into ``raw_vocab``; returns (total words, corpus count)."""
+        source = resolve_corpus(corpus_iterable, corpus_file)
+        raw = scan_corpus(source, self.max_vocab_size, self.workers, progress_per)
+        self._raw = raw
+        self.corpus_count = raw.corpus_count
+        self.corpus_total_words = raw.total_words
+        return raw.total_words, raw.corpus_count
+
+    def build_vocab(
+        self,
+        corpus_iterable: Optional[Iterable[Sequence[str]]] = None,
+        corpus_file: Optional[str] = None,
+        update: bool = False,
+        progress_per: int = 10000,
+        keep_raw_vocab: bool = False,
+        trim_rule: Optional[TrimRule] = None,
+        **kwargs: Any,
+    ) -> None:
+        """Build the vocabulary from a corpus (one pass, counted in C++).
+
+        Parameters
+        ----------
+        corpus_iterable : iterable of list of str, optional
+        corpus_file : str, optional
+            Path of a LineSentence-format file. Give exactly one of the two.
+        update : bool
+            Add the corpus's new words to the existing vocabulary (online learning); existing
+            words keep their vectors and have their counts increased.
+        progress_per : int
+            Log progress every this many sentences (Python iterables).
+        keep_raw_vocab : bool
+            Keep ``raw_vocab`` (all counted words) after building.
+        trim_rule : callable, optional
+            See the class docstring.
+        """
+        self._check_corpus_sanity(corpus_iterable, corpus_file, passes=1)
+        if update and not len(self.wv):
+            raise RuntimeError(
+                "You cannot do an online vocabulary-update of a model which has no prior "
+                "vocabulary. First build the vocabulary of your model with a corpus before "
+                "doing an online update."
+            )
+        self.scan_vocab(corpus_iterable, corpus_file, progress_per, trim_rule)
+        self.prepare_vocab(update=update, keep_raw_vocab=keep_raw_vocab, trim_rule=trim_rule)
+        self.prepare_weights(update=update)
+        self.add_lifecycle_event("build_vocab", update=update, trim_rule=str(trim_rule))
+
+    def build_vocab_from_freq(
+        self,
+        word_freq: Mapping[str, int],
+        keep_raw_vocab: bool = False,
+        corpus_count: Optional[int] = None,
+        trim_rule: Optional[TrimRule] = None,
+        update: bool = False,
+    ) -> None:
+        """Build the vocabulary from a ``{word: count}`` mapping instead of a corpus."""
+        if update and not len(self.wv):
+            raise RuntimeError("an online vocabulary update needs an existing vocabulary")
+        counter = _core.VocabCounter(0, 10000)
+        words = list(word_freq)
+        for w in words:
+            if not isinstance(w, str):
+                raise TypeError(f"word_freq keys must be str, got {type(w).__name__}")
+        counter.count_sentences([[w] for w in words])
+        raw = RawVocab(counter, 0)
+        raw.counts = np.asarray([int(word_freq[w]) for w in words], dtype=np.int64)
+        if len(raw.counts) and raw.counts.min() < 0:
+            raise ValueError("word_freq counts must be >= 0")
+        raw.total_words = int(raw.counts.sum())
+        self._raw = raw
+        self.corpus_count = int(corpus_count) if corpus_count else 0
+        self.corpus_total_words = raw.total_words
+        logger.info("collected %i word types from a frequency table", len(words))
+        self.prepare_vocab(update=update, keep_raw_vocab=keep_raw_vocab, trim_rule=trim_rule)
+        self.prepare_weights(update=update)
+
+    def prepare_vocab(
+        self,
+        update: bool = False,
+        keep_raw_vocab: bool = False,
+        trim_rule: Optional[TrimRule] = None,
+        min_count: Optional[int] = None,
+        sample: Optional[float] = None,
+        dry_run: bool = False,
+    ) -> Dict[str, Any]:
+        """Apply ``min_count``, ``trim_rule``, ``max_final_vocab``, sorting and subsampling."""
+        raw: RawVocab = self._raw
+        min_count = self.min_count if min_count is None else min_count
+        sample = self.sample if sample is None else sample
+        self.effective_min_count = effective_min_count(raw.counts, min_count, self.max_final_vocab)
+        ids, words = retained_ids(raw, self.effective_min_count, trim_rule)
+        if words is None:
+            words = raw.words(ids)
+        counts = raw.counts[ids]
+        retain_total = int(counts.sum())
+        drop_unique = len(raw) - len(ids)
+        report: Dict[str, Any] = {"drop_unique": drop_unique, "retain_total": retain_total}
+        if not update:
+            if not len(ids):
+                if not len(raw):
+                    raise ValueError("the corpus is empty: it has no words (check the input)")
+                raise ValueError(
+                    f"no word occurs at least min_count={self.effective_min_count} times in the "
+                    f"corpus ({len(raw)} distinct words, the most frequent {int(raw.counts.max())} "
+                    "times): lower min_count"
+                )
+            if dry_run:
+                return report
+            if self.sorted_vocab:
+                order = descending_order(counts)
+                words = [words[i] for i in order]
+                counts = counts[order]
+            if self.null_word:
+                words.append("\0")
+                counts = np.append(counts, 1)
+            self.wv = KeyedVectors(self.vector_size)
+            self.wv.index_to_key = list(words)
+            self.wv.key_to_index = {w: i for i, w in enumerate(words)}
+            self.wv.expandos["count"] = counts.astype(np.int64)
+            ints, down_unique, down_total = sample_ints(counts, sample, retain_total)
+            self.wv.expandos["sample_int"] = ints
+            logger.info(
+                "effective_min_count=%i retains %i unique words (%.2f%% of original %i, drops %i)",
+                self.effective_min_count,
+                len(words),
+                100 * len(words) / max(len(raw), 1),
+                len(raw),
+                drop_unique,
+            )
+            logger.info(
+                "effective_min_count=%i leaves %i word corpus (%.2f%% of original %i)",
+                self.effective_min_count,
+                retain_total,
+                100 * retain_total / max(raw.total_words, 1),
+                raw.total_words,
+            )
+        else:
+            if dry_run:
+                return report
+            key_to_index = self.wv.key_to_index
+            known = np.asarray([key_to_index.get(w, -1) for w in words], dtype=np.int64)
+            new_mask = known < 0
+            new_words = [w for w, n in zip(words, new_mask) if n]
+            old_counts = self.wv.expandos["count"]
+            updated = np.zeros(len(self.wv) + len(new_words), dtype=np.int64)
+            updated[: len(old_counts)] = old_counts
+            start = len(self.wv.index_to_key)
+            for i, w in enumerate(new_words):
+                key_to_index[w] = start + i
+            self.wv.index_to_key.extend(new_words)
+            rows = np.asarray([key_to_index[w] for w in words], dtype=np.int64)
+            np.add.at(updated, rows, counts)
+            self.wv.expandos["count"] = updated
+            old_ints = self.wv.expandos["sample_int"]
+            ints_all = np.full(len(updated), 2**32 - 1, dtype=np.uint32)
+            ints_all[: len(old_ints)] = old_ints
+            ints, down_unique, down_total = sample_ints(counts, sample, retain_total)
+            ints_all[rows] = ints
+            self.wv.expandos["sample_int"] = ints_all
+            logger.info(
+                "added %i new unique words and increased the count of %i pre-existing words",
+                len(new_words),
+                int((~new_mask).sum()),
+            )
+        logger.info("sample=%g downsamples %i most-common words", sample, down_unique)
+        logger.info(
+            "downsampling leaves estimated %i word corpus (%.1f%% of prior %i)",
+            int(down_total),
+            100.0 * down_total / max(retain_total, 1),
+            retain_total,
+        )
+        report.update(
+            downsample_unique=down_unique,
+            downsample_total=int(down_total),
+            num_retained_words=len(words),
+        )
+        self.raw_vocab = raw.as_dict() if keep_raw_vocab else {}
+        self._raw = None
+        self._native.clear()
+        return report
+
+    def prepare_weights(self, update: bool = False) -> None:
+        """Allocate (or, after an update, extend) the weight matrices."""
+        self._resolve_noise_weights(update)
+        if not update:
+            self.init_weights()
+        else:
+            self.update_weights()
+
+    def _random_vectors(self, count: int, offset: int) -> np.ndarray:
+        # gensim's recipe: uniform in [-1, 1) / vector_size, from a generator seeded by `seed`.
+        rng = np.random.default_rng(seed=[int(self.seed), offset])
+        vecs = rng.random((count, self.vector_size), dtype=np.float32)
+        vecs *= 2.0
+        vecs -= 1.0
+        vecs /= self.vector_size
+        return vecs
+
+    def init_weights(self) -> None:
+        """Reset all weights to their untrained state, keeping the vocabulary."""
+        logger.info("resetting layer weights")
+        n = len(self.wv.index_to_key)
+        self.wv.vectors = self._random_vectors(n, 0)
+        self.wv.norms = None
+        self.syn1 = (
+            np.zeros((n, self.layer1_size), dtype=np.float32)
+            if self.hs
+            else np.zeros((0, self.layer1_size), np.float32)
+        )
+        self.syn1neg = (
+            np.zeros((n, self.layer1_size), dtype=np.float32)
+            if self.negative
+            else np.zeros((0, self.layer1_size), np.float32)
+        )
+
+    def update_weights(self) -> None:
+        """Keep existing vectors and add fresh ones for words new to the vocabulary."""
+        logger.info("updating layer weights")
+        old = len(self.wv.vectors)
+        n = len(self.wv.index_to_key)
+        gained = n - old
+        if gained:
+            self.wv.vectors = np.vstack([self.wv.vectors, self._random_vectors(gained, old)])
+            pad = np.zeros((gained, self.layer1_size), dtype=np.float32)
+            if self.hs:
+                self.syn1 = np.vstack([self.syn1, pad])
+            if self.negative:
+                self.syn1neg = np.vstack([self.syn1neg, pad])
+        self.wv.norms = None
+
+    # ---- noise distribution ---------------------------------------------------------------------
+
+    def _resolve_noise_weights(self, update: bool) -> None:
+        counts = self.wv.expandos["count"]
+        previous = self.noise_weights if update else None
+        self.noise_weights = resolve_noise_weights(
+            self._noise_spec, self.wv.index_to_key, counts, self.ns_exponent, previous
+        )
+
+    def noise_distribution(self) -> np.ndarray:
+        """The probability of each word (aligned with ``wv.index_to_key``) as a noise word.
+
+        Exactly the distribution the training sampler draws from: by default
+        ``count ** ns_exponent`` normalised, or the user's ``noise_weights``.
+
+        Returns
+        -------
+        numpy.ndarray of float64, summing to 1.
+        """
+        self._require_vocab()
+        return self._noise_sampler().probabilities()
+
+    def sample_negatives(
+        self, k: int = 5, word: Optional[str] = None, seed: Optional[int] = None
+    ) -> List[str]:
+        """Draw ``k`` noise words with the sampler training uses.
+
+        Parameters
+        ----------
+        k : int
+            Number of draws (with replacement).
+        word : str, optional
+            The positive word: draws equal to it are redrawn, as in training.
+        seed : int, optional
+            Seed for repeatable draws; fresh randomness if None.
+
+        Returns
+        -------
+        list of str
+        """
+        self._require_vocab()
+        if not _is_int(k) or k < 0:
+            raise ValueError(f"k must be an integer >= 0, got {k!r}")
+        avoid = -1
+        if word is not None:
+            avoid = self.wv.get_index(word)
+            probs = self.noise_distribution()
+            if probs.sum() - probs[avoid] <= 0:
+                raise ValueError(f"every noise word is {word!r}: nothing else can be drawn")
+        if seed is None:
+            seed = int.from_bytes(os.urandom(8), "little")
+        ids = self._noise_sampler().sample(int(k), int(avoid), int(seed) & (2**64 - 1))
+        keys = self.wv.index_to_key
+        return [keys[i] for i in ids]
+
+    def _noise_sampler(self) -> Any:
+        sampler = self._native.get("noise")
+        if sampler is None:
+            sampler = _core.NoiseSampler(np.ascontiguousarray(self.noise_weights, dtype=np.float64))
+            self._native["noise"] = sampler
+        return sampler
+
+    def _require_vocab(self) -> None:
+        if not len(self.wv.index_to_key):
+            raise RuntimeError("the model has no vocabulary yet: call build_vocab() first")
+
+    # ---- training -----------------------------------------------------------------------------
+
+    def _check_training_sanity(
+        self, epochs: Optional[int], total_examples: Optional[int], total_words: Optional[int]
+    ) -> None:
+        if self.hs and self.negative:
+            logger.warning(
+                "Both hierarchical softmax and negative sampling are activated. This is "
+                "probably a mistake. You should set either 'hs=0' or 'negative=0' to disable one of them."
+            )
+        if self.alpha > self.min_alpha_yet_reached:
+            logger.warning("Effective 'alpha' higher than previous training cycles")
+        if not self.wv.key_to_index:
+            raise RuntimeError("you must first build vocabulary before training the model")
+        if not len(self.wv.vectors):
+            raise RuntimeError("you must initialize vectors before training the model")
+        if total_words is None and total_examples is None:
+            raise ValueError(
+                "You must specify either total_examples or total_words, for proper learning-rate "
+                "and progress calculations. If you've just built the vocabulary using the same "
+                "corpus, using the count cached in the model is sufficient: "
+                "total_examples=model.corpus_count."
+            )
+        if epochs is None or not _is_int(epochs) or epochs <= 0:
+            raise ValueError(
+                "You must specify an explicit epochs count. The usual value is epochs=model.epochs."
+            )
+
+    def train(
+        self,
+        corpus_iterable: Optional[Iterable[Sequence[str]]] = None,
+        corpus_file: Optional[str] = None,
+        total_examples: Optional[int] = None,
+        total_words: Optional[int] = None,
+        epochs: Optional[int] = None,
+        start_alpha: Optional[float] = None,
+        end_alpha: Optional[float] = None,
+        word_count: int = 0,
+        queue_factor: int = 2,
+        report_delay: float = 1.0,
+        compute_loss: bool = False,
+        callbacks: Sequence[CallbackAny2Vec] = (),
+        **kwargs: Any,
+    ) -> Tuple[int, int]:
+        """Train on a corpus (after :meth:`build_vocab`).
+
+        Parameters
+        ----------
+        corpus_iterable, corpus_file
+            The corpus, as for :meth:`build_vocab`.
+        total_examples : int, optional
+            Number of sentences (``model.corpus_count`` for the corpus the vocabulary was built on).
+        total_words : int, optional
+            Number of raw words (``model.corpus_total_words``). One of the two is required; it
+            drives the learning-rate decay and the progress log. With ``corpus_file``,
+            ``total_words`` is required.
+        epochs : int
+            Number of passes; required (usually ``model.epochs``).
+        start_alpha, end_alpha : float, optional
+            Learning rate at the start and end of this call (default ``alpha``, ``min_alpha``).
+        word_count : int
+            Accepted for compatibility; unused.
+        compute_loss : bool
+            Compute the loss (see :meth:`get_latest_training_loss`).
+        callbacks : sequence of CallbackAny2Vec
+
+        Returns
+        -------
+        (int, int)
+            Effective words trained (after dropping unknown and subsampled words) and raw words.
+        """
+        self.alpha = self.alpha if start_alpha is None else start_alpha
+        self.min_alpha = self.min_alpha if end_alpha is None else end_alpha
+        _check_real("start_alpha", self.alpha, positive=True)
+        _check_real("end_alpha", self.min_alpha, positive=True)
+        if corpus_file is not None and total_words is None:
+            raise ValueError("total_words must be provided alongside corpus_file argument.")
+        self._check_training_sanity(epochs, total_examples, total_words)
+        self._check_corpus_sanity(corpus_iterable, corpus_file, passes=int(epochs))  # type: ignore[arg-type]
+        self.epochs = int(epochs)  # type: ignore[arg-type]
+        self.compute_loss = bool(compute_loss)
+        self.running_training_loss = 0.0
+        source = resolve_corpus(corpus_iterable, corpus_file)
+        callbacks = tuple(callbacks)
+        trainer = self._make_trainer()
+        logger.info(
+            "Word2Vec training on %i words of vocabulary, %i features, %s, %s kernels, %i workers",
+            len(self.wv),
+            self.vector_size,
+            self._mode_name(),
+            trainer.isa,
+            self.workers,
+        )
+        start = time.perf_counter()
+        for cb in callbacks:
+            cb.on_train_begin(self)
+        trained = raw = 0
+        for epoch in range(self.epochs):
+            for cb in callbacks:
+                cb.on_epoch_begin(self)
+            stats = self._train_epoch(
+                trainer, source, epoch, total_examples, total_words, report_delay
+            )
+            trained += stats["effective_words"]
+            raw += stats["raw_words"]
+            if self.compute_loss:
+                self.running_training_loss = float(stats["loss"])
+                self.loss_history.append(float(stats["loss"]))
+            for cb in callbacks:
+                cb.on_epoch_end(self)
+        elapsed = time.perf_counter() - start
+        self.train_count += 1
+        self.total_train_time += elapsed
+        self.min_alpha_yet_reached = float(self.min_alpha)
+        self.wv.norms = None
+        self.add_lifecycle_event(
+            "train",
+            msg=(
+                f"training on {raw} raw words ({trained} effective words) took {elapsed:.1f}s, "
+                f"{trained / max(elapsed, 1e-9):.0f} effective words/s"
+            ),
+        )
+        for cb in callbacks:
+            cb.on_train_end(self)
+        return trained, raw
+
+    def _mode_name(self) -> str:
+        arch = "skip-gram" if self.sg else ("CBOW-mean" if self.cbow_mean else "CBOW-sum")
+        loss = "+".join(
+            x
+            for x, on in (
+                ("hierarchical softmax", self.hs),
+                (f"negative={self.negative}", self.negative),
+            )
+            if on
+        )
+        extra = ", shared negatives" if self.sg and self.negative and self.shared_negatives else ""
+        return f"{arch} with {loss}{extra}"
+
+    def _native_vocab(self) -> Any:
+        index = self._native.get("index")
+        if index is None or len(index) != len(self.wv.index_to_key):
+            index = _core.WordIndex(self.wv.index_to_key)
+            self._native["index"] = index
+        return index
+
+    def _make_trainer(self) -> Any:
+        n = len(self.wv.index_to_key)
+        if self.wv.vectors.shape != (n, self.vector_size):
+            raise RuntimeError("wv.vectors does not match the vocabulary; rebuild the vocabulary")
+        # The C++ threads write into these arrays in place: they must be contiguous float32.
+        self.wv.vectors = np.ascontiguousarray(self.wv.vectors, dtype=np.float32)
+        if self.negative:
+            self.syn1neg = np.ascontiguousarray(self.syn1neg, dtype=np.float32)
+        if self.hs:
+            self.syn1 = np.ascontiguousarray(self.syn1, dtype=np.float32)
+            tree = self._native.get("tree")
+            if tree is None:
+                tree = _core.HuffmanTree(
+                    np.ascontiguousarray(self.wv.expandos["count"], dtype=np.int64)
+                )
+                self._native["tree"] = tree
+        else:
+            tree = None
+        sample = np.ascontiguousarray(self.wv.expandos["sample_int"], dtype=np.uint32)
+        self.wv.expandos["sample_int"] = sample
+        params = {
+            "dim": self.vector_size,
+            "window": self.window,
+            "negative": self.negative,
+            "hs": bool(self.hs),
+            "sg": bool(self.sg),
+            "cbow_mean": bool(self.cbow_mean),
+            "shrink_windows": bool(self.shrink_windows),
+            "compute_loss": bool(self.compute_loss),
+            "update": "batched" if self.shared_negatives else "classic",
+        }
+        index = self._native_vocab()
+        return _core.Trainer(
+            params,
+            self.wv.vectors,
+            self.syn1neg if self.negative else None,
+            self.syn1 if self.hs else None,
+            sample,
+            self._noise_sampler() if self.negative else None,
+            tree,
+            index,
+            index,
+            10000,
+            self.workers,
+        )
+
+    def _train_epoch(
+        self,
+        trainer: Any,
+        source: CorpusSource,
+        epoch: int,
+        total_examples: Optional[int],
+        total_words: Optional[int],
+        report_delay: float,
+    ) -> Dict[str, Any]:
+        plan = {
+            "start_alpha": float(self.alpha),
+            "end_alpha": float(self.min_alpha),
+            "epoch": epoch,
+            "epochs": self.epochs,
+            "expected_words": int(total_words or 0),
+            "expected_sentences": 0 if total_words else int(total_examples or 0),
+            "seed": int(self.seed) & (2**64 - 1),
+        }
+        start = time.perf_counter()
+        reporter = _EpochReporter(
+            self, trainer, epoch, total_words, total_examples, start, report_delay
+        )
+        try:
+            if source.plain_paths:
+                sizes = [os.path.getsize(p) for p in source.files]  # type: ignore[arg-type]
+                trainer.start_files(source.files, sizes, source.mode, plan)
+            else:
+                trainer.start_queue(plan)
+                if source.is_files:
+                    for chunk in source.text_chunks():
+                        if not trainer.push_text(chunk, source.mode):
+                            break
+                        reporter.maybe_log()
+                else:
+                    batch_words = int(self.batch_words)
+                    from w2v.vocabulary import _batched
+
+                    for batch, _ in _batched(source.iterable, batch_words):
+                        if trainer.push_sentences(batch) < 0:
+                            break
+                        reporter.maybe_log()
+                trainer.close_queue()
+            while not trainer.wait(0.1):
+                reporter.maybe_log()
+        except BaseException:
+            trainer.stop()
+            try:
+                trainer.finish()
+            except Exception:  # the first error is the one to report
+                pass
+            raise
+        stats = trainer.finish()
+        reporter.close(stats)
+        return stats
+
+    def get_latest_training_loss(self) -> float:
+        """Loss of the latest epoch (with ``compute_loss=True``).
+
+        The sum over all predictions of that epoch of ``-log sigmoid(+-score)``, accumulated
+        in float64 per thread and added up after the epoch, so it is exact and race-free;
+        ``loss_history`` keeps one value per epoch trained.
+        """
+        return self.running_training_loss
+
+    # ---- queries (delegated to wv, as in gensim 3) --------------------------------------------
+
+    def __getitem__(self, key: Any) -> np.ndarray:
+        raise TypeError("Word2Vec objects are not subscriptable: use model.wv[word]")
+
+    def __contains__(self, word: str) -> bool:
+        raise TypeError("use 'word in model.wv' instead of 'word in model'")
+
+    # ---- persistence --------------------------------------------------------------------------
+
+    def save(self, fname_or_handle: Union[str, os.PathLike[str]], **kwargs: Any) -> None:
+        """Save the whole model (enough to continue training) in w2v's pickle-free format.
+
+        The write is atomic: a temporary file is renamed over ``fname`` once complete.
+        See ``docs/format.md`` for the layout.
+        """
+        kv_meta, kv_arrays = self.wv._to_archive()
+        arrays = {f"wv.{k}": v for k, v in kv_arrays.items()}
+        if self.negative:
+            arrays["syn1neg"] = self.syn1neg
+        if self.hs:
+            arrays["syn1"] = self.syn1
+        if self.noise_weights is not None:
+            arrays["noise_weights"] = self.noise_weights
+        state = {
+            "corpus_count": int(self.corpus_count),
+            "corpus_total_words": int(self.corpus_total_words),
+            "effective_min_count": int(self.effective_min_count),
+            "min_alpha_yet_reached": float(self.min_alpha_yet_reached),
+            "running_training_loss": float(self.running_training_loss),
+            "loss_history": [float(x) for x in self.loss_history],
+            "train_count": int(self.train_count),
+            "total_train_time": float(self.total_train_time),
+            "lifecycle_events": _jsonable(self.lifecycle_events),
+            "noise_spec": _noise_spec_for_json(self._noise_spec),
+        }
+        meta = {
+            "kind": "Word2Vec",
+            "params": self._describe(),
+            "state": state,
+            "keyedvectors": kv_meta,
+        }
+        save_archive(fname_or_handle, meta, arrays)
+
+    @classmethod
+    def load(cls, fname: Union[str, os.PathLike[str]], mmap: Optional[str] = None) -> Word2Vec:
+        """Load a model saved by :meth:`save`; never executes code from the file.
+
+        Parameters
+        ----------
+        fname : str
+        mmap : {None, 'r', 'r+', 'c'}
+            Memory-map the large arrays instead of reading them (use 'c' or 'r+' to train on).
+        """
+        if not os.path.exists(fname):
+            raise FileNotFoundError(f"no such model file: {os.fspath(fname)!r}")
+        with open(fname, "rb") as f:
+            head = f.read(2)
+        if head[:1] == b"\x80":
+            raise ValueError(
+                f"{os.fspath(fname)!r} looks like a pickle (e.g. a gensim model). w2v never loads "
+                "pickles, which can run code; export the vectors with gensim's "
+                "save_word2vec_format and use KeyedVectors.load_word2vec_format"
+            )
+        meta, arrays = load_archive(fname, mmap=mmap)
+        if meta.get("kind") != "Word2Vec":
+            raise ValueError(f"{os.fspath(fname)!r} holds {meta.get('kind')}, not a Word2Vec model")
+        params = dict(meta["params"])
+        model = cls(**params)
+        kv_arrays = {k[3:]: v for k, v in arrays.items() if k.startswith("wv.")}
+        model.wv = KeyedVectors._from_archive(meta["keyedvectors"], kv_arrays)
+        if "syn1neg" in arrays:
+            model.syn1neg = arrays["syn1neg"]
+        if "syn1" in arrays:
+            model.syn1 = arrays["syn1"]
+        model.noise_weights = arrays.get("noise_weights")
+        state = meta["state"]
+        for key in (
+            "corpus_count",
+            "corpus_total_words",
+            "effective_min_count",
+            "min_alpha_yet_reached",
+            "running_training_loss",
+            "train_count",
+            "total_train_time",
+        ):
+            setattr(model, key, state[key])
+        model.loss_history = list(state.get("loss_history", []))
+        model.lifecycle_events = list(state.get("lifecycle_events", []))
+        model._noise_spec = state.get("noise_spec")
+        model.add_lifecycle_event("loaded", fname=os.fspath(fname))
+        return model
+
+
+def _jsonable(x: Any) -> Any:
+    if isinstance(x, dict):
+        return {str(k): _jsonable(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_jsonable(v) for v in x]
+    if isinstance(x, (str, int, float, bool)) or x is None:
+        return x
+    if isinstance(x, np.generic):
+        return x.item()
+    return str(x)
+
+
+def _noise_spec_for_json(spec: Any) -> Any:
+    """A mapping spec survives saving (so new words after a load still get their weight)."""
+    if isinstance(spec, Mapping):
+        return {str(k): float(v) for k, v in spec.items()}
+    return None
+
+
+class _EpochReporter:
+    """Logs per-epoch progress in gensim's style, and drives the optional progress bar."""
+
+    def __init__(
+        self,
+        model: Word2Vec,
+        trainer: Any,
+        epoch: int,
+        total_words: Optional[int],
+        total_examples: Optional[int],
+        start: float,
+        report_delay: float,
+    ) -> None:
+        self.model = model
+        self.trainer = trainer
+        self.epoch = epoch
+        self.total_words = total_words
+        self.total_examples = total_examples
+        self.start = start
+        self.delay = report_delay
+        self.next_report = start + report_delay
+        self.bar = None
+        if getattr(model, "progress", False):
+            from w2v.progress import training_bar
+
+            self.bar = training_bar(model, epoch, total_words, total_examples)
+
+    def fraction(self) -> float:
+        if self.total_words:
+            return self.trainer.words_done / self.total_words
+        if self.total_examples:
+            return self.trainer.sentences_done / self.total_examples
+        return 0.0
+
+    def maybe_log(self) -> None:
+        now = time.perf_counter()
+        if self.bar is not None:
+            self.bar.update_to(
+                self.trainer.words_done, self.trainer.sentences_done, self.trainer.alpha
+            )
+        if now < self.next_report:
+            return
+        self.next_report = now + self.delay
+        words = self.trainer.words_done
+        logger.info(
+            "EPOCH %i - PROGRESS: at %.2f%% examples, %.0f words/s, alpha %.6f",
+            self.epoch + 1,
+            100.0 * self.fraction(),
+            words / max(now - self.start, 1e-9),
+            self.trainer.alpha,
+        )
+
+    def close(self, stats: Dict[str, Any]) -> None:
+        elapsed = time.perf_counter() - self.start
+        if self.bar is not None:
+            self.bar.update_to(stats["raw_words"], stats["sentences"], self.trainer.alpha)
+            self.bar.close()
+        logger.info(
+            "EPOCH %i: training on %i raw words (%i effective words) took %.1fs, %.0f effective words/s%s",
+            self.epoch + 1,
+            stats["raw_words"],
+            stats["effective_words"],
+            elapsed,
+            stats["effective_words"] / max(elapsed, 1e-9),
+            f", loss {stats['loss']:.1f}" if self.model.compute_loss else "",
+        )
+        if (
+            self.total_words
+            and stats["raw_words"] != self.total_words
+            and self.total_examples is None
+        ):
+            logger.warning(
+                "EPOCH %i: supplied raw word count (%i) did not equal expected count (%i)",
+                self.epoch + 1,
+                stats["raw_words"],
+                self.total_words,
+            )

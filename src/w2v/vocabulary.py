@@ -1,0 +1,199 @@
+"""Building the vocabulary: the corpus scan, trimming, ordering and subsampling thresholds.
+
+The rules are gensim 4's, so a model built here has the same vocabulary as gensim's on the
+same corpus and parameters:
+
+- a word is kept if ``count >= min_count`` unless ``trim_rule(word, count, min_count)``
+  returns ``RULE_KEEP`` or ``RULE_DISCARD``;
+- ``max_final_vocab`` raises the effective ``min_count`` just enough to keep at most that
+  many words;
+- ``max_vocab_size`` prunes during the scan: whenever more distinct words are held, words
+  seen fewer than ``min_reduce`` times are dropped and ``min_reduce`` grows by one;
+- ``sorted_vocab`` orders words by descending count (ties keep first-seen order);
+- subsampling keeps each occurrence of word ``w`` with probability
+  ``min(1, (sqrt(c_w / t) + 1) * t / c_w)`` where ``c_w`` is its count and
+  ``t = sample * (total retained words)`` (or ``t = sample * (3 + sqrt 5) / 2`` when
+  ``sample >= 1``, meaning "words more frequent than this"); stored as
+  ``sample_int = floor(p * (2**32 - 1))`` and compared with a uniform 32-bit draw.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from typing import Any, Callable, List, Optional, Tuple
+
+import numpy as np
+
+from w2v import _core
+from w2v.corpora import CorpusSource
+
+logger = logging.getLogger(__name__)
+
+RULE_DEFAULT = 0
+RULE_DISCARD = 1
+RULE_KEEP = 2
+
+TrimRule = Callable[[str, int, int], int]
+
+
+def keep_vocab_item(
+    word: str, count: int, min_count: int, trim_rule: Optional[TrimRule] = None
+) -> bool:
+    """Whether ``word`` stays in the vocabulary (gensim's rule)."""
+    default = count >= min_count
+    if trim_rule is None:
+        return default
+    rule = trim_rule(word, count, min_count)
+    if rule == RULE_KEEP:
+        return True
+    if rule == RULE_DISCARD:
+        return False
+    return default
+
+
+class RawVocab:
+    """Result of a corpus scan: every distinct word with its count, in first-seen order."""
+
+    def __init__(self, counter: Any, corpus_count: int) -> None:
+        self._counter = counter
+        self.counts: np.ndarray = counter.counts()
+        self.total_words = int(counter.total_words)
+        self.corpus_count = int(corpus_count)
+        self.min_reduce = int(counter.min_reduce)
+
+    def __len__(self) -> int:
+        return len(self.counts)
+
+    def words(self, ids: Optional[np.ndarray] = None) -> List[str]:
+        """The words with these ids (all words if ``ids`` is None)."""
+        if ids is None:
+            return self._counter.words()
+        return self._counter.words(np.ascontiguousarray(ids, dtype=np.int64))
+
+    def as_dict(self) -> dict:
+        """``{word: count}``, like gensim's ``raw_vocab``."""
+        return dict(zip(self.words(), self.counts.tolist()))
+
+
+def _batched(iterable: Any, batch_words: int):
+    batch: list = []
+    words = 0
+    for sentence in iterable:
+        batch.append(sentence)
+        try:
+            words += len(sentence)
+        except TypeError:
+            words += 1
+        if words >= batch_words:
+            yield batch, words
+            batch, words = [], 0
+    if batch:
+        yield batch, words
+
+
+def scan_corpus(
+    source: CorpusSource,
+    max_vocab_size: Optional[int],
+    workers: int,
+    progress_per: int = 10000,
+) -> RawVocab:
+    """Count every word of the corpus (C++ does the counting; files are also read in C++)."""
+    start = time.perf_counter()
+    counter = _core.VocabCounter(int(max_vocab_size or 0), source.max_sentence_length)
+    if source.is_files:
+        if source.plain_paths:
+            sizes = [os.path.getsize(p) for p in source.files]  # type: ignore[arg-type]
+            counter.count_files(source.files, sizes, source.mode, workers, int(max_vocab_size or 0))
+        else:
+            for chunk in source.text_chunks():
+                counter.count_text(chunk, source.mode)
+            counter.end_text()
+        corpus_count = counter.sentences
+        if source.mode == "stream":
+            # Text8Corpus cuts sentences across the whole stream, not per reader thread.
+            n = source.max_sentence_length
+            corpus_count = -(-counter.total_words // n)
+    else:
+        sentences = 0
+        next_log = progress_per
+        for batch, _ in _batched(source.iterable, 10000):
+            counter.count_sentences(batch)
+            sentences += len(batch)
+            if progress_per and sentences >= next_log:
+                logger.info(
+                    "PROGRESS: at sentence #%i, processed %i words, keeping %i word types",
+                    sentences,
+                    counter.total_words,
+                    len(counter),
+                )
+                next_log = (sentences // progress_per + 1) * progress_per
+        corpus_count = sentences
+    raw = RawVocab(counter, corpus_count)
+    logger.info(
+        "collected %i word types from a corpus of %i raw words and %i sentences in %.2fs",
+        len(raw),
+        raw.total_words,
+        raw.corpus_count,
+        time.perf_counter() - start,
+    )
+    return raw
+
+
+def effective_min_count(counts: np.ndarray, min_count: int, max_final_vocab: Optional[int]) -> int:
+    """``min_count``, raised if needed so at most ``max_final_vocab`` words remain."""
+    calc = 1
+    if max_final_vocab is not None and max_final_vocab < len(counts):
+        sorted_counts = np.sort(counts)[::-1]
+        calc = int(sorted_counts[max_final_vocab]) + 1
+    return max(calc, int(min_count))
+
+
+def retained_ids(
+    raw: RawVocab, min_count: int, trim_rule: Optional[TrimRule]
+) -> Tuple[np.ndarray, Optional[List[str]]]:
+    """Ids of the words that stay (and their words, if the trim rule needed them)."""
+    if trim_rule is None:
+        return np.flatnonzero(raw.counts >= min_count), None
+    words = raw.words()
+    keep = [
+        keep_vocab_item(w, int(c), min_count, trim_rule) for w, c in zip(words, raw.counts.tolist())
+    ]
+    ids = np.flatnonzero(np.asarray(keep, dtype=bool))
+    return ids, [words[i] for i in ids]
+
+
+def sample_ints(
+    counts: np.ndarray, sample: float, retain_total: int
+) -> Tuple[np.ndarray, int, float]:
+    """Subsampling thresholds for words with these counts (see the module docstring).
+
+    Returns
+    -------
+    sample_int : numpy.ndarray of uint32
+    downsample_unique : int
+        How many words are downsampled.
+    downsample_total : float
+        Expected number of words left after downsampling.
+    """
+    counts = np.asarray(counts, dtype=np.float64)
+    if not sample:
+        threshold = float(retain_total)
+    elif sample < 1.0:
+        threshold = sample * retain_total
+    else:
+        threshold = float(int(sample * (3 + np.sqrt(5)) / 2))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        prob = (np.sqrt(counts / threshold) + 1) * (threshold / counts)
+    prob = np.where(np.isfinite(prob), prob, 1.0)
+    downsampled = prob < 1.0
+    prob = np.minimum(prob, 1.0)
+    total = float(np.sum(prob * counts))
+    ints = (prob * (2**32 - 1)).astype(np.uint32)
+    return ints, int(downsampled.sum()), total
+
+
+def descending_order(counts: np.ndarray) -> np.ndarray:
+    """Indices ordering ``counts`` from most to least frequent, ties in original order."""
+    return np.argsort(-np.asarray(counts, dtype=np.int64), kind="stable")

@@ -956,6 +956,17 @@ class Word2Vec:
         """
         return self.running_training_loss
 
+    def predict_output_word(
+        self, context_words_list: Sequence[str], topn: int = 10
+    ) -> Optional[List[Tuple[str, float]]]:
+        """Most likely centre words given context words (negative-sampling models).
+
+        See :func:`w2v.prediction.predict_output_word` for the semantics (gensim's).
+        """
+        from w2v.prediction import predict_output_word
+
+        return predict_output_word(self, context_words_list, topn)
+
     # ---- queries (delegated to wv, as in gensim 3) --------------------------------------------
 
     def __getitem__(self, key: Any) -> np.ndarray:

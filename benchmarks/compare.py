@@ -428,7 +428,9 @@ def log(message: str) -> None:
 def run_subprocess(spec: dict[str, Any]) -> dict[str, Any]:
     """Run one child process; return its parsed JSON result or raise RuntimeError."""
     cmd = [sys.executable, str(Path(__file__).resolve()), "--_child", json.dumps(spec)]
+    start = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    log(f"    child process took {time.perf_counter() - start:.1f} s")
     for line in reversed(proc.stdout.splitlines()):
         if line.startswith(RESULT_MARKER):
             return json.loads(line[len(RESULT_MARKER) :])
@@ -476,8 +478,10 @@ def measure(
             f" vocab {result['vocab_size']}"
         )
         if vectors is not None:
+            start = time.perf_counter()
             m.quality.append(evaluate_vectors(vectors, args.eval_dir))
             vectors.unlink()
+            log(f"    evaluated in {time.perf_counter() - start:.1f} s: {m.quality[-1]}")
     return m
 
 

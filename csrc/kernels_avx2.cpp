@@ -53,6 +53,53 @@ inline void scale(float alpha, float* x, int n) {
   for (; i < n; ++i) x[i] *= alpha;
 }
 
+// out[j] = x . rows[j] for j < n; four rows at a time so each load of x feeds four FMAs.
+inline void multi_dot(const float* x, float* const* rows, int n, int d, float* out) {
+  int j = 0;
+  for (; j + 4 <= n; j += 4) {
+    const float *r0 = rows[j], *r1 = rows[j + 1], *r2 = rows[j + 2], *r3 = rows[j + 3];
+    __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();
+    __m256 a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
+    int k = 0;
+    for (; k + 8 <= d; k += 8) {
+      const __m256 v = _mm256_loadu_ps(x + k);
+      a0 = _mm256_fmadd_ps(v, _mm256_loadu_ps(r0 + k), a0);
+      a1 = _mm256_fmadd_ps(v, _mm256_loadu_ps(r1 + k), a1);
+      a2 = _mm256_fmadd_ps(v, _mm256_loadu_ps(r2 + k), a2);
+      a3 = _mm256_fmadd_ps(v, _mm256_loadu_ps(r3 + k), a3);
+    }
+    float s0 = hsum(a0), s1 = hsum(a1), s2 = hsum(a2), s3 = hsum(a3);
+    for (; k < d; ++k) {
+      s0 += x[k] * r0[k];
+      s1 += x[k] * r1[k];
+      s2 += x[k] * r2[k];
+      s3 += x[k] * r3[k];
+    }
+    out[j] = s0;
+    out[j + 1] = s1;
+    out[j + 2] = s2;
+    out[j + 3] = s3;
+  }
+  for (; j < n; ++j) out[j] = dot(x, rows[j], d);
+}
+
+// y (+)= sum_j coef[j * stride] * rows[j], reading and writing y once per 8 floats.
+inline void combine(const float* coef, int stride, float* const* rows, int n, int d, float* y,
+                    bool accumulate) {
+  int k = 0;
+  for (; k + 8 <= d; k += 8) {
+    __m256 acc = accumulate ? _mm256_loadu_ps(y + k) : _mm256_setzero_ps();
+    for (int j = 0; j < n; ++j)
+      acc = _mm256_fmadd_ps(_mm256_set1_ps(coef[j * stride]), _mm256_loadu_ps(rows[j] + k), acc);
+    _mm256_storeu_ps(y + k, acc);
+  }
+  for (; k < d; ++k) {
+    float acc = accumulate ? y[k] : 0.0f;
+    for (int j = 0; j < n; ++j) acc += coef[j * stride] * rows[j][k];
+    y[k] = acc;
+  }
+}
+
 #define W2V_ISA_NAME "avx2"
 #include "kernels_impl.inl"
 #undef W2V_ISA_NAME

@@ -28,6 +28,16 @@ inline void scale(float alpha, float* x, int n) {
   for (int i = 0; i < n; ++i) x[i] *= alpha;
 }
 
+inline void multi_dot(const float* x, float* const* rows, int n, int d, float* out) {
+  for (int j = 0; j < n; ++j) out[j] = dot(x, rows[j], d);
+}
+
+inline void combine(const float* coef, int stride, float* const* rows, int n, int d, float* y,
+                    bool accumulate) {
+  if (!accumulate) std::fill(y, y + d, 0.0f);
+  for (int j = 0; j < n; ++j) axpy(coef[j * stride], rows[j], y, d);
+}
+
 #define W2V_ISA_NAME "generic"
 #include "kernels_impl.inl"
 #undef W2V_ISA_NAME

@@ -112,34 +112,49 @@ inline void cbow(const KernelParams& p, const ModelArrays& m, WorkerState& ws,
 // ---- batched: the window's context rows against one shared set of outputs -------------
 
 // Updates inputs in[0..C) and outputs out[0..O) together, both from their old values:
-// scores = sigmoid(in . out^T); G = (labels - scores) * alpha;
-// in += G out; out += G^T in.
+// G = (labels - sigmoid(in . out^T)) * alpha;  in += G out;  out += G^T in.
 inline void window_update(const KernelParams& p, WorkerState& ws, float* const* in, int C,
                           float* const* out, const float* labels, int O, float alpha,
                           bool skip_saturated) {
   const int d = p.dim;
-  float* G = ws.scores.data();
+  float* G = ws.scores.data();  // C x O, row-major
   for (int c = 0; c < C; ++c) {
+    float* g = G + c * O;
+    multi_dot(in[c], out, O, d, g);
     for (int o = 0; o < O; ++o) {
-      const float f = dot(in[c], out[o], d);
-      float g;
+      const float f = g[o];
       if (skip_saturated && (f <= -kMaxExp || f >= kMaxExp)) {
-        g = 0.0f;
-      } else {
-        g = (labels[o] - sigmoid(f)) * alpha;
-        if (p.compute_loss) ws.loss += neg_log_sigmoid(labels[o] > 0.5f ? f : -f);
+        g[o] = 0.0f;
+        continue;
       }
-      G[c * O + o] = g;
+      if (p.compute_loss) ws.loss += neg_log_sigmoid(labels[o] > 0.5f ? f : -f);
+      g[o] = (labels[o] - sigmoid(f)) * alpha;
     }
   }
-  for (int c = 0; c < C; ++c) {
-    float* gi = ws.grad_in.data() + static_cast<size_t>(c) * d;
-    std::fill(gi, gi + d, 0.0f);
-    for (int o = 0; o < O; ++o) axpy(G[c * O + o], out[o], gi, d);
+  float* grad = ws.grad_in.data();
+  for (int c = 0; c < C; ++c) combine(G + c * O, 1, out, O, d, grad + static_cast<size_t>(c) * d, false);
+  for (int o = 0; o < O; ++o) combine(G + o, O, in, C, d, out[o], true);
+  for (int c = 0; c < C; ++c) axpy(1.0f, grad + static_cast<size_t>(c) * d, in[c], d);
+}
+
+inline void prefetch_row(const float* r, int d) {
+  const char* p = reinterpret_cast<const char*>(r);
+  const char* end = reinterpret_cast<const char*>(r + d);
+  for (; p < end; p += 64) __builtin_prefetch(p, 1, 3);
+}
+
+// Draws the shared negatives of `centre` into ws.next_neg and starts loading their rows, so
+// they are in cache when that centre is trained (the rows are random: usually cache misses).
+inline void draw_negatives(const KernelParams& p, const ModelArrays& m, WorkerState& ws,
+                           int32_t centre) {
+  ws.next_neg_count = 0;
+  prefetch_row(row(m.syn1neg, centre, p.dim), p.dim);
+  for (int k = 0; k < p.negative; ++k) {
+    const int64_t w = m.noise->sample_excluding(ws.rng, static_cast<uint32_t>(centre));
+    if (w < 0) continue;
+    ws.next_neg[ws.next_neg_count++] = static_cast<int32_t>(w);
+    prefetch_row(row(m.syn1neg, w, p.dim), p.dim);
   }
-  for (int o = 0; o < O; ++o)
-    for (int c = 0; c < C; ++c) axpy(G[c * O + o], in[c], out[o], d);
-  for (int c = 0; c < C; ++c) axpy(1.0f, ws.grad_in.data() + static_cast<size_t>(c) * d, in[c], d);
 }
 
 inline void sg_batched(const KernelParams& p, const ModelArrays& m, WorkerState& ws,
@@ -163,13 +178,12 @@ inline void sg_batched(const KernelParams& p, const ModelArrays& m, WorkerState&
     if (O) window_update(p, ws, in, C, out, labels, O, alpha, true);
   }
   if (p.negative) {
+    // ws.next_neg holds this centre's negatives, drawn (and prefetched) one centre ahead.
     int O = 0;
     out[O] = row(m.syn1neg, centre, d);
     labels[O++] = 1.0f;
-    for (int k = 0; k < p.negative; ++k) {
-      const int64_t w = m.noise->sample_excluding(ws.rng, static_cast<uint32_t>(centre));
-      if (w < 0) continue;
-      out[O] = row(m.syn1neg, w, d);
+    for (int k = 0; k < ws.next_neg_count; ++k) {
+      out[O] = row(m.syn1neg, ws.next_neg[k], d);
       labels[O++] = 0.0f;
     }
     window_update(p, ws, in, C, out, labels, O, alpha, false);
@@ -182,6 +196,8 @@ void train_sentence(const KernelParams& p, const ModelArrays& m, WorkerState& ws
                     const int32_t* ids, size_t n, float alpha) {
   const size_t window = static_cast<size_t>(p.window);
   const bool batched_sg = p.sg && p.mode == UpdateMode::kBatched;
+  const bool lookahead = batched_sg && p.negative > 0;
+  if (lookahead && n) draw_negatives(p, m, ws, ids[0]);
   for (size_t i = 0; i < n; ++i) {
     const size_t b = p.shrink_windows ? ws.rng.below(static_cast<uint32_t>(window)) : 0;
     const size_t reach = window - b;
@@ -189,6 +205,7 @@ void train_sentence(const KernelParams& p, const ModelArrays& m, WorkerState& ws
     const size_t hi = std::min(n, i + reach + 1);
     if (batched_sg) {
       sg_batched(p, m, ws, ids, i, lo, hi, alpha);
+      if (lookahead && i + 1 < n) draw_negatives(p, m, ws, ids[i + 1]);
     } else if (p.sg) {
       sg_classic(p, m, ws, ids, i, lo, hi, alpha);
     } else {

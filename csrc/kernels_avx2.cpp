@@ -53,6 +53,12 @@ inline void scale(float alpha, float* x, int n) {
   for (; i < n; ++i) x[i] *= alpha;
 }
 
+// Lane mask for the last d % 8 floats of a row (masked loads never touch memory past it).
+inline __m256i tail_mask(int rem) {
+  const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  return _mm256_cmpgt_epi32(_mm256_set1_epi32(rem), lanes);
+}
+
 // out[j] = x . rows[j] for j < n; four rows at a time so each load of x feeds four FMAs.
 inline void multi_dot(const float* x, float* const* rows, int n, int d, float* out) {
   int j = 0;
@@ -68,35 +74,65 @@ inline void multi_dot(const float* x, float* const* rows, int n, int d, float* o
       a2 = _mm256_fmadd_ps(v, _mm256_loadu_ps(r2 + k), a2);
       a3 = _mm256_fmadd_ps(v, _mm256_loadu_ps(r3 + k), a3);
     }
-    float s0 = hsum(a0), s1 = hsum(a1), s2 = hsum(a2), s3 = hsum(a3);
-    for (; k < d; ++k) {
-      s0 += x[k] * r0[k];
-      s1 += x[k] * r1[k];
-      s2 += x[k] * r2[k];
-      s3 += x[k] * r3[k];
+    if (k < d) {
+      const __m256i mask = tail_mask(d - k);
+      const __m256 v = _mm256_maskload_ps(x + k, mask);
+      a0 = _mm256_fmadd_ps(v, _mm256_maskload_ps(r0 + k, mask), a0);
+      a1 = _mm256_fmadd_ps(v, _mm256_maskload_ps(r1 + k, mask), a1);
+      a2 = _mm256_fmadd_ps(v, _mm256_maskload_ps(r2 + k, mask), a2);
+      a3 = _mm256_fmadd_ps(v, _mm256_maskload_ps(r3 + k, mask), a3);
     }
-    out[j] = s0;
-    out[j + 1] = s1;
-    out[j + 2] = s2;
-    out[j + 3] = s3;
+    out[j] = hsum(a0);
+    out[j + 1] = hsum(a1);
+    out[j + 2] = hsum(a2);
+    out[j + 3] = hsum(a3);
   }
   for (; j < n; ++j) out[j] = dot(x, rows[j], d);
 }
 
-// y (+)= sum_j coef[j * stride] * rows[j], reading and writing y once per 8 floats.
+// y (+)= sum_j coef[j * stride] * rows[j]. Four independent accumulators per step keep the
+// FMA units busy instead of waiting on one dependency chain.
 inline void combine(const float* coef, int stride, float* const* rows, int n, int d, float* y,
                     bool accumulate) {
   int k = 0;
-  for (; k + 8 <= d; k += 8) {
-    __m256 acc = accumulate ? _mm256_loadu_ps(y + k) : _mm256_setzero_ps();
-    for (int j = 0; j < n; ++j)
-      acc = _mm256_fmadd_ps(_mm256_set1_ps(coef[j * stride]), _mm256_loadu_ps(rows[j] + k), acc);
-    _mm256_storeu_ps(y + k, acc);
+  for (; k + 32 <= d; k += 32) {
+    __m256 a0, a1, a2, a3;
+    if (accumulate) {
+      a0 = _mm256_loadu_ps(y + k);
+      a1 = _mm256_loadu_ps(y + k + 8);
+      a2 = _mm256_loadu_ps(y + k + 16);
+      a3 = _mm256_loadu_ps(y + k + 24);
+    } else {
+      a0 = a1 = a2 = a3 = _mm256_setzero_ps();
+    }
+    for (int j = 0; j < n; ++j) {
+      const __m256 c = _mm256_set1_ps(coef[j * stride]);
+      const float* r = rows[j] + k;
+      a0 = _mm256_fmadd_ps(c, _mm256_loadu_ps(r), a0);
+      a1 = _mm256_fmadd_ps(c, _mm256_loadu_ps(r + 8), a1);
+      a2 = _mm256_fmadd_ps(c, _mm256_loadu_ps(r + 16), a2);
+      a3 = _mm256_fmadd_ps(c, _mm256_loadu_ps(r + 24), a3);
+    }
+    _mm256_storeu_ps(y + k, a0);
+    _mm256_storeu_ps(y + k + 8, a1);
+    _mm256_storeu_ps(y + k + 16, a2);
+    _mm256_storeu_ps(y + k + 24, a3);
   }
-  for (; k < d; ++k) {
-    float acc = accumulate ? y[k] : 0.0f;
-    for (int j = 0; j < n; ++j) acc += coef[j * stride] * rows[j][k];
-    y[k] = acc;
+  for (; k < d; k += 8) {
+    const bool full = k + 8 <= d;
+    const __m256i mask = tail_mask(d - k);
+    __m256 acc = !accumulate ? _mm256_setzero_ps()
+                 : full      ? _mm256_loadu_ps(y + k)
+                             : _mm256_maskload_ps(y + k, mask);
+    for (int j = 0; j < n; ++j) {
+      const __m256 r = full ? _mm256_loadu_ps(rows[j] + k) : _mm256_maskload_ps(rows[j] + k, mask);
+      acc = _mm256_fmadd_ps(_mm256_set1_ps(coef[j * stride]), r, acc);
+    }
+    if (full) {
+      _mm256_storeu_ps(y + k, acc);
+    } else {
+      _mm256_maskstore_ps(y + k, mask, acc);
+    }
   }
 }
 

@@ -180,9 +180,14 @@ class PyNoiseSampler {
         if (avoid < 0) {
           out[i] = sampler.sample(rng);
         } else {
-          int64_t w;
-          do w = sampler.sample(rng);
-          while (w == avoid);
+          // Redraw until different; bounded so a distribution concentrated on `avoid` fails
+          // instead of hanging (the Python layer checks for that case first).
+          int64_t w = avoid;
+          for (int tries = 0; w == avoid; ++tries) {
+            if (tries == (1 << 28))
+              throw std::invalid_argument("cannot draw a noise word other than `avoid`");
+            w = sampler.sample(rng);
+          }
           out[i] = w;
         }
       }

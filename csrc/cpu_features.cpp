@@ -16,6 +16,7 @@ WorkerState::WorkerState(const KernelParams& p, uint64_t seed) : rng(seed) {
   in_rows.assign(contexts, nullptr);
   out_rows.assign(outputs, nullptr);
   labels.assign(outputs, 0.f);
+  coef.assign(contexts, 0.f);
   next_neg.assign(static_cast<size_t>(p.negative) + 1, 0);
 }
 

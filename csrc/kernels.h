@@ -48,6 +48,7 @@ struct WorkerState {
   std::vector<float*> in_rows;      // batched: the context words' input rows
   std::vector<float*> out_rows;     // batched: the shared output rows
   std::vector<float> labels;
+  std::vector<float> coef;          // CBOW: weight of each context row in the hidden vector
   std::vector<int32_t> next_neg;    // batched: the next centre's negatives, drawn ahead
   int next_neg_count = 0;
   std::vector<int32_t> kept;        // the sentence after subsampling

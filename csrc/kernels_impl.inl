@@ -32,104 +32,91 @@ inline double neg_log_sigmoid(double x) {
 
 inline float* row(float* m, int64_t r, int d) { return m + static_cast<size_t>(r) * d; }
 
-// ---- classic: one update per (centre, context) pair -------------------------------------
+inline void prefetch_row(const float* r, int d) {
+  const char* p = reinterpret_cast<const char*>(r);
+  const char* end = reinterpret_cast<const char*>(r + d);
+  for (; p < end; p += 64) __builtin_prefetch(p, 1, 3);
+}
 
-inline void pair_neg(const KernelParams& p, const ModelArrays& m, WorkerState& ws,
-                     const float* hidden, float* work, int32_t target, float alpha) {
+// Draws the negatives for predicting `target` into ws.next_neg and starts loading their rows:
+// the rows are random, so usually cache misses, and drawing one prediction ahead hides them.
+inline void draw_negatives(const KernelParams& p, const ModelArrays& m, WorkerState& ws,
+                           int32_t target) {
+  ws.next_neg_count = 0;
+  prefetch_row(row(m.syn1neg, target, p.dim), p.dim);
+  for (int k = 0; k < p.negative; ++k) {
+    const int64_t w = m.noise->sample_excluding(ws.rng, static_cast<uint32_t>(target));
+    if (w < 0) continue;
+    ws.next_neg[ws.next_neg_count++] = static_cast<int32_t>(w);
+    prefetch_row(row(m.syn1neg, w, p.dim), p.dim);
+  }
+}
+
+// Output rows and labels for predicting `target`: its Huffman path first (hs), then itself
+// and the negatives in ws.next_neg (negative sampling). Returns the count; *n_hs is how many
+// come from the path (those skip saturated scores, as in word2vec.c and gensim).
+inline int gather_outputs(const KernelParams& p, const ModelArrays& m, WorkerState& ws,
+                          int32_t target, int* n_hs) {
   const int d = p.dim;
-  for (int k = 0; k <= p.negative; ++k) {
-    int64_t word = target;
-    float label = 1.0f;
-    if (k > 0) {
-      word = m.noise->sample_excluding(ws.rng, static_cast<uint32_t>(target));
-      if (word < 0) continue;
-      label = 0.0f;
+  float** out = ws.out_rows.data();
+  float* labels = ws.labels.data();
+  int O = 0;
+  if (p.hs) {
+    const HuffmanTree& t = *m.tree;
+    for (uint64_t n = t.offsets[target]; n < t.offsets[target + 1]; ++n) {
+      out[O] = row(m.syn1, t.points[n], d);
+      labels[O++] = 1.0f - t.codes[n];
     }
-    float* out = row(m.syn1neg, word, d);
-    const float f = dot(hidden, out, d);
-    const float g = (label - sigmoid(f)) * alpha;
-    if (p.compute_loss) ws.loss += neg_log_sigmoid(k == 0 ? f : -f);
-    axpy(g, out, work, d);
-    axpy(g, hidden, out, d);
+  }
+  *n_hs = O;
+  if (p.negative) {
+    out[O] = row(m.syn1neg, target, d);
+    labels[O++] = 1.0f;
+    for (int k = 0; k < ws.next_neg_count; ++k) {
+      out[O] = row(m.syn1neg, ws.next_neg[k], d);
+      labels[O++] = 0.0f;
+    }
+  }
+  return O;
+}
+
+// Turns scores g[0..O) into gradient coefficients (label - sigmoid(score)) * alpha, adding
+// the loss if asked. Saturated scores of the first n_hs outputs get 0 (skipped).
+inline void score_to_gradient(const KernelParams& p, WorkerState& ws, float* g, const float* labels,
+                              int O, int n_hs, float alpha) {
+  for (int o = 0; o < O; ++o) {
+    const float f = g[o];
+    if (o < n_hs && (f <= -kMaxExp || f >= kMaxExp)) {
+      g[o] = 0.0f;
+      continue;
+    }
+    if (p.compute_loss) ws.loss += neg_log_sigmoid(labels[o] > 0.5f ? f : -f);
+    g[o] = (labels[o] - sigmoid(f)) * alpha;
   }
 }
 
-inline void pair_hs(const KernelParams& p, const ModelArrays& m, WorkerState& ws,
-                    const float* hidden, float* work, int32_t target, float alpha) {
+// One hidden vector against O outputs: work = G out (from the old outputs); out += G hidden.
+inline void hidden_update(const KernelParams& p, WorkerState& ws, const float* hidden, int O,
+                          int n_hs, float alpha, float* work) {
   const int d = p.dim;
-  const HuffmanTree& t = *m.tree;
-  for (uint64_t n = t.offsets[target]; n < t.offsets[target + 1]; ++n) {
-    float* out = row(m.syn1, t.points[n], d);
-    const float f = dot(hidden, out, d);
-    if (f <= -kMaxExp || f >= kMaxExp) continue;
-    const float g = (1.0f - t.codes[n] - sigmoid(f)) * alpha;
-    if (p.compute_loss) ws.loss += neg_log_sigmoid(t.codes[n] ? -f : f);
-    axpy(g, out, work, d);
-    axpy(g, hidden, out, d);
-  }
+  float* const* out = ws.out_rows.data();
+  float* g = ws.scores.data();
+  multi_dot(hidden, out, O, d, g);
+  score_to_gradient(p, ws, g, ws.labels.data(), O, n_hs, alpha);
+  combine(g, 1, out, O, d, work, false);
+  for (int o = 0; o < O; ++o) axpy(g[o], hidden, out[o], d);
 }
 
-inline void sg_classic(const KernelParams& p, const ModelArrays& m, WorkerState& ws,
-                       const int32_t* ids, size_t i, size_t lo, size_t hi, float alpha) {
-  const int d = p.dim;
-  float* work = ws.work.data();
-  for (size_t j = lo; j < hi; ++j) {
-    if (j == i) continue;
-    float* in = row(m.syn0, ids[j], d);
-    std::fill(work, work + d, 0.0f);
-    if (p.hs) pair_hs(p, m, ws, in, work, ids[i], alpha);
-    if (p.negative) pair_neg(p, m, ws, in, work, ids[i], alpha);
-    axpy(1.0f, work, in, d);
-  }
-}
-
-inline void cbow(const KernelParams& p, const ModelArrays& m, WorkerState& ws,
-                 const int32_t* ids, size_t i, size_t lo, size_t hi, float alpha) {
-  const int d = p.dim;
-  float* neu1 = ws.neu1.data();
-  float* work = ws.work.data();
-  std::fill(neu1, neu1 + d, 0.0f);
-  int count = 0;
-  for (size_t j = lo; j < hi; ++j) {
-    if (j == i) continue;
-    axpy(1.0f, row(m.syn0, ids[j], d), neu1, d);
-    ++count;
-  }
-  if (count == 0) return;
-  const float inv = 1.0f / static_cast<float>(count);
-  if (p.cbow_mean) scale(inv, neu1, d);
-  std::fill(work, work + d, 0.0f);
-  if (p.hs) pair_hs(p, m, ws, neu1, work, ids[i], alpha);
-  if (p.negative) pair_neg(p, m, ws, neu1, work, ids[i], alpha);
-  // With a sum, the error is shared over the summed vectors (gensim's choice).
-  if (!p.cbow_mean) scale(inv, work, d);
-  for (size_t j = lo; j < hi; ++j) {
-    if (j == i) continue;
-    axpy(1.0f, work, row(m.syn0, ids[j], d), d);
-  }
-}
-
-// ---- batched: the window's context rows against one shared set of outputs -------------
-
-// Updates inputs in[0..C) and outputs out[0..O) together, both from their old values:
+// Inputs in[0..C) against the same O outputs, all from their old values:
 // G = (labels - sigmoid(in . out^T)) * alpha;  in += G out;  out += G^T in.
-inline void window_update(const KernelParams& p, WorkerState& ws, float* const* in, int C,
-                          float* const* out, const float* labels, int O, float alpha,
-                          bool skip_saturated) {
+inline void window_update(const KernelParams& p, WorkerState& ws, float* const* in, int C, int O,
+                          int n_hs, float alpha) {
   const int d = p.dim;
+  float* const* out = ws.out_rows.data();
   float* G = ws.scores.data();  // C x O, row-major
   for (int c = 0; c < C; ++c) {
-    float* g = G + c * O;
-    multi_dot(in[c], out, O, d, g);
-    for (int o = 0; o < O; ++o) {
-      const float f = g[o];
-      if (skip_saturated && (f <= -kMaxExp || f >= kMaxExp)) {
-        g[o] = 0.0f;
-        continue;
-      }
-      if (p.compute_loss) ws.loss += neg_log_sigmoid(labels[o] > 0.5f ? f : -f);
-      g[o] = (labels[o] - sigmoid(f)) * alpha;
-    }
+    multi_dot(in[c], out, O, d, G + c * O);
+    score_to_gradient(p, ws, G + c * O, ws.labels.data(), O, n_hs, alpha);
   }
   float* grad = ws.grad_in.data();
   for (int c = 0; c < C; ++c) combine(G + c * O, 1, out, O, d, grad + static_cast<size_t>(c) * d, false);
@@ -137,57 +124,55 @@ inline void window_update(const KernelParams& p, WorkerState& ws, float* const* 
   for (int c = 0; c < C; ++c) axpy(1.0f, grad + static_cast<size_t>(c) * d, in[c], d);
 }
 
-inline void prefetch_row(const float* r, int d) {
-  const char* p = reinterpret_cast<const char*>(r);
-  const char* end = reinterpret_cast<const char*>(r + d);
-  for (; p < end; p += 64) __builtin_prefetch(p, 1, 3);
+// Skip-gram, shared outputs: the centre's outputs are trained against its whole window at once.
+inline void sg_batched(const KernelParams& p, const ModelArrays& m, WorkerState& ws,
+                       const int32_t* ids, size_t i, size_t lo, size_t hi, float alpha) {
+  float** in = ws.in_rows.data();
+  int C = 0;
+  for (size_t j = lo; j < hi; ++j)
+    if (j != i) in[C++] = row(m.syn0, ids[j], p.dim);
+  if (C == 0) return;
+  int n_hs;
+  const int O = gather_outputs(p, m, ws, ids[i], &n_hs);
+  if (O) window_update(p, ws, in, C, O, n_hs, alpha);
 }
 
-// Draws the shared negatives of `centre` into ws.next_neg and starts loading their rows, so
-// they are in cache when that centre is trained (the rows are random: usually cache misses).
-inline void draw_negatives(const KernelParams& p, const ModelArrays& m, WorkerState& ws,
-                           int32_t centre) {
-  ws.next_neg_count = 0;
-  prefetch_row(row(m.syn1neg, centre, p.dim), p.dim);
-  for (int k = 0; k < p.negative; ++k) {
-    const int64_t w = m.noise->sample_excluding(ws.rng, static_cast<uint32_t>(centre));
-    if (w < 0) continue;
-    ws.next_neg[ws.next_neg_count++] = static_cast<int32_t>(w);
-    prefetch_row(row(m.syn1neg, w, p.dim), p.dim);
+// Skip-gram, classic: each (centre, context) pair gets its own negatives and update.
+inline void sg_classic(const KernelParams& p, const ModelArrays& m, WorkerState& ws,
+                       const int32_t* ids, size_t i, size_t lo, size_t hi, float alpha) {
+  const int d = p.dim;
+  float* work = ws.work.data();
+  for (size_t j = lo; j < hi; ++j) {
+    if (j == i) continue;
+    if (p.negative) draw_negatives(p, m, ws, ids[i]);
+    int n_hs;
+    const int O = gather_outputs(p, m, ws, ids[i], &n_hs);
+    float* in = row(m.syn0, ids[j], d);
+    hidden_update(p, ws, in, O, n_hs, alpha, work);
+    axpy(1.0f, work, in, d);
   }
 }
 
-inline void sg_batched(const KernelParams& p, const ModelArrays& m, WorkerState& ws,
-                       const int32_t* ids, size_t i, size_t lo, size_t hi, float alpha) {
+inline void cbow(const KernelParams& p, const ModelArrays& m, WorkerState& ws, const int32_t* ids,
+                 size_t i, size_t lo, size_t hi, float alpha) {
   const int d = p.dim;
   float** in = ws.in_rows.data();
   int C = 0;
   for (size_t j = lo; j < hi; ++j)
     if (j != i) in[C++] = row(m.syn0, ids[j], d);
   if (C == 0) return;
-  float** out = ws.out_rows.data();
-  float* labels = ws.labels.data();
-  const int32_t centre = ids[i];
-  if (p.hs) {
-    const HuffmanTree& t = *m.tree;
-    int O = 0;
-    for (uint64_t n = t.offsets[centre]; n < t.offsets[centre + 1]; ++n) {
-      out[O] = row(m.syn1, t.points[n], d);
-      labels[O++] = 1.0f - t.codes[n];
-    }
-    if (O) window_update(p, ws, in, C, out, labels, O, alpha, true);
-  }
-  if (p.negative) {
-    // ws.next_neg holds this centre's negatives, drawn (and prefetched) one centre ahead.
-    int O = 0;
-    out[O] = row(m.syn1neg, centre, d);
-    labels[O++] = 1.0f;
-    for (int k = 0; k < ws.next_neg_count; ++k) {
-      out[O] = row(m.syn1neg, ws.next_neg[k], d);
-      labels[O++] = 0.0f;
-    }
-    window_update(p, ws, in, C, out, labels, O, alpha, false);
-  }
+  const float inv = 1.0f / static_cast<float>(C);
+  float* coef = ws.coef.data();
+  for (int c = 0; c < C; ++c) coef[c] = p.cbow_mean ? inv : 1.0f;
+  float* neu1 = ws.neu1.data();
+  combine(coef, 1, in, C, d, neu1, false);
+  int n_hs;
+  const int O = gather_outputs(p, m, ws, ids[i], &n_hs);
+  float* work = ws.work.data();
+  hidden_update(p, ws, neu1, O, n_hs, alpha, work);
+  // With a sum, the error is shared over the summed vectors (gensim's choice).
+  if (!p.cbow_mean) scale(inv, work, d);
+  for (int c = 0; c < C; ++c) axpy(1.0f, work, in[c], d);
 }
 
 // ---- one sentence -----------------------------------------------------------------------
@@ -196,7 +181,8 @@ void train_sentence(const KernelParams& p, const ModelArrays& m, WorkerState& ws
                     const int32_t* ids, size_t n, float alpha) {
   const size_t window = static_cast<size_t>(p.window);
   const bool batched_sg = p.sg && p.mode == UpdateMode::kBatched;
-  const bool lookahead = batched_sg && p.negative > 0;
+  // Negatives are drawn per centre, one centre ahead (classic skip-gram draws per pair).
+  const bool lookahead = p.negative > 0 && (batched_sg || !p.sg);
   if (lookahead && n) draw_negatives(p, m, ws, ids[0]);
   for (size_t i = 0; i < n; ++i) {
     const size_t b = p.shrink_windows ? ws.rng.below(static_cast<uint32_t>(window)) : 0;
@@ -205,12 +191,12 @@ void train_sentence(const KernelParams& p, const ModelArrays& m, WorkerState& ws
     const size_t hi = std::min(n, i + reach + 1);
     if (batched_sg) {
       sg_batched(p, m, ws, ids, i, lo, hi, alpha);
-      if (lookahead && i + 1 < n) draw_negatives(p, m, ws, ids[i + 1]);
     } else if (p.sg) {
       sg_classic(p, m, ws, ids, i, lo, hi, alpha);
     } else {
       cbow(p, m, ws, ids, i, lo, hi, alpha);
     }
+    if (lookahead && i + 1 < n) draw_negatives(p, m, ws, ids[i + 1]);
   }
   ws.effective_words += n;
 }

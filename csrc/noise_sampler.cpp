@@ -13,7 +13,8 @@ NoiseSampler::NoiseSampler(const double* weights, size_t n) {
       throw std::invalid_argument("noise weights must be finite and >= 0");
     total += weights[i];
   }
-  if (!(total > 0)) throw std::invalid_argument("noise weights must have a positive sum");
+  if (!(total > 0) || !std::isfinite(total))
+    throw std::invalid_argument("noise weights must have a positive, finite sum");
   size_ = static_cast<uint32_t>(n);
   bins_.resize(n);
   // Vose's method: scaled[i] = n * p[i]; pair each under-full bin with an over-full one.

@@ -1002,6 +1002,7 @@ class Word2Vec:
             "total_train_time": float(self.total_train_time),
             "lifecycle_events": _jsonable(self.lifecycle_events),
             "noise_spec": _noise_spec_for_json(self._noise_spec),
+            "noise_spec_kind": _noise_spec_kind(self._noise_spec),
         }
         meta = {
             "kind": "Word2Vec",
@@ -1057,6 +1058,13 @@ class Word2Vec:
         model.loss_history = list(state.get("loss_history", []))
         model.lifecycle_events = list(state.get("lifecycle_events", []))
         model._noise_spec = state.get("noise_spec")
+        if (
+            model._noise_spec is None
+            and model.noise_weights is not None
+            and state.get("noise_spec_kind") in ("array", "callable")
+        ):
+            # Only the resolved weights survive: known words keep theirs, new words get 0.
+            model._noise_spec = np.array(model.noise_weights, dtype=np.float64)
         model.add_lifecycle_event("loaded", fname=os.fspath(fname))
         return model
 
@@ -1078,6 +1086,14 @@ def _noise_spec_for_json(spec: Any) -> Any:
     if isinstance(spec, Mapping):
         return {str(k): float(v) for k, v in spec.items()}
     return None
+
+
+def _noise_spec_kind(spec: Any) -> Optional[str]:
+    if spec is None:
+        return None
+    if isinstance(spec, Mapping):
+        return "mapping"
+    return "callable" if callable(spec) else "array"
 
 
 class _EpochReporter:

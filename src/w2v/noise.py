@@ -124,7 +124,8 @@ def resolve_noise_weights(
     ----------
     spec : None, mapping, array-like or callable
         ``None``: ``count ** ns_exponent`` (0 for a count of 0). A mapping ``{word: weight}``:
-        each word gets its value, or 0 when absent (the number of absent words is logged). A
+        each word gets its value, or 0 when absent (the number of absent words is logged);
+        all its values are checked, including those of words outside the vocabulary. A
         callable: ``spec(word, count)`` for each word. An array: one weight per word, in the
         order of ``words`` (``wv.index_to_key``).
     words : sequence of str
@@ -134,10 +135,11 @@ def resolve_noise_weights(
     ns_exponent : float
         The exponent used when ``spec`` is None.
     previous : numpy.ndarray, optional
-        The weights before a vocabulary update (``build_vocab(update=True)``), whose new words
-        are appended to ``words``. The rule for an update: an array keeps the old words'
-        weights and gives the new words 0; ``None``, a mapping or a callable is evaluated
-        again on the whole updated vocabulary, with the updated counts.
+        The weights before a vocabulary update (``build_vocab(update=True)``, which appends
+        the new words to ``words``); given only for an update. The rule for an update: an
+        array spec, aligned with the old vocabulary, keeps the old words' weights and gives
+        the new words 0; ``None``, a mapping or a callable is evaluated again on the whole
+        updated vocabulary, with the updated counts.
 
     Returns
     -------
@@ -155,6 +157,11 @@ def resolve_noise_weights(
     if spec is None:
         weights = power_weights(counts, _finite_power(ns_exponent))
     elif isinstance(spec, Mapping):
+        if not spec:
+            raise ValueError("noise_weights is an empty mapping: every noise weight would be 0")
+        # Every value is checked, not only the vocabulary's: the mapping is saved with the
+        # model and applied again to the new words of a vocabulary update.
+        _checked_numbers(list(spec.values()), list(spec.keys()))
         weights = _checked_numbers([spec.get(w, 0.0) for w in words], words)
         missing = sum(1 for w in words if w not in spec)
         if missing:
@@ -170,8 +177,6 @@ def resolve_noise_weights(
                 unknown,
                 len(spec),
             )
-        if not spec:
-            raise ValueError("noise_weights is an empty mapping: every noise weight would be 0")
         if n and missing == n:
             raise ValueError(
                 f"noise_weights: none of the mapping's {len(spec)} words is in the vocabulary, "
@@ -222,6 +227,8 @@ def _finite_power(power: Any) -> float:
 def _is_real_number(value: Any) -> bool:
     if isinstance(value, (str, bytes, complex, np.complexfloating)):
         return False
+    if isinstance(value, np.ndarray) and value.ndim > 0:
+        return False
     try:
         float(value)
     except (TypeError, ValueError):
@@ -232,9 +239,12 @@ def _is_real_number(value: Any) -> bool:
 def _checked_numbers(values: Any, names: Sequence[Any], what: str = "noise weight") -> np.ndarray:
     """``values`` as a float64 array, each finite and >= 0, else a ValueError naming the first
     bad one by its entry in ``names`` (a word, or an index)."""
-    arr = np.asarray(values)
-    if arr.dtype.kind not in "biuf":
-        items = list(values) if not isinstance(values, np.ndarray) else values.tolist()
+    try:
+        arr = values if isinstance(values, np.ndarray) else np.asarray(values)
+    except (TypeError, ValueError):  # e.g. a list holding a list
+        arr = None
+    if arr is None or arr.ndim != 1 or arr.dtype.kind not in "biuf":
+        items = values.tolist() if isinstance(values, np.ndarray) else list(values)
         for name, v in zip(names, items):
             if not _is_real_number(v):
                 raise ValueError(f"{what} of {name!r} is not a number: {v!r}")

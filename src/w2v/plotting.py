@@ -80,19 +80,26 @@ def plot_loss(
     ax = fig.add_subplot()
     epochs = np.arange(1, len(values) + 1)
     ax.plot(epochs, values, marker="o", color="tab:blue", linewidth=2)
-    for x, y in zip(epochs, values):
-        ax.annotate(
-            f"{y:.4g}",
-            (x, y),
-            textcoords="offset points",
-            xytext=(0, 7),
-            ha="center",
-            fontsize=8,
-            color="0.3",
-        )
-    from matplotlib.ticker import MaxNLocator
+    big = float(np.abs(values).max()) >= 1000
+
+    def fmt(v: float) -> str:
+        return f"{v:,.0f}" if big else f"{v:.4g}"
+
+    if len(values) <= 20:
+        for x, y in zip(epochs, values):
+            ax.annotate(
+                fmt(y),
+                (x, y),
+                textcoords="offset points",
+                xytext=(0, 7),
+                ha="center",
+                fontsize=8,
+                color="0.3",
+            )
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
 
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: fmt(v)))
     ax.set_xlabel("epoch")
     ax.set_ylabel("training loss (sum over the epoch)")
     ax.set_title(title or "Training loss per epoch")
@@ -158,6 +165,78 @@ def project_2d(
         )
         return tsne.fit_transform(x), None
     raise ValueError(f"method must be 'pca' or 'tsne', got {method!r}")
+
+
+def _overlap(box: np.ndarray, others: np.ndarray) -> float:
+    """Total area by which ``box`` (x0, y0, x1, y1) overlaps the rows of ``others``."""
+    if not len(others):
+        return 0.0
+    w = np.minimum(box[2], others[:, 2]) - np.maximum(box[0], others[:, 0])
+    h = np.minimum(box[3], others[:, 3]) - np.maximum(box[1], others[:, 1])
+    return float(np.sum(np.clip(w, 0, None) * np.clip(h, 0, None)))
+
+
+def _place_labels(fig: Any, ax: Any, texts: Sequence[Any], radii: Sequence[float]) -> None:
+    """Put each label on the side of its point where it covers the least of the others.
+
+    Labels are placed one at a time, in order (query words first); each tries eight
+    positions around its marker, then the same farther out, and keeps the one overlapping the
+    least area of the markers and of the labels already placed (staying inside the axes).
+    ``radii`` are the markers' half-sizes in pixels.
+    """
+    if not texts:
+        return
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()  # runs the layout, so that positions and text extents are final
+    renderer = canvas.get_renderer()
+    frame = ax.get_window_extent(renderer).extents
+    anchors = np.array([t.get_transform().transform(t.xy) for t in texts], dtype=np.float64)
+    sizes = []
+    for t in texts:
+        e = t.get_window_extent(renderer)
+        sizes.append((e.width, e.height))
+    r = np.asarray(radii, dtype=np.float64)[:, None]
+    markers = np.hstack([anchors - r, anchors + r])
+    placed: List[np.ndarray] = []
+    to_points = 72.0 / fig.dpi
+    diag = np.sqrt(0.5)
+    for i, t in enumerate(texts):
+        (ax_, ay), (w, h), g = anchors[i], sizes[i], float(radii[i]) + 1.5
+        best, best_cost = None, np.inf
+        for far in (1.0, 2.5):
+            d = g * far
+            corners = (
+                (ax_ + d * diag, ay + d * diag),  # upper right
+                (ax_ + d, ay - h / 2),  # right
+                (ax_ + d * diag, ay - d * diag - h),  # lower right
+                (ax_ - w / 2, ay + d),  # above
+                (ax_ - d * diag - w, ay + d * diag),  # upper left
+                (ax_ - d - w, ay - h / 2),  # left
+                (ax_ - d * diag - w, ay - d * diag - h),  # lower left
+                (ax_ - w / 2, ay - d - h),  # below
+            )
+            for x0, y0 in corners:
+                box = np.array([x0, y0, x0 + w, y0 + h])
+                others = np.delete(markers, i, axis=0)
+                cost = _overlap(box, others) + _overlap(box, np.array(placed).reshape(-1, 4))
+                outside = (
+                    max(0.0, frame[0] - box[0])
+                    + max(0.0, box[2] - frame[2])
+                    + max(0.0, frame[1] - box[1])
+                    + max(0.0, box[3] - frame[3])
+                )
+                cost += outside * h * 10 + (far - 1.0) * 5.0
+                if cost < best_cost - 1e-9:
+                    best, best_cost = box, cost
+            if best_cost <= 0:
+                break
+        assert best is not None
+        placed.append(best)
+        t.set_horizontalalignment("left")
+        t.set_verticalalignment("bottom")
+        t.xyann = ((best[0] - ax_) * to_points, (best[1] - ay) * to_points)
 
 
 def neighbour_groups(kv: Any, words: Sequence[str], neighbours: int = 8) -> List[Tuple[str, int]]:
@@ -279,17 +358,20 @@ def plot_map(
             zorder=3,
             label=query,
         )
+    texts = []
     for i, label in enumerate(labels):
         is_query = i < len(queries)
-        ax.annotate(
-            label,
-            (coords[i, 0], coords[i, 1]),
-            textcoords="offset points",
-            xytext=(5, 4),
-            fontsize=11 if is_query else 8.5,
-            fontweight="bold" if is_query else "normal",
-            color="black" if is_query else "0.2",
-            zorder=4,
+        texts.append(
+            ax.annotate(
+                label,
+                (coords[i, 0], coords[i, 1]),
+                textcoords="offset points",
+                xytext=(5, 4),
+                fontsize=11 if is_query else 8.5,
+                fontweight="bold" if is_query else "normal",
+                color="black" if is_query else "0.2",
+                zorder=4,
+            )
         )
     if explained is not None:
         ax.set_xlabel(f"PC 1 ({100 * explained[0]:.0f}% of variance)")
@@ -303,6 +385,9 @@ def plot_map(
     name = "PCA" if method == "pca" else "t-SNE"
     ax.set_title(title or f"Nearest neighbours ({neighbours} per word, {name})")
     ax.legend(loc="best", fontsize=9, frameon=True, framealpha=0.8, markerscale=0.7)
+    px = fig.dpi / 72.0  # marker areas are in points squared
+    radii = [(np.sqrt(110 if i < len(queries) else 28) / 2 + 1) * px for i in range(len(labels))]
+    _place_labels(fig, ax, texts, radii)
     if path is not None:
         save_figure(fig, path, size, dpi)
     return fig

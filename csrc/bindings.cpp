@@ -122,7 +122,8 @@ class PyVocabCounter {
     VocabCounter counted;
     {
       nb::gil_scoped_release release;
-      counted = VocabCounter::count_files(sources, m, max_len_, workers, max_vocab_size);
+      counted =
+          VocabCounter::count_files(sources, m, max_len_, workers, max_vocab_size, &bytes_read_);
       counter_.merge(counted);
     }
   }
@@ -147,8 +148,10 @@ class PyVocabCounter {
   int64_t sentences() const { return counter_.sentences(); }
   int64_t min_reduce() const { return counter_.min_reduce(); }
   size_t size() const { return counter_.size(); }
+  uint64_t bytes_read() const { return bytes_read_.load(std::memory_order_relaxed); }
 
  private:
+  std::atomic<uint64_t> bytes_read_{0};
   VocabCounter counter_;
   uint32_t max_len_;
   std::unique_ptr<Tokenizer> tok_;
@@ -334,6 +337,7 @@ class PyTrainer {
   uint64_t words_done() const { return trainer_->words_done(); }
   uint64_t sentences_done() const { return trainer_->sentences_done(); }
   double alpha() const { return trainer_->current_alpha(); }
+  double loss_so_far() const { return trainer_->loss_so_far(); }
   std::string isa() const { return trainer_->isa(); }
 
  private:
@@ -362,6 +366,7 @@ NB_MODULE(_core, m) {
       .def_prop_ro("total_words", &PyVocabCounter::total_words)
       .def_prop_ro("sentences", &PyVocabCounter::sentences)
       .def_prop_ro("min_reduce", &PyVocabCounter::min_reduce)
+      .def_prop_ro("bytes_read", &PyVocabCounter::bytes_read)
       .def("__len__", &PyVocabCounter::size);
 
   nb::class_<PyWordIndex>(m, "WordIndex")
@@ -398,6 +403,7 @@ NB_MODULE(_core, m) {
       .def_prop_ro("words_done", &PyTrainer::words_done)
       .def_prop_ro("sentences_done", &PyTrainer::sentences_done)
       .def_prop_ro("alpha", &PyTrainer::alpha)
+      .def_prop_ro("loss_so_far", &PyTrainer::loss_so_far)
       .def_prop_ro("isa", &PyTrainer::isa);
 
   m.def("cpu_isa", [] { return std::string(select_kernels().isa); });

@@ -147,8 +147,10 @@ class SpanReader {
  public:
   explicit SpanReader(size_t block_size = size_t(1) << 22) : block_size_(block_size) {}
 
+  // `bytes_read`, if given, is advanced as the span is read (for progress bars).
   template <class Sink>
-  void read(const FileSpan& span, Tokenizer& tok, Sink& sink, const std::atomic<bool>* stop);
+  void read(const FileSpan& span, Tokenizer& tok, Sink& sink, const std::atomic<bool>* stop,
+            std::atomic<uint64_t>* bytes_read = nullptr);
 
  private:
   size_t block_size_;
@@ -160,7 +162,7 @@ std::FILE* open_for_reading(const std::string& path, uint64_t offset);
 
 template <class Sink>
 void SpanReader::read(const FileSpan& span, Tokenizer& tok, Sink& sink,
-                      const std::atomic<bool>* stop) {
+                      const std::atomic<bool>* stop, std::atomic<uint64_t>* bytes_read) {
   std::FILE* f = open_for_reading(span.path, span.begin);
   struct Closer {
     std::FILE* f;
@@ -175,6 +177,7 @@ void SpanReader::read(const FileSpan& span, Tokenizer& tok, Sink& sink,
     const size_t got = std::fread(&buf_[carry], 1, want, f);
     if (got == 0) break;  // the file shrank under us: stop where its data stops
     pos += got;
+    if (bytes_read) bytes_read->fetch_add(got, std::memory_order_relaxed);
     size_t filled = carry + got;
     size_t cut = filled;
     if (pos < span.end) {

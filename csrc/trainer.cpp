@@ -14,6 +14,7 @@ struct Trainer::Worker {
   Worker(const KernelParams& p, uint64_t seed) : state(p, seed) {}
   WorkerState state;
   float alpha = 0;
+  double reported_loss = 0;
   uint64_t pending_words = 0;
   uint64_t pending_sentences = 0;
 };
@@ -72,6 +73,13 @@ void Trainer::flush_progress(Worker& w) {
       sentences_done_.fetch_add(w.pending_sentences) + w.pending_sentences;
   w.pending_words = w.pending_sentences = 0;
   w.alpha = alpha_at(words, sentences);
+  if (params_.compute_loss) {
+    const double delta = w.state.loss - w.reported_loss;
+    w.reported_loss = w.state.loss;
+    double seen = loss_so_far_.load(std::memory_order_relaxed);
+    while (!loss_so_far_.compare_exchange_weak(seen, seen + delta, std::memory_order_relaxed)) {
+    }
+  }
 }
 
 void Trainer::train_ids(Worker& w, const int32_t* ids, size_t n, uint64_t raw_words) {
@@ -154,6 +162,7 @@ void Trainer::launch(const EpochPlan& plan, const std::vector<std::vector<FileSp
   plan_ = plan;
   words_done_ = 0;
   sentences_done_ = 0;
+  loss_so_far_ = 0.0;
   stop_ = false;
   finished_ = 0;
   error_.clear();

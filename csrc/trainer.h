@@ -70,6 +70,8 @@ class Trainer {
   uint64_t words_done() const { return words_done_.load(std::memory_order_relaxed); }
   uint64_t sentences_done() const { return sentences_done_.load(std::memory_order_relaxed); }
   double current_alpha() const;
+  // Loss of this epoch so far, refreshed as workers report progress (exact after finish()).
+  double loss_so_far() const { return loss_so_far_.load(std::memory_order_relaxed); }
   const char* isa() const { return kernels_.isa; }
 
  private:
@@ -97,6 +99,7 @@ class Trainer {
   std::atomic<uint64_t> words_done_{0};
   std::atomic<uint64_t> sentences_done_{0};
   std::atomic<bool> stop_{false};
+  std::atomic<double> loss_so_far_{0.0};
 
   std::mutex mutex_;  // guards everything below
   std::condition_variable queue_not_empty_, queue_not_full_, finished_cv_;

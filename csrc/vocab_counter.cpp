@@ -33,7 +33,8 @@ void VocabCounter::merge(const VocabCounter& other) {
 
 VocabCounter VocabCounter::count_files(const std::vector<FileSource>& files, SplitMode mode,
                                        uint32_t max_sentence_length, int workers,
-                                       int64_t max_vocab_size) {
+                                       int64_t max_vocab_size,
+                                       std::atomic<uint64_t>* bytes_read) {
   const auto parts = partition_files(files, workers, mode);
   std::vector<VocabCounter> counters(parts.size(), VocabCounter(max_vocab_size));
   std::vector<std::exception_ptr> errors(parts.size());
@@ -44,7 +45,7 @@ VocabCounter VocabCounter::count_files(const std::vector<FileSource>& files, Spl
         SpanReader reader;
         for (const auto& span : parts[t]) {
           Tokenizer tok(mode, max_sentence_length);
-          reader.read(span, tok, counters[t], nullptr);
+          reader.read(span, tok, counters[t], nullptr, bytes_read);
         }
       } catch (...) {
         errors[t] = std::current_exception();

@@ -1,6 +1,7 @@
 // Counting word frequencies during the vocabulary scan.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -33,10 +34,12 @@ class VocabCounter {
   // Adds `other`'s counts; words new to this counter go after the existing ones.
   void merge(const VocabCounter& other);
 
-  // Counts plain files with `workers` threads, each reading its own byte range.
+  // Counts plain files with `workers` threads, each reading its own byte range;
+  // `bytes_read` (optional) follows the progress.
   static VocabCounter count_files(const std::vector<FileSource>& files, SplitMode mode,
                                   uint32_t max_sentence_length, int workers,
-                                  int64_t max_vocab_size);
+                                  int64_t max_vocab_size,
+                                  std::atomic<uint64_t>* bytes_read = nullptr);
 
   size_t size() const { return counts_.size(); }
   std::string_view word(size_t id) const { return index_.word(static_cast<int32_t>(id)); }

@@ -140,6 +140,10 @@ def _human_bytes(n: float) -> str:
     return f"{n:.1f} GB"
 
 
+def _fmt_loss(x: float) -> str:
+    return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.4g}"
+
+
 def _check_output_path(path: str) -> None:
     """Fail before a long computation if the output cannot be written."""
     parent = os.path.dirname(os.path.abspath(path))
@@ -608,7 +612,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         f"({fmt})",
     )
     if model.compute_loss and model.loss_history:
-        losses = ", ".join(f"{x:.4g}" for x in model.loss_history)
+        losses = ", ".join(_fmt_loss(x) for x in model.loss_history)
         _say(args, f"{PROG}: loss per epoch: {losses}")
     return 0
 
@@ -914,7 +918,10 @@ def cmd_info(args: argparse.Namespace) -> int:
         )
         if model.loss_history:
             rows.append(
-                ("loss", "  ".join(f"{i + 1}: {x:.4g}" for i, x in enumerate(model.loss_history)))
+                (
+                    "loss",
+                    "  ".join(f"{i + 1}: {_fmt_loss(x)}" for i, x in enumerate(model.loss_history)),
+                )
             )
         else:
             rows.append(("loss", "not recorded (train with --compute-loss)"))

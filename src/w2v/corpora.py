@@ -18,7 +18,11 @@ from typing import IO, Any, Iterable, Iterator, List, Optional, Sequence, Union
 
 PathLike = Union[str, "os.PathLike[str]"]
 
-_OPENERS = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
+_OPENERS = {
+    ".gz": lambda raw: gzip.GzipFile(fileobj=raw, mode="rb"),
+    ".bz2": lambda raw: bz2.BZ2File(raw, mode="rb"),
+    ".xz": lambda raw: lzma.LZMAFile(raw, mode="rb"),
+}
 _CHUNK = 1 << 20
 
 
@@ -29,8 +33,30 @@ def open_binary(path: PathLike) -> IO[bytes]:
         raise FileNotFoundError(f"corpus file not found: {path!r}")
     if os.path.isdir(path):
         raise IsADirectoryError(f"expected a file, got a directory: {path!r}")
+    raw = open(path, "rb")
     opener = _OPENERS.get(os.path.splitext(path)[1].lower())
-    return opener(path, "rb") if opener else open(path, "rb")
+    if opener is None:
+        return raw
+    try:
+        fin = opener(raw)
+    except BaseException:
+        raw.close()
+        raise
+    fin.raw_file = raw  # type: ignore[attr-defined]  # its position is the progress on disk
+    _close_with(fin, raw)
+    return fin
+
+
+def _close_with(fin: Any, raw: IO[bytes]) -> None:
+    close = fin.close
+
+    def close_both() -> None:
+        try:
+            close()
+        finally:
+            raw.close()
+
+    fin.close = close_both
 
 
 def is_compressed(path: PathLike) -> bool:
@@ -191,16 +217,25 @@ def _last_ascii_space(data: bytes) -> int:
 
 
 def iter_text_chunks(
-    paths: Sequence[Union[PathLike, IO[bytes]]], mode: str, limit: Optional[int] = None
+    paths: Sequence[Union[PathLike, IO[bytes]]],
+    mode: str,
+    limit: Optional[int] = None,
+    on_bytes: Optional[Any] = None,
 ) -> Iterator[bytes]:
     """Yield the text of ``paths`` in ~1 MiB pieces cut where the C++ tokeniser may cut.
 
     Pieces end at a newline (mode ``"lines"``) or ASCII whitespace (``"stream"``), so each can
-    be tokenised on its own; a file's last piece ends where the file ends.
+    be tokenised on its own; a file's last piece ends where the file ends. ``on_bytes(n)`` is
+    called with the bytes read from disk so far, across files (for progress bars).
     """
+    done = 0
     for src in paths:
         fin = open_binary(src) if isinstance(src, (str, os.PathLike)) else _NonClosing(src)
+        raw = getattr(fin, "raw_file", fin)
+        base = done
         with fin:
+            if on_bytes is not None:
+                fin = _Reporting(fin, lambda: on_bytes(base + _tell(raw)))
             if limit is not None:
                 yield from _limited_lines(fin, limit)
                 continue
@@ -218,6 +253,34 @@ def iter_text_chunks(
                     rest = data
             if rest:
                 yield rest
+        if isinstance(src, (str, os.PathLike)):
+            done = base + os.path.getsize(src)
+
+
+def _tell(f: Any) -> int:
+    try:
+        return int(f.tell())
+    except (OSError, ValueError, AttributeError):
+        return 0
+
+
+class _Reporting:
+    """Calls `report()` after each read of the wrapped file."""
+
+    def __init__(self, f: Any, report: Any) -> None:
+        self._f = f
+        self._report = report
+
+    def read(self, n: int = -1) -> bytes:
+        data = self._f.read(n)
+        self._report()
+        return data
+
+    def __iter__(self) -> Iterator[bytes]:
+        for i, line in enumerate(self._f):
+            if i % 4096 == 0:
+                self._report()
+            yield line
 
 
 def _limited_lines(fin: IO[bytes], limit: int) -> Iterator[bytes]:
@@ -299,9 +362,15 @@ class CorpusSource:
             and all(isinstance(f, str) and not is_compressed(f) for f in self.files)
         )
 
-    def text_chunks(self) -> Iterator[bytes]:
+    def text_chunks(self, on_bytes: Optional[Any] = None) -> Iterator[bytes]:
         """The files' text in pieces the C++ tokeniser can take one at a time."""
-        return iter_text_chunks(self.files or [], self.mode, self.limit)
+        return iter_text_chunks(self.files or [], self.mode, self.limit, on_bytes)
+
+    def disk_bytes(self) -> Optional[int]:
+        """Total size on disk of the files, if they are all paths."""
+        if not self.files or not all(isinstance(f, str) for f in self.files):
+            return None
+        return sum(os.path.getsize(f) for f in self.files)  # type: ignore[arg-type]
 
 
 def resolve_corpus(corpus_iterable: Any = None, corpus_file: Any = None) -> CorpusSource:

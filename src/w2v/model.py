@@ -406,7 +406,9 @@ class Word2Vec:
     ) -> Tuple[int, int]:
         """Count the words of a corpus into ``raw_vocab``; returns (total words, corpus count)."""
         source = resolve_corpus(corpus_iterable, corpus_file)
-        raw = scan_corpus(source, self.max_vocab_size, self.workers, progress_per)
+        raw = scan_corpus(
+            source, self.max_vocab_size, self.workers, progress_per, bool(self.progress)
+        )
         self._raw = raw
         self.corpus_count = raw.corpus_count
         self.corpus_total_words = raw.total_words
@@ -1133,8 +1135,9 @@ class _EpochReporter:
     def maybe_log(self) -> None:
         now = time.perf_counter()
         if self.bar is not None:
+            loss = self.trainer.loss_so_far if self.model.compute_loss else None
             self.bar.update_to(
-                self.trainer.words_done, self.trainer.sentences_done, self.trainer.alpha
+                self.trainer.words_done, self.trainer.sentences_done, self.trainer.alpha, loss
             )
         if now < self.next_report:
             return
@@ -1151,7 +1154,8 @@ class _EpochReporter:
     def close(self, stats: Dict[str, Any]) -> None:
         elapsed = time.perf_counter() - self.start
         if self.bar is not None:
-            self.bar.update_to(stats["raw_words"], stats["sentences"], self.trainer.alpha)
+            loss = stats["loss"] if self.model.compute_loss else None
+            self.bar.update_to(stats["raw_words"], stats["sentences"], self.trainer.alpha, loss)
             self.bar.close()
         logger.info(
             "EPOCH %i: training on %i raw words (%i effective words) took %.1fs, %.0f effective words/s%s",

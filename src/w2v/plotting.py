@@ -162,6 +162,8 @@ def project_2d(
             metric="cosine",
             init="pca",
             random_state=int(seed),
+            # Exact gradients are quicker than Barnes-Hut for the few hundred points of a map.
+            method="exact" if n <= 1000 else "barnes_hut",
         )
         return tsne.fit_transform(x), None
     raise ValueError(f"method must be 'pca' or 'tsne', got {method!r}")

@@ -27,10 +27,15 @@ class TrainingBar:
         )
         self._unit = unit
 
-    def update_to(self, words: int, sentences: int, alpha: float) -> None:
+    def update_to(
+        self, words: int, sentences: int, alpha: float, loss: Optional[float] = None
+    ) -> None:
         done = words if self._unit == "word" else sentences
         self._bar.update(done - self._bar.n)
-        self._bar.set_postfix(alpha=f"{alpha:.5f}", refresh=False)
+        postfix = {"alpha": f"{alpha:.5f}"}
+        if loss is not None:
+            postfix["loss"] = f"{loss:.4g}"
+        self._bar.set_postfix(postfix, refresh=False)
 
     def close(self) -> None:
         self._bar.close()
@@ -43,3 +48,50 @@ def training_bar(
     if total_words:
         return TrainingBar(epoch, model.epochs, int(total_words), "word")
     return TrainingBar(epoch, model.epochs, int(total_examples or 0) or None, "sentence")
+
+
+class ScanBar:
+    """A tqdm bar over the bytes of the corpus files read by the vocabulary scan."""
+
+    def __init__(self, total: Optional[int]) -> None:
+        self._bar = _tqdm()(
+            total=total, unit="B", unit_scale=True, unit_divisor=1024, desc="vocabulary scan",
+            dynamic_ncols=True, leave=True,
+        )
+
+    def update_to(self, done: int) -> None:
+        self._bar.update(max(0, done - self._bar.n))
+
+    def close(self) -> None:
+        self._bar.close()
+
+
+def run_with_scan_bar(work: Any, bytes_done: Any, total: Optional[int]) -> Any:
+    """Run ``work()`` in a helper thread, refreshing a :class:`ScanBar` from ``bytes_done()``.
+
+    ``work`` must release the GIL while it runs (the C++ scan does). Its exception, if any,
+    is raised here.
+    """
+    import threading
+
+    bar = ScanBar(total)
+    outcome: dict = {}
+
+    def target() -> None:
+        try:
+            outcome["value"] = work()
+        except BaseException as e:  # re-raised in the calling thread
+            outcome["error"] = e
+
+    thread = threading.Thread(target=target, name="w2v-scan", daemon=True)
+    thread.start()
+    try:
+        while thread.is_alive():
+            thread.join(0.1)
+            bar.update_to(bytes_done())
+        bar.update_to(bytes_done())
+    finally:
+        bar.close()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome.get("value")

@@ -98,17 +98,41 @@ def scan_corpus(
     max_vocab_size: Optional[int],
     workers: int,
     progress_per: int = 10000,
+    progress: bool = False,
 ) -> RawVocab:
-    """Count every word of the corpus (C++ does the counting; files are also read in C++)."""
+    """Count every word of the corpus (C++ does the counting; files are also read in C++).
+
+    With ``progress``, file corpora show a bar over the bytes read (needs tqdm).
+    """
     start = time.perf_counter()
     counter = _core.VocabCounter(int(max_vocab_size or 0), source.max_sentence_length)
     if source.is_files:
         if source.plain_paths:
             sizes = [os.path.getsize(p) for p in source.files]  # type: ignore[arg-type]
-            counter.count_files(source.files, sizes, source.mode, workers, int(max_vocab_size or 0))
+
+            def count() -> None:
+                counter.count_files(
+                    source.files, sizes, source.mode, workers, int(max_vocab_size or 0)
+                )
+
+            if progress:
+                from w2v.progress import run_with_scan_bar
+
+                run_with_scan_bar(count, lambda: counter.bytes_read, sum(sizes))
+            else:
+                count()
         else:
-            for chunk in source.text_chunks():
-                counter.count_text(chunk, source.mode)
+            bar = None
+            if progress:
+                from w2v.progress import ScanBar
+
+                bar = ScanBar(source.disk_bytes())
+            try:
+                for chunk in source.text_chunks(bar.update_to if bar else None):
+                    counter.count_text(chunk, source.mode)
+            finally:
+                if bar is not None:
+                    bar.close()
             counter.end_text()
         corpus_count = counter.sentences
         if source.mode == "stream":

@@ -23,11 +23,14 @@ when the data ends early, :class:`TruncatedWord2VecFileError` (an ``EOFError`` a
 from __future__ import annotations
 
 import bz2
+import functools
 import gzip
 import io
 import logging
 import lzma
+import mmap
 import os
+import re
 import warnings
 from typing import IO, Any, List, Optional, Sequence, Tuple, Union
 
@@ -41,6 +44,7 @@ _MAGIC = ((b"\x1f\x8b", gzip.open), (b"BZh", bz2.open), (b"\xfd7zXZ\x00", lzma.o
 _BY_SUFFIX = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
 _CHUNK_BYTES = 1 << 24  # binary reader: bytes read per step
 _TEXT_CHUNK_BYTES = 1 << 23  # text reader: about this many bytes of lines per parse
+_GATHER_ROWS = 2048  # binary reader: rows copied per numpy gather
 _MAX_KEY_BYTES = 1 << 20  # a "key" longer than this means the file is not what it claims
 _MAX_PREALLOC_ROWS = 1 << 20  # never trust a header's count further than this for compressed
 _WHITESPACE = b" \t\r\n\x0b\x0c"
@@ -256,23 +260,11 @@ def read_word2vec_format(
             if binary:
                 raise NotImplementedError("no_header is only available for text-format files")
             return _read_text(fin, name, None, None, datatype, encoding, unicode_errors, limit, 1)
+        if binary:
+            return _read_binary_file(fin, fname, name, datatype, encoding, unicode_errors, limit)
         header = fin.readline()
         count, dim = _parse_header(header, name, encoding)
         declared = count if limit is None else min(count, limit)
-        if binary:
-            size = _file_size(fname)
-            return _read_binary(
-                fin,
-                name,
-                count,
-                dim,
-                datatype,
-                encoding,
-                unicode_errors,
-                limit,
-                len(header),
-                size,
-            ) + (declared,)
         keys, vectors, _ = _read_text(
             fin, name, count, dim, datatype, encoding, unicode_errors, limit, 2
         )
@@ -280,7 +272,7 @@ def read_word2vec_format(
 
 
 def _decode_keys(raw: Sequence[bytes], encoding: str, errors: str, where: Any) -> List[str]:
-    """Decode keys; on failure re-raise with the row's position (``where(i)``)."""
+    """Decode keys one by one; on failure re-raise with the row's position (``where(i)``)."""
     try:
         return [b.decode(encoding, errors).lstrip("\n") for b in raw]
     except UnicodeDecodeError:
@@ -299,8 +291,99 @@ def _decode_keys(raw: Sequence[bytes], encoding: str, errors: str, where: Any) -
         raise
 
 
-def _read_binary(
+def _read_binary_file(
     fin: Any,
+    fname: PathOrFile,
+    name: str,
+    datatype: np.dtype,
+    encoding: str,
+    errors: str,
+    limit: Optional[int],
+) -> Tuple[List[str], np.ndarray, int]:
+    """Binary reading: an uncompressed file is memory-mapped (no copy), anything else is
+    read in chunks."""
+    size = _file_size(fname)
+    mapped = None
+    if size:
+        try:
+            mapped = mmap.mmap(fin.fileno(), 0, access=mmap.ACCESS_READ)
+        except (OSError, ValueError, AttributeError, io.UnsupportedOperation):
+            mapped = None
+    try:
+        if mapped is not None:
+            newline = mapped.find(b"\n")
+            header_len = len(mapped) if newline < 0 else newline + 1
+            header = mapped[:header_len]
+        else:
+            header = fin.readline()
+            header_len = len(header)
+        count, dim = _parse_header(header, name, encoding)
+        wanted = count if limit is None else min(count, limit)
+        if size is not None:
+            capacity = min(wanted, max(0, (size - header_len) // (4 * dim + 1)))
+        else:
+            capacity = min(wanted, _MAX_PREALLOC_ROWS)
+        if mapped is not None:
+            buf: Any = mapped
+            pos, base = header_len, 0
+
+            def more() -> bytes:
+                return b""
+
+        else:
+            buf, pos = b"", 0
+            base = header_len
+
+            def more() -> bytes:
+                return fin.read(_CHUNK_BYTES)
+
+        keys, vectors = _read_binary(
+            buf, pos, base, more, name, count, dim, datatype, encoding, errors, limit, capacity
+        )
+        return keys, vectors, wanted
+    finally:
+        if mapped is not None:
+            try:
+                mapped.close()
+            except BufferError:  # a traceback still holds a view; the GC will close it
+                pass
+
+
+@functools.lru_cache(maxsize=8)
+def _row_pattern(rowbytes: int) -> Any:
+    """Regex for one binary row: key, space, ``rowbytes`` bytes of vector.
+
+    A row that does not fit (the end of the window) takes the second branch, which matches
+    the rest of the window, so ``findall`` never fails and retries position by position: one
+    linear pass however damaged the data.
+    """
+    return re.compile(rb"([^ ]*)(?:( )" + rb".{%d}" % rowbytes + rb"|.*)", re.S)
+
+
+def _decode_binary_keys(raw: List[bytes], encoding: str, errors: str, where: Any) -> List[str]:
+    """Decode a batch of binary-format keys at once (they cannot contain spaces).
+
+    Leading newlines (word2vec.c ends each vector with one) are dropped, as gensim does.
+    """
+    try:
+        text = b" ".join(raw).decode(encoding, errors)
+        if "\n" in text:
+            text = text.lstrip("\n")
+            while " \n" in text:
+                text = text.replace(" \n", " ")
+        parts = text.split(" ")
+        if len(parts) == len(raw):
+            return parts
+    except UnicodeDecodeError:
+        pass
+    return _decode_keys(raw, encoding, errors, where)  # also names the bad key
+
+
+def _read_binary(
+    buf: Any,
+    pos: int,
+    base: int,
+    more: Any,
     name: str,
     count: int,
     dim: int,
@@ -308,61 +391,72 @@ def _read_binary(
     encoding: str,
     errors: str,
     limit: Optional[int],
-    header_len: int,
-    file_size: Optional[int],
+    capacity: int,
 ) -> Tuple[List[str], np.ndarray]:
+    """Parse binary rows from ``buf`` (bytes or mmap; ``buf[0]`` is at file offset ``base``)
+    starting at ``pos``; ``more()`` returns the next chunk of the file (``b""`` at its end).
+
+    Each window of the buffer is split into rows by one regex ``findall`` (a C loop), and
+    the vectors of those rows are copied with numpy gathers through a sliding-window view.
+    """
     wanted = count if limit is None else min(count, limit)
     rowbytes = 4 * dim
-    if file_size is not None:
-        capacity = min(wanted, max(0, (file_size - header_len) // (rowbytes + 1)))
-    else:
-        capacity = min(wanted, _MAX_PREALLOC_ROWS)
+    pattern = _row_pattern(rowbytes)
     rows = _Rows(capacity, dim, datatype)
-    raw_keys: List[bytes] = []
-    buf = b""
-    pos = 0  # position in buf of the next row
-    base = header_len  # file offset of buf[0]
-    while len(raw_keys) < wanted:
-        offsets: List[int] = []
-        add_key, add_offset = raw_keys.append, offsets.append
-        find, end = buf.find, len(buf)
-        remaining = wanted - len(raw_keys)
-        while remaining:
-            space = find(b" ", pos)
-            if space < 0:
-                break
-            stop = space + 1 + rowbytes
-            if stop > end:
-                break
-            add_key(buf[pos:space])
-            add_offset(space + 1)
-            pos = stop
-            remaining -= 1
-        if offsets and rowbytes:
-            windows = np.lib.stride_tricks.sliding_window_view(
-                np.frombuffer(buf, dtype=np.uint8), rowbytes
-            )
-            block = windows[np.asarray(offsets, dtype=np.intp)]
-            rows.reserve(len(offsets))
-            rows.data[rows.n : rows.n + len(offsets)] = block.view("<f4")
-            rows.n += len(offsets)
-        elif offsets:
-            rows.reserve(len(offsets))
-            rows.n += len(offsets)
-        if len(raw_keys) == wanted:
-            break
-        if find(b" ", pos) < 0 and end - pos > _MAX_KEY_BYTES:
+    keys: List[str] = []
+    step = _CHUNK_BYTES
+    while len(keys) < wanted:
+        end = len(buf)
+        stop = min(end, pos + step)
+        found = pattern.findall(buf, pos, stop)
+        while found and not found[-1][1]:  # an incomplete row at the end of the window
+            found.pop()
+        remaining = wanted - len(keys)
+        if len(found) > remaining:
+            del found[remaining:]
+        if found:
+            raw = [f[0] for f in found]
+            sizes = np.fromiter(map(len, raw), dtype=np.intp, count=len(raw))
+            sizes += 1 + rowbytes
+            ends = np.cumsum(sizes)
+            ends += pos
+            k = len(raw)
+            rows.reserve(k)
+            if rowbytes:
+                starts = ends - rowbytes
+                windows = np.lib.stride_tricks.sliding_window_view(
+                    np.frombuffer(buf, dtype=np.uint8), rowbytes
+                )
+                dest = rows.data[rows.n : rows.n + k]
+                for i in range(0, k, _GATHER_ROWS):  # small blocks stay in cache
+                    dest[i : i + _GATHER_ROWS] = windows[starts[i : i + _GATHER_ROWS]].view("<f4")
+                del windows
+            rows.n += k
+            key_starts = ends - sizes
+
+            def where(
+                i: int, first: int = len(keys), at: int = base, offsets: Any = key_starts
+            ) -> str:
+                return f"row {first + i + 1} (byte offset {at + int(offsets[i])}) of {name}"
+
+            keys.extend(_decode_binary_keys(raw, encoding, errors, where))
+            pos = int(ends[-1])
+            step = _CHUNK_BYTES
+            continue
+        if end - pos > _MAX_KEY_BYTES and buf.find(b" ", pos, pos + _MAX_KEY_BYTES + 1) < 0:
             raise Word2VecFormatError(
                 f"{name}: no key separator (space) within {_MAX_KEY_BYTES} bytes of byte "
-                f"offset {base + pos} (row {len(raw_keys) + 1}); is this really a binary "
+                f"offset {base + pos} (row {len(keys) + 1}); is this really a binary "
                 "word2vec file?"
             )
-        chunk = fin.read(_CHUNK_BYTES)
+        if stop < end:  # a row longer than the window
+            step *= 2
+            continue
+        chunk = more()
         if not chunk:
-            at = base + pos
             raise TruncatedWord2VecFileError(
                 f"{name}: unexpected end of data at byte offset {base + end} while reading row "
-                f"{len(raw_keys) + 1} (starting at byte offset {at}) of the {count} rows of "
+                f"{len(keys) + 1} (starting at byte offset {base + pos}) of the {count} rows of "
                 f"{dim} float32 values the header declares; the file is truncated or its "
                 "header is wrong"
             )
@@ -370,29 +464,25 @@ def _read_binary(
         buf = buf[pos:] + chunk
         pos = 0
     if limit is None or limit >= count:
-        _check_binary_tail(fin, name, buf[pos:], base + pos, count)
-
-    def where(i: int) -> str:
-        offset = header_len + sum(len(k) + 1 + rowbytes for k in raw_keys[:i])
-        return f"row {i + 1} (byte offset {offset}) of {name}"
-
-    keys = _decode_keys(raw_keys, encoding, errors, where)
+        _check_binary_tail(buf, pos, base, more, name, count)
     return keys, rows.result()
 
 
-def _check_binary_tail(fin: Any, name: str, rest: bytes, offset: int, count: int) -> None:
+def _check_binary_tail(buf: Any, pos: int, base: int, more: Any, name: str, count: int) -> None:
     """Only whitespace may follow the last declared row."""
     while True:
-        stripped = rest.lstrip(_WHITESPACE)
-        if stripped:
-            at = offset + len(rest) - len(stripped)
-            raise Word2VecFormatError(
-                f"{name}: unexpected data at byte offset {at}, after the {count} rows the header "
-                "declares; the header's count or vector size is wrong"
-            )
-        offset += len(rest)
-        rest = fin.read(_CHUNK_BYTES)
-        if not rest:
+        for start in range(pos, len(buf), _CHUNK_BYTES):
+            piece = buf[start : start + _CHUNK_BYTES]
+            stripped = piece.lstrip(_WHITESPACE)
+            if stripped:
+                at = base + start + len(piece) - len(stripped)
+                raise Word2VecFormatError(
+                    f"{name}: unexpected data at byte offset {at}, after the {count} rows the "
+                    "header declares; the header's count or vector size is wrong"
+                )
+        base += len(buf)
+        buf, pos = more(), 0
+        if not buf:
             return
 
 

@@ -852,12 +852,13 @@ class Word2Vec:
         n = len(self.wv.index_to_key)
         if self.wv.vectors.shape != (n, self.vector_size):
             raise RuntimeError("wv.vectors does not match the vocabulary; rebuild the vocabulary")
-        # The C++ threads write into these arrays in place: they must be contiguous float32.
-        self.wv.vectors = np.ascontiguousarray(self.wv.vectors, dtype=np.float32)
+        # The C++ threads write into these arrays in place: they must be writable,
+        # contiguous float32 (a read-only memory map is copied into memory first).
+        self.wv.vectors = _trainable(self.wv.vectors)
         if self.negative:
-            self.syn1neg = np.ascontiguousarray(self.syn1neg, dtype=np.float32)
+            self.syn1neg = _trainable(self.syn1neg)
         if self.hs:
-            self.syn1 = np.ascontiguousarray(self.syn1, dtype=np.float32)
+            self.syn1 = _trainable(self.syn1)
             tree = self._native.get("tree")
             if tree is None:
                 tree = _core.HuffmanTree(
@@ -1069,6 +1070,11 @@ class Word2Vec:
             model._noise_spec = np.array(model.noise_weights, dtype=np.float64)
         model.add_lifecycle_event("loaded", fname=os.fspath(fname))
         return model
+
+
+def _trainable(arr: np.ndarray) -> np.ndarray:
+    arr = np.ascontiguousarray(arr, dtype=np.float32)
+    return arr if arr.flags.writeable else np.array(arr)
 
 
 def _jsonable(x: Any) -> Any:

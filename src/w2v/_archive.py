@@ -50,7 +50,8 @@ def save_archive(path: PathLike, meta: Dict[str, Any], arrays: Dict[str, np.ndar
                     arr = np.asarray(arr)
                     if arr.dtype.hasobject:
                         raise TypeError(f"array {name!r} has dtype object, which cannot be saved")
-                    with zf.open(f"{name}.npy", "w", force_zip64=True) as member:
+                    info = _aligned_member(f"{name}.npy", raw.tell())
+                    with zf.open(info, "w", force_zip64=True) as member:
                         np.lib.format.write_array(
                             member, np.ascontiguousarray(arr), allow_pickle=False
                         )
@@ -63,6 +64,25 @@ def save_archive(path: PathLike, meta: Dict[str, Any], arrays: Dict[str, np.ndar
         except OSError:
             pass
         raise
+
+
+_ALIGN = 64
+_PAD_FIELD_ID = 0xA1A1  # a private zip "extra" field that only pads
+
+
+def _aligned_member(name: str, header_offset: int) -> zipfile.ZipInfo:
+    """A stored zip entry whose data starts on a 64-byte boundary.
+
+    ``.npy`` headers are padded to 64 bytes too, so memory-mapped arrays come out aligned.
+    The local header is 30 bytes + name + extra; with zip64 the extra starts with a 20-byte
+    zip64 field, then ours (4 bytes + padding).
+    """
+    info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+    info.compress_type = zipfile.ZIP_STORED
+    fixed = header_offset + 30 + len(name.encode("utf-8")) + 20 + 4
+    pad = (-fixed) % _ALIGN
+    info.extra = struct.pack("<HH", _PAD_FIELD_ID, pad) + b"\0" * pad
+    return info
 
 
 def _member_data_offset(fh, info: zipfile.ZipInfo) -> int:
@@ -134,6 +154,11 @@ def load_archive(
                 raise ValueError(f"array {name!r} in {str(path)!r} has dtype object")
             if int(np.prod(shape)) == 0:
                 arrays[name] = np.zeros(shape, dtype=dtype)
+                continue
+            if fh.tell() % max(dtype.alignment, 1):
+                # An unaligned member (a file from another writer): read it instead of mapping.
+                with zf.open(info) as member:
+                    arrays[name] = np.lib.format.read_array(member, allow_pickle=False)
                 continue
             arrays[name] = np.memmap(
                 path,

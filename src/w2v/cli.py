@@ -32,8 +32,6 @@ MODEL_FORMATS = ("auto",) + FORMATS
 DEMO_WORDS = ("holmes", "whale", "king", "london", "night")
 _LOG_FORMAT = "%(asctime)s : %(levelname)s : %(message)s"
 
-logger = logging.getLogger("w2v.cli")
-
 
 class CommandError(Exception):
     """A command failed: reported as one line on stderr, exit status 1."""
@@ -594,6 +592,10 @@ def cmd_train(args: argparse.Namespace) -> int:
     fmt = _format_for_output(args.output, args.format)
     files = _corpus_files(args.corpus)
     _check_output_path(args.output)
+    if os.path.exists(args.output):
+        for f in files:
+            if f != "-" and os.path.samefile(f, args.output):
+                raise CommandError(f"the output {args.output!r} is a corpus file")
     mode = _progress_mode(args)
     params = {name: getattr(args, name) for name in _W2V_PARAMS}
     params["progress"] = mode == "bar"

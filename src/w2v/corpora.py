@@ -230,7 +230,12 @@ def iter_text_chunks(
     """
     done = 0
     for src in paths:
-        fin = open_binary(src) if isinstance(src, (str, os.PathLike)) else _NonClosing(src)
+        if isinstance(src, (str, os.PathLike)):
+            fin = open_binary(src)
+        else:
+            if hasattr(src, "seek"):
+                src.seek(0)  # every pass starts at the top, as LineSentence.__iter__ does
+            fin = _NonClosing(src)
         raw = getattr(fin, "raw_file", fin)
         base = done
         with fin:
@@ -252,7 +257,8 @@ def iter_text_chunks(
                 else:
                     rest = data
             if rest:
-                yield rest
+                # A file's last line ends with the file, even without a final newline.
+                yield rest + b"\n" if mode == "lines" else rest
         if isinstance(src, (str, os.PathLike)):
             done = base + os.path.getsize(src)
 

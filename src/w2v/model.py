@@ -694,7 +694,8 @@ class Word2Vec:
     def _noise_sampler(self) -> Any:
         sampler = self._native.get("noise")
         if sampler is None:
-            sampler = _core.NoiseSampler(np.ascontiguousarray(self.noise_weights, dtype=np.float64))
+            weights = np.require(self.noise_weights, dtype=np.float64, requirements=["C", "A"])
+            sampler = _core.NoiseSampler(weights)
             self._native["noise"] = sampler
         return sampler
 
@@ -786,7 +787,7 @@ class Word2Vec:
         self.running_training_loss = 0.0
         source = resolve_corpus(corpus_iterable, corpus_file)
         callbacks = tuple(callbacks)
-        trainer = self._make_trainer()
+        trainer = self._make_trainer(source.max_sentence_length)
         logger.info(
             "Word2Vec training on %i words of vocabulary, %i features, %s, %s kernels, %i workers",
             len(self.wv),
@@ -848,7 +849,7 @@ class Word2Vec:
             self._native["index"] = index
         return index
 
-    def _make_trainer(self) -> Any:
+    def _make_trainer(self, max_sentence_length: int = MAX_WORDS_IN_BATCH) -> Any:
         n = len(self.wv.index_to_key)
         if self.wv.vectors.shape != (n, self.vector_size):
             raise RuntimeError("wv.vectors does not match the vocabulary; rebuild the vocabulary")
@@ -861,13 +862,12 @@ class Word2Vec:
             self.syn1 = _trainable(self.syn1)
             tree = self._native.get("tree")
             if tree is None:
-                tree = _core.HuffmanTree(
-                    np.ascontiguousarray(self.wv.expandos["count"], dtype=np.int64)
-                )
+                counts = np.require(self.wv.expandos["count"], np.int64, ["C", "A"])
+                tree = _core.HuffmanTree(counts)
                 self._native["tree"] = tree
         else:
             tree = None
-        sample = np.ascontiguousarray(self.wv.expandos["sample_int"], dtype=np.uint32)
+        sample = np.require(self.wv.expandos["sample_int"], dtype=np.uint32, requirements=["C", "A"])
         self.wv.expandos["sample_int"] = sample
         params = {
             "dim": self.vector_size,
@@ -891,7 +891,7 @@ class Word2Vec:
             tree,
             index,
             index,
-            10000,
+            int(max_sentence_length),
             self.workers,
         )
 
@@ -1073,8 +1073,7 @@ class Word2Vec:
 
 
 def _trainable(arr: np.ndarray) -> np.ndarray:
-    arr = np.ascontiguousarray(arr, dtype=np.float32)
-    return arr if arr.flags.writeable else np.array(arr)
+    return np.require(arr, dtype=np.float32, requirements=["C", "A", "W"])
 
 
 def _jsonable(x: Any) -> Any:

@@ -5,6 +5,13 @@ from __future__ import annotations
 from typing import Any, Optional
 
 
+def _width() -> dict:
+    # A pty that reports 0 columns would make dynamic bars empty: use a fixed width there.
+    import shutil
+
+    return {"dynamic_ncols": True} if shutil.get_terminal_size((0, 0)).columns else {"ncols": 100}
+
+
 def _tqdm() -> Any:
     try:
         from tqdm.auto import tqdm
@@ -22,8 +29,8 @@ class TrainingBar:
             unit=unit,
             unit_scale=True,
             desc=f"epoch {epoch + 1}/{epochs}",
-            dynamic_ncols=True,
             leave=True,
+            **_width(),
         )
         self._unit = unit
 
@@ -55,8 +62,13 @@ class ScanBar:
 
     def __init__(self, total: Optional[int]) -> None:
         self._bar = _tqdm()(
-            total=total, unit="B", unit_scale=True, unit_divisor=1024, desc="vocabulary scan",
-            dynamic_ncols=True, leave=True,
+            total=total,
+            unit="B",
+            unit_scale=True,
+            unit_divisor=1024,
+            desc="vocabulary scan",
+            leave=True,
+            **_width(),
         )
 
     def update_to(self, done: int) -> None:

@@ -96,8 +96,21 @@ void walk_sentences(nb::handle batch, OnToken&& on_token, OnSentence&& on_senten
 // Counts a Python corpus batch by batch, and text streams chunk by chunk.
 class PyVocabCounter {
  public:
-  PyVocabCounter(int64_t max_vocab_size, uint32_t max_sentence_length)
-      : counter_(max_vocab_size), max_len_(max_sentence_length) {}
+  PyVocabCounter(int64_t max_vocab_size, uint32_t max_sentence_length, nb::object keep)
+      : keep_(make_rule(keep)), counter_(max_vocab_size, keep_), max_len_(max_sentence_length) {}
+
+  // Wraps a Python keep(word, count, min_reduce) -> bool; it may run on a scan thread.
+  static VocabCounter::KeepRule make_rule(nb::object fn) {
+    if (fn.is_none()) return nullptr;
+    auto holder = std::make_shared<nb::object>(fn);
+    return [holder](std::string_view w, int64_t count, int64_t min_reduce) {
+      nb::gil_scoped_acquire gil;
+      PyObject* s = PyUnicode_DecodeUTF8(w.data(), static_cast<Py_ssize_t>(w.size()), "replace");
+      if (!s) throw nb::python_error();
+      nb::object word = nb::steal(s);
+      return nb::cast<bool>((*holder)(word, count, min_reduce));
+    };
+  }
 
   void count_sentences(nb::handle batch) {
     walk_sentences(
@@ -122,8 +135,8 @@ class PyVocabCounter {
     VocabCounter counted;
     {
       nb::gil_scoped_release release;
-      counted =
-          VocabCounter::count_files(sources, m, max_len_, workers, max_vocab_size, &bytes_read_);
+      counted = VocabCounter::count_files(sources, m, max_len_, workers, max_vocab_size,
+                                          &bytes_read_, keep_);
       counter_.merge(counted);
     }
   }
@@ -152,6 +165,7 @@ class PyVocabCounter {
 
  private:
   std::atomic<uint64_t> bytes_read_{0};
+  VocabCounter::KeepRule keep_;
   VocabCounter counter_;
   uint32_t max_len_;
   std::unique_ptr<Tokenizer> tok_;
@@ -355,7 +369,8 @@ NB_MODULE(_core, m) {
   m.doc() = "w2v's native core: file reading, vocabulary counting, sampling and training.";
 
   nb::class_<PyVocabCounter>(m, "VocabCounter")
-      .def(nb::init<int64_t, uint32_t>(), "max_vocab_size"_a, "max_sentence_length"_a)
+      .def(nb::init<int64_t, uint32_t, nb::object>(), "max_vocab_size"_a, "max_sentence_length"_a,
+           "keep"_a.none() = nb::none())
       .def("count_sentences", &PyVocabCounter::count_sentences, "batch"_a)
       .def("count_text", &PyVocabCounter::count_text, "data"_a, "mode"_a)
       .def("end_text", &PyVocabCounter::end_text)

@@ -9,8 +9,9 @@ void VocabCounter::prune() {
   WordIndex kept;
   std::vector<int64_t> kept_counts;
   for (size_t id = 0; id < counts_.size(); ++id) {
-    if (counts_[id] >= min_reduce_) {
-      kept.insert(index_.word(static_cast<int32_t>(id)));
+    const std::string_view w = index_.word(static_cast<int32_t>(id));
+    if (keep_ ? keep_(w, counts_[id], min_reduce_) : counts_[id] >= min_reduce_) {
+      kept.insert(w);
       kept_counts.push_back(counts_[id]);
     }
   }
@@ -34,9 +35,10 @@ void VocabCounter::merge(const VocabCounter& other) {
 VocabCounter VocabCounter::count_files(const std::vector<FileSource>& files, SplitMode mode,
                                        uint32_t max_sentence_length, int workers,
                                        int64_t max_vocab_size,
-                                       std::atomic<uint64_t>* bytes_read) {
+                                       std::atomic<uint64_t>* bytes_read,
+                                       const KeepRule& keep) {
   const auto parts = partition_files(files, workers, mode);
-  std::vector<VocabCounter> counters(parts.size(), VocabCounter(max_vocab_size));
+  std::vector<VocabCounter> counters(parts.size(), VocabCounter(max_vocab_size, keep));
   std::vector<std::exception_ptr> errors(parts.size());
   std::vector<std::thread> threads;
   for (size_t t = 0; t < parts.size(); ++t) {
@@ -56,7 +58,7 @@ VocabCounter VocabCounter::count_files(const std::vector<FileSource>& files, Spl
   for (auto& e : errors)
     if (e) std::rethrow_exception(e);
   // Merging in file order keeps first-seen order equal to a sequential scan's.
-  VocabCounter result(max_vocab_size);
+  VocabCounter result(max_vocab_size, keep);
   for (auto& c : counters) result.merge(c);
   return result;
 }

@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -17,7 +18,12 @@ namespace w2v {
 // `min_reduce` times are dropped and `min_reduce` grows by one.
 class VocabCounter {
  public:
-  explicit VocabCounter(int64_t max_vocab_size = 0) : max_vocab_size_(max_vocab_size) {}
+  // Decides whether a word survives pruning, given (word, count, min_reduce); the default
+  // keeps count >= min_reduce. A user's trim rule plugs in here, as in gensim.
+  using KeepRule = std::function<bool(std::string_view, int64_t, int64_t)>;
+
+  explicit VocabCounter(int64_t max_vocab_size = 0, KeepRule keep = nullptr)
+      : max_vocab_size_(max_vocab_size), keep_(std::move(keep)) {}
 
   // Tokenizer sink interface.
   void token(std::string_view w) {
@@ -39,7 +45,8 @@ class VocabCounter {
   static VocabCounter count_files(const std::vector<FileSource>& files, SplitMode mode,
                                   uint32_t max_sentence_length, int workers,
                                   int64_t max_vocab_size,
-                                  std::atomic<uint64_t>* bytes_read = nullptr);
+                                  std::atomic<uint64_t>* bytes_read = nullptr,
+                                  const KeepRule& keep = nullptr);
 
   size_t size() const { return counts_.size(); }
   std::string_view word(size_t id) const { return index_.word(static_cast<int32_t>(id)); }
@@ -52,6 +59,7 @@ class VocabCounter {
   void prune();
 
   int64_t max_vocab_size_;
+  KeepRule keep_;
   WordIndex index_;
   std::vector<int64_t> counts_;
   int64_t total_words_ = 0;

@@ -921,19 +921,20 @@ class KeyedVectors:
         keys = [int(k) if isinstance(k, np.integer) else k for k in self.index_to_key]
         meta: Dict[str, Any] = {"vector_size": self.vector_size, "index_to_key": keys}
         arrays: Dict[str, np.ndarray] = {"vectors": self.vectors}
-        string_attrs = []
+        object_attrs: Dict[str, List[Any]] = {}
         for name, arr in self.expandos.items():
-            if arr.dtype.hasobject:
-                if not all(isinstance(x, str) for x in arr):
+            if arr.dtype.hasobject:  # e.g. strings: kept in meta.json, never pickled
+                values = [x.item() if isinstance(x, np.generic) else x for x in arr]
+                if not all(x is None or isinstance(x, (str, int, float, bool)) for x in values):
                     raise TypeError(
-                        f"attribute {name!r} holds objects other than strings, which cannot "
-                        "be saved"
+                        f"attribute {name!r} holds objects other than str, int, float, bool "
+                        "or None, which cannot be saved"
                     )
-                arr = arr.astype(str) if len(arr) else np.zeros(0, dtype="U1")
-                string_attrs.append(name)
-            arrays[f"vecattr.{name}"] = arr
-        if string_attrs:
-            meta["string_vecattrs"] = string_attrs
+                object_attrs[name] = values
+            else:
+                arrays[f"vecattr.{name}"] = arr
+        if object_attrs:
+            meta["object_vecattrs"] = object_attrs
         if self.next_index != len(self.index_to_key):
             meta["next_index"] = int(self.next_index)
         return meta, arrays
@@ -950,15 +951,19 @@ class KeyedVectors:
             raise ValueError("corrupt file: the vectors do not have the declared size")
         kv.key_to_index = {k: i for i, k in enumerate(kv.index_to_key) if k is not None}
         kv.next_index = int(meta.get("next_index", len(kv.index_to_key)))
-        string_attrs = set(meta.get("string_vecattrs", ()))
-        for name, arr in arrays.items():
-            if name.startswith("vecattr."):
-                attr = name[len("vecattr.") :]
-                if attr in string_attrs:
-                    arr = np.asarray(arr).astype(object)
-                if len(arr) != len(kv.index_to_key):
-                    raise ValueError(f"corrupt file: attribute {attr!r} has the wrong length")
-                kv.expandos[attr] = arr
+        attrs = {
+            name[len("vecattr.") :]: arr
+            for name, arr in arrays.items()
+            if name.startswith("vecattr.")
+        }
+        for attr, values in meta.get("object_vecattrs", {}).items():
+            column = np.empty(len(values), dtype=object)
+            column[:] = values
+            attrs[attr] = column
+        for attr, arr in attrs.items():
+            if len(arr) != len(kv.index_to_key):
+                raise ValueError(f"corrupt file: attribute {attr!r} has the wrong length")
+            kv.expandos[attr] = arr
         return kv
 
     def save(self, fname: Union[str, os.PathLike], *args: Any, **kwargs: Any) -> None:

@@ -407,7 +407,7 @@ class Word2Vec:
         """Count the words of a corpus into ``raw_vocab``; returns (total words, corpus count)."""
         source = resolve_corpus(corpus_iterable, corpus_file)
         raw = scan_corpus(
-            source, self.max_vocab_size, self.workers, progress_per, bool(self.progress)
+            source, self.max_vocab_size, self.workers, progress_per, bool(self.progress), trim_rule
         )
         self._raw = raw
         self.corpus_count = raw.corpus_count
@@ -557,7 +557,11 @@ class Word2Vec:
                 key_to_index[w] = start + i
             self.wv.index_to_key.extend(new_words)
             rows = np.asarray([key_to_index[w] for w in words], dtype=np.int64)
-            np.add.at(updated, rows, counts)
+            # Like gensim: every known word gains its new raw count, retained or not.
+            np.add.at(updated, rows[new_mask], counts[new_mask])
+            known_raw = self._known_raw_counts(raw, key_to_index, start)
+            for row_, c in known_raw:
+                updated[row_] += c
             self.wv.expandos["count"] = updated
             old_ints = self.wv.expandos["sample_int"]
             ints_all = np.full(len(updated), 2**32 - 1, dtype=np.uint32)
@@ -586,6 +590,19 @@ class Word2Vec:
         self._raw = None
         self._native.clear()
         return report
+
+    @staticmethod
+    def _known_raw_counts(
+        raw: RawVocab, key_to_index: Dict[str, int], known: int
+    ) -> List[Tuple[int, int]]:
+        """(row, raw count) for every scanned word that was in the vocabulary before."""
+        words = raw.words()
+        out = []
+        for w, c in zip(words, raw.counts.tolist()):
+            row = key_to_index.get(w, -1)
+            if 0 <= row < known:
+                out.append((row, c))
+        return out
 
     def prepare_weights(self, update: bool = False) -> None:
         """Allocate (or, after an update, extend) the weight matrices."""
@@ -774,14 +791,15 @@ class Word2Vec:
         (int, int)
             Effective words trained (after dropping unknown and subsampled words) and raw words.
         """
-        self.alpha = self.alpha if start_alpha is None else start_alpha
-        self.min_alpha = self.min_alpha if end_alpha is None else end_alpha
-        _check_real("start_alpha", self.alpha, positive=True)
-        _check_real("end_alpha", self.min_alpha, positive=True)
+        alpha = self.alpha if start_alpha is None else start_alpha
+        min_alpha = self.min_alpha if end_alpha is None else end_alpha
+        _check_real("start_alpha", alpha, positive=True)
+        _check_real("end_alpha", min_alpha, positive=True)
         if corpus_file is not None and total_words is None:
             raise ValueError("total_words must be provided alongside corpus_file argument.")
         self._check_training_sanity(epochs, total_examples, total_words)
         self._check_corpus_sanity(corpus_iterable, corpus_file, passes=int(epochs))  # type: ignore[arg-type]
+        self.alpha, self.min_alpha = alpha, min_alpha
         self.epochs = int(epochs)  # type: ignore[arg-type]
         self.compute_loss = bool(compute_loss)
         self.running_training_loss = 0.0
@@ -867,7 +885,9 @@ class Word2Vec:
                 self._native["tree"] = tree
         else:
             tree = None
-        sample = np.require(self.wv.expandos["sample_int"], dtype=np.uint32, requirements=["C", "A"])
+        sample = np.require(
+            self.wv.expandos["sample_int"], dtype=np.uint32, requirements=["C", "A"]
+        )
         self.wv.expandos["sample_int"] = sample
         params = {
             "dim": self.vector_size,
@@ -1073,7 +1093,10 @@ class Word2Vec:
 
 
 def _trainable(arr: np.ndarray) -> np.ndarray:
-    return np.require(arr, dtype=np.float32, requirements=["C", "A", "W"])
+    f = arr.flags
+    if arr.dtype == np.float32 and f.c_contiguous and f.aligned and f.writeable:
+        return arr
+    return np.array(arr, dtype=np.float32, order="C")  # a plain in-memory copy
 
 
 def _jsonable(x: Any) -> Any:

@@ -99,13 +99,21 @@ def scan_corpus(
     workers: int,
     progress_per: int = 10000,
     progress: bool = False,
+    trim_rule: Optional[TrimRule] = None,
 ) -> RawVocab:
     """Count every word of the corpus (C++ does the counting; files are also read in C++).
 
-    With ``progress``, file corpora show a bar over the bytes read (needs tqdm).
+    With ``progress``, file corpora show a bar over the bytes read (needs tqdm). When
+    ``max_vocab_size`` prunes the scan, ``trim_rule`` decides which words survive, as in gensim.
     """
     start = time.perf_counter()
-    counter = _core.VocabCounter(int(max_vocab_size or 0), source.max_sentence_length)
+    keep = None
+    if trim_rule is not None and max_vocab_size:
+
+        def keep(word: str, count: int, min_reduce: int) -> bool:
+            return keep_vocab_item(word, count, min_reduce, trim_rule)
+
+    counter = _core.VocabCounter(int(max_vocab_size or 0), source.max_sentence_length, keep)
     if source.is_files:
         if source.plain_paths:
             sizes = [os.path.getsize(p) for p in source.files]  # type: ignore[arg-type]

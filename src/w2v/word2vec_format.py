@@ -463,7 +463,7 @@ def _read_binary(
         base += pos
         buf = buf[pos:] + chunk
         pos = 0
-    if limit is None or limit >= count:
+    if limit is None or limit > count:
         _check_binary_tail(buf, pos, base, more, name, count)
     return keys, rows.result()
 
@@ -552,7 +552,7 @@ def _read_text(
     keys: List[str] = []
     line_no = first_line
     pending_blank: List[int] = []  # blank lines seen at the end (allowed without a header)
-    check_tail = count is not None and (limit is None or limit >= count)
+    check_tail = count is not None and (limit is None or limit > count)
     while wanted is None or len(keys) < wanted:
         lines = fin.readlines(_TEXT_CHUNK_BYTES)
         if not lines:

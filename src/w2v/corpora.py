@@ -240,7 +240,7 @@ def iter_text_chunks(
         base = done
         with fin:
             if on_bytes is not None:
-                fin = _Reporting(fin, lambda: on_bytes(base + _tell(raw)))
+                fin = _Reporting(fin, lambda b=base, r=raw: on_bytes(b + _tell(r)))
             if limit is not None:
                 yield from _limited_lines(fin, limit)
                 continue

@@ -50,8 +50,8 @@ std::vector<FileSource> to_sources(const std::vector<std::string>& paths,
 
 std::string_view token_bytes(PyObject* token) {
   if (!PyUnicode_Check(token)) {
-    throw nb::type_error(("each token must be a str, got " +
-                          std::string(Py_TYPE(token)->tp_name) + " (sentences are lists of str)")
+    throw nb::type_error(("each token must be a str, got " + std::string(Py_TYPE(token)->tp_name) +
+                          " (sentences are lists of str)")
                              .c_str());
   }
   Py_ssize_t size;
@@ -217,7 +217,8 @@ class PyNoiseSampler {
 
 class PyHuffmanTree {
  public:
-  explicit PyHuffmanTree(In1<int64_t> counts) : tree(build_huffman_tree(counts.data(), counts.shape(0))) {}
+  explicit PyHuffmanTree(In1<int64_t> counts)
+      : tree(build_huffman_tree(counts.data(), counts.shape(0))) {}
   Array1<uint8_t> codes() const { return to_numpy(std::vector<uint8_t>(tree.codes)); }
   Array1<uint32_t> points() const { return to_numpy(std::vector<uint32_t>(tree.points)); }
   Array1<uint64_t> offsets() const { return to_numpy(std::vector<uint64_t>(tree.offsets)); }
@@ -227,9 +228,9 @@ class PyHuffmanTree {
 // Keeps the Python objects whose memory the C++ trainer points into alive.
 class PyTrainer {
  public:
-  PyTrainer(nb::dict params, Matrix syn0, nb::object syn1neg, nb::object syn1, In1<uint32_t> sample_int,
-            nb::object noise, nb::object tree, PyWordIndex& vocab, nb::object vocab_owner,
-            uint32_t max_sentence_length, int workers)
+  PyTrainer(nb::dict params, Matrix syn0, nb::object syn1neg, nb::object syn1,
+            In1<uint32_t> sample_int, nb::object noise, nb::object tree, PyWordIndex& vocab,
+            nb::object vocab_owner, uint32_t max_sentence_length, int workers)
       : keep_{nb::cast(syn0), syn1neg, syn1, nb::cast(sample_int), noise, tree, vocab_owner},
         vocab_(&vocab),
         max_len_(max_sentence_length) {
@@ -243,7 +244,7 @@ class PyTrainer {
     p.shrink_windows = nb::cast<bool>(params["shrink_windows"]);
     p.compute_loss = nb::cast<bool>(params["compute_loss"]);
     p.mode = nb::cast<std::string>(params["update"]) == "classic" ? UpdateMode::kClassic
-                                                                   : UpdateMode::kBatched;
+                                                                  : UpdateMode::kBatched;
     const size_t v = vocab.index.size();
     if (syn0.shape(0) != v || syn0.shape(1) != static_cast<size_t>(p.dim))
       throw nb::value_error("syn0 has the wrong shape");
@@ -374,8 +375,8 @@ NB_MODULE(_core, m) {
       .def("count_sentences", &PyVocabCounter::count_sentences, "batch"_a)
       .def("count_text", &PyVocabCounter::count_text, "data"_a, "mode"_a)
       .def("end_text", &PyVocabCounter::end_text)
-      .def("count_files", &PyVocabCounter::count_files, "paths"_a, "sizes"_a, "mode"_a,
-           "workers"_a, "max_vocab_size"_a)
+      .def("count_files", &PyVocabCounter::count_files, "paths"_a, "sizes"_a, "mode"_a, "workers"_a,
+           "max_vocab_size"_a)
       .def("counts", &PyVocabCounter::counts)
       .def("words", &PyVocabCounter::words, "ids"_a = nb::none())
       .def_prop_ro("total_words", &PyVocabCounter::total_words)
@@ -405,8 +406,8 @@ NB_MODULE(_core, m) {
       .def(nb::init<nb::dict, Matrix, nb::object, nb::object, In1<uint32_t>, nb::object, nb::object,
                     PyWordIndex&, nb::object, uint32_t, int>(),
            "params"_a, "syn0"_a, "syn1neg"_a.none(), "syn1"_a.none(), "sample_int"_a,
-           "noise"_a.none(), "tree"_a.none(),
-           "vocab"_a, "vocab_owner"_a, "max_sentence_length"_a, "workers"_a)
+           "noise"_a.none(), "tree"_a.none(), "vocab"_a, "vocab_owner"_a, "max_sentence_length"_a,
+           "workers"_a)
       .def("start_files", &PyTrainer::start_files, "paths"_a, "sizes"_a, "mode"_a, "plan"_a)
       .def("start_queue", &PyTrainer::start_queue, "plan"_a)
       .def("push_sentences", &PyTrainer::push_sentences, "batch"_a)

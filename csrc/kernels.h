@@ -43,15 +43,15 @@ struct WorkerState {
   WorkerState(const KernelParams& p, uint64_t seed);
   Rng rng;
   std::vector<float> work, neu1;
-  std::vector<float> grad_in;       // batched: one gradient row per context word
-  std::vector<float> scores;        // batched: context x output coefficients
-  std::vector<float*> in_rows;      // batched: the context words' input rows
-  std::vector<float*> out_rows;     // batched: the shared output rows
+  std::vector<float> grad_in;    // batched: one gradient row per context word
+  std::vector<float> scores;     // batched: context x output coefficients
+  std::vector<float*> in_rows;   // batched: the context words' input rows
+  std::vector<float*> out_rows;  // batched: the shared output rows
   std::vector<float> labels;
-  std::vector<float> coef;          // CBOW: weight of each context row in the hidden vector
-  std::vector<int32_t> next_neg;    // batched: the next centre's negatives, drawn ahead
+  std::vector<float> coef;        // CBOW: weight of each context row in the hidden vector
+  std::vector<int32_t> next_neg;  // batched: the next centre's negatives, drawn ahead
   int next_neg_count = 0;
-  std::vector<int32_t> kept;        // the sentence after subsampling
+  std::vector<int32_t> kept;  // the sentence after subsampling
   double loss = 0;
   uint64_t effective_words = 0;
 };

@@ -139,8 +139,8 @@ struct FileSpan {
 // Splits the concatenation of `files` into `parts` runs of spans of about equal size. Each
 // cut is moved forward to just after a separator ('\n' for kLines, ASCII whitespace for
 // kStream), so every sentence is read by exactly one part.
-std::vector<std::vector<FileSpan>> partition_files(const std::vector<FileSource>& files,
-                                                   int parts, SplitMode mode);
+std::vector<std::vector<FileSpan>> partition_files(const std::vector<FileSource>& files, int parts,
+                                                   SplitMode mode);
 
 // Streams a span through `tok` into `sink` in blocks. Stops early when *stop becomes true.
 class SpanReader {

@@ -69,8 +69,7 @@ double Trainer::current_alpha() const { return alpha_at(words_done(), sentences_
 
 void Trainer::flush_progress(Worker& w) {
   const uint64_t words = words_done_.fetch_add(w.pending_words) + w.pending_words;
-  const uint64_t sentences =
-      sentences_done_.fetch_add(w.pending_sentences) + w.pending_sentences;
+  const uint64_t sentences = sentences_done_.fetch_add(w.pending_sentences) + w.pending_sentences;
   w.pending_words = w.pending_sentences = 0;
   w.alpha = alpha_at(words, sentences);
   if (params_.compute_loss) {

@@ -34,8 +34,7 @@ void VocabCounter::merge(const VocabCounter& other) {
 
 VocabCounter VocabCounter::count_files(const std::vector<FileSource>& files, SplitMode mode,
                                        uint32_t max_sentence_length, int workers,
-                                       int64_t max_vocab_size,
-                                       std::atomic<uint64_t>* bytes_read,
+                                       int64_t max_vocab_size, std::atomic<uint64_t>* bytes_read,
                                        const KeepRule& keep) {
   const auto parts = partition_files(files, workers, mode);
   std::vector<VocabCounter> counters(parts.size(), VocabCounter(max_vocab_size, keep));

@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -25,14 +26,26 @@ class VocabCounter {
   explicit VocabCounter(int64_t max_vocab_size = 0, KeepRule keep = nullptr)
       : max_vocab_size_(max_vocab_size), keep_(std::move(keep)) {}
 
-  // Tokenizer sink interface.
+  // Tokenizer sink interface. Tokens are counted in small batches: hashing a batch and
+  // prefetching its slots first lets the (mostly cache-missing) lookups overlap. Every token
+  // belongs to a sentence, and end_sentence() flushes, so no count is ever left pending.
   void token(std::string_view w) {
-    const int32_t id = index_.insert(w);
-    if (static_cast<size_t>(id) == counts_.size()) counts_.push_back(0);
-    ++counts_[id];
-    ++total_words_;
+    if (pending_ == kBatch || pending_used_ + w.size() > kBatchBytes) flush();
+    const uint64_t h = hash_bytes(w);
+    if (w.size() > kBatchBytes) {  // a huge token: count it at once
+      count(w, h);
+      ++total_words_;
+      return;
+    }
+    index_.prefetch(h);
+    pending_hash_[pending_] = h;
+    pending_len_[pending_] = static_cast<uint32_t>(w.size());
+    std::memcpy(pending_bytes_ + pending_used_, w.data(), w.size());
+    pending_used_ += w.size();
+    ++pending_;
   }
   void end_sentence() {
+    flush();
     ++sentences_;
     if (max_vocab_size_ > 0 && static_cast<int64_t>(counts_.size()) > max_vocab_size_) prune();
   }
@@ -43,8 +56,7 @@ class VocabCounter {
   // Counts plain files with `workers` threads, each reading its own byte range;
   // `bytes_read` (optional) follows the progress.
   static VocabCounter count_files(const std::vector<FileSource>& files, SplitMode mode,
-                                  uint32_t max_sentence_length, int workers,
-                                  int64_t max_vocab_size,
+                                  uint32_t max_sentence_length, int workers, int64_t max_vocab_size,
                                   std::atomic<uint64_t>* bytes_read = nullptr,
                                   const KeepRule& keep = nullptr);
 
@@ -57,6 +69,29 @@ class VocabCounter {
 
  private:
   void prune();
+  void count(std::string_view w, uint64_t h) {
+    const int32_t id = index_.insert(w, h);
+    if (static_cast<size_t>(id) == counts_.size()) counts_.push_back(0);
+    ++counts_[id];
+  }
+  void flush() {
+    size_t offset = 0;
+    for (int i = 0; i < pending_; ++i) {
+      count(std::string_view(pending_bytes_ + offset, pending_len_[i]), pending_hash_[i]);
+      offset += pending_len_[i];
+    }
+    total_words_ += pending_;
+    pending_ = 0;
+    pending_used_ = 0;
+  }
+
+  static constexpr int kBatch = 16;
+  static constexpr size_t kBatchBytes = 4096;
+  int pending_ = 0;
+  size_t pending_used_ = 0;
+  uint64_t pending_hash_[kBatch];
+  uint32_t pending_len_[kBatch];
+  char pending_bytes_[kBatchBytes];
 
   int64_t max_vocab_size_;
   KeepRule keep_;

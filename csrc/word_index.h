@@ -15,9 +15,15 @@ class WordIndex {
  public:
   explicit WordIndex(size_t expected = 1024);
 
-  int32_t find(std::string_view word) const;
+  int32_t find(std::string_view word) const { return find(word, hash_bytes(word)); }
+  int32_t find(std::string_view word, uint64_t hash) const;
   // Returns the id of `word`, inserting it when new.
-  int32_t insert(std::string_view word, bool* inserted = nullptr);
+  int32_t insert(std::string_view word, bool* inserted = nullptr) {
+    return insert(word, hash_bytes(word), inserted);
+  }
+  int32_t insert(std::string_view word, uint64_t hash, bool* inserted = nullptr);
+  // Starts loading the slot a key with this hash probes first (to overlap cache misses).
+  void prefetch(uint64_t hash) const { __builtin_prefetch(&slots_[hash & mask_]); }
   std::string_view word(int32_t id) const {
     return std::string_view(arena_.data() + offsets_[id], offsets_[id + 1] - offsets_[id]);
   }
@@ -27,7 +33,13 @@ class WordIndex {
  private:
   void rehash(size_t slot_count);
 
-  std::vector<int32_t> slots_;    // -1 = empty
+  // A slot holds an id and the top 32 bits of its key's hash, so a probe rejects other keys
+  // without touching the key bytes (which are usually a cache miss away).
+  struct Slot {
+    int32_t id;  // -1 = empty
+    uint32_t tag;
+  };
+  std::vector<Slot> slots_;
   std::vector<uint64_t> hashes_;  // one per id, kept to rehash without rereading keys
   std::string arena_;             // all keys back to back
   std::vector<uint64_t> offsets_;

@@ -9,7 +9,6 @@ import json
 import os
 import pickle
 import zipfile
-
 from pathlib import Path
 
 import numpy as np

@@ -57,9 +57,9 @@ def top_indices(values: np.ndarray, k: int) -> np.ndarray:
     if k <= 0:
         return np.zeros(0, dtype=np.intp)
     if k >= neg.size:
-        return np.argsort(neg)[:k]
-    part = np.argpartition(neg, k)[:k]
-    return part[np.argsort(neg[part])]
+        return neg.argsort()[:k]
+    part = neg.argpartition(k)[:k]
+    return part[neg[part].argsort()]
 
 
 def _unitvec(vec: np.ndarray) -> np.ndarray:
@@ -566,31 +566,71 @@ class KeyedVectors:
         clip_end = clip_end or len(self.vectors)
         if restrict_vocab:
             clip_start, clip_end = 0, restrict_vocab
-        items: List[Any] = []
-        weights = np.concatenate((np.ones(len(positive)), -np.ones(len(negative))))
+        rows: List[int] = []  # input keys: their rows and weights
+        row_weights: List[float] = []
+        raw: List[np.ndarray] = []  # input vectors, used as given
+        raw_weights: List[float] = []
+        lookup = self.key_to_index.get
         for i, item in enumerate(positive + negative):
-            if isinstance(item, _EXTENDED_KEY_TYPES):
-                items.append(item)
-            else:
-                items.append(item[0])
-                weights[i] = item[1]
-        mean = self.get_mean_vector(
-            items, weights, pre_normalize=True, post_normalize=True, ignore_missing=False
-        )
-        exclude = {self.get_index(k) for k in items if isinstance(k, _KEY_TYPES) and k in self}
+            weight = 1.0 if i < len(positive) else -1.0
+            if not isinstance(item, _EXTENDED_KEY_TYPES):  # (key or vector, weight)
+                item, weight = item[0], float(item[1])
+            if isinstance(item, np.ndarray):
+                raw.append(item)
+                raw_weights.append(weight)
+                continue
+            row = lookup(item, -1)
+            if row < 0:
+                row = self.get_index(item, -1)
+                if row < 0:
+                    raise KeyError(f"Key '{item}' not present in vocabulary")
+            rows.append(row)
+            row_weights.append(weight)
+        mean = self._weighted_unit_mean(rows, row_weights, raw, raw_weights)
         if indexer is not None and isinstance(topn, int):
             return indexer.most_similar(mean, topn)
         with np.errstate(divide="ignore", invalid="ignore"):
             dists = self.vectors[clip_start:clip_end] @ mean / self.norms[clip_start:clip_end]
         if topn is None:
             return dists
+        exclude = set(rows)
         best = top_indices(dists, topn + len(exclude))
+        keys = self.index_to_key
         result = [
-            (self.index_to_key[i + clip_start], float(dists[i]))
-            for i in best
+            (keys[i + clip_start], sim)
+            for i, sim in zip(best.tolist(), dists[best].tolist())
             if i + clip_start not in exclude
         ]
         return result[:topn]
+
+    def _weighted_unit_mean(
+        self,
+        rows: List[int],
+        row_weights: List[float],
+        raw: List[np.ndarray],
+        raw_weights: List[float],
+    ) -> np.ndarray:
+        """Unit-length float32 mean of the unit vectors of ``rows`` and the raw vectors, each
+        weighted, divided by the total absolute weight (as gensim's ``get_mean_vector`` with
+        ``pre_normalize`` and ``post_normalize``)."""
+        dtype = self.vectors.dtype
+        mean = np.zeros(self.vector_size, dtype=dtype)
+        total = 0.0
+        if rows:
+            self.fill_norms()
+            w = np.array(row_weights, dtype=dtype)
+            if len(rows) == 1:
+                mean += (w[0] / self.norms[rows[0]]) * self.vectors[rows[0]]
+            else:
+                mean += (w / self.norms[rows]) @ self.vectors[rows]
+            total += float(np.abs(w).sum())
+        if raw:
+            w = np.array(raw_weights, dtype=dtype)
+            mean += w @ np.vstack(raw).astype(dtype, copy=False)
+            total += float(np.abs(w).sum())
+        if total > 0:
+            mean /= total
+        return _unitvec(mean).astype(np.float32, copy=False)
 
     def similar_by_key(
         self, key: Key, topn: Optional[int] = 10, restrict_vocab: Optional[int] = None
@@ -609,6 +649,61 @@ class KeyedVectors:
     ) -> Union[List[Tuple[Any, float]], np.ndarray]:
         """Keys most similar to ``vector`` (see :meth:`most_similar`)."""
         return self.most_similar(positive=[vector], topn=topn, restrict_vocab=restrict_vocab)
+
+    def wmdistance(
+        self, document1: Sequence[Key], document2: Sequence[Key], norm: bool = True
+    ) -> float:
+        """Word Mover's Distance between two documents (needs the POT package, ``ot``).
+
+        Unknown words are dropped; if a document is left empty the distance is ``inf``.
+
+        Parameters
+        ----------
+        document1, document2 : list of str
+        norm : bool
+            Unit-normalise the word vectors first.
+
+        Raises
+        ------
+        ImportError
+            If POT is not installed.
+        """
+        from ot import emd2
+
+        doc1 = [w for w in document1 if w in self]
+        doc2 = [w for w in document2 if w in self]
+        if len(doc1) != len(document1) or len(doc2) != len(document2):
+            logger.info(
+                "Removed %d and %d OOV words from document 1 and 2 (respectively).",
+                len(document1) - len(doc1),
+                len(document2) - len(doc2),
+            )
+        if not doc1 or not doc2:
+            logger.warning(
+                "At least one of the documents had no words that were in the vocabulary."
+            )
+            return float("inf")
+        vocab = {w: i for i, w in enumerate(dict.fromkeys(doc1 + doc2))}
+        if len(vocab) == 1:
+            return 0.0
+        words1, words2 = list(dict.fromkeys(doc1)), list(dict.fromkeys(doc2))
+        v1 = np.array([self.get_vector(w, norm=norm) for w in words1], dtype=np.float64)
+        v2 = np.array([self.get_vector(w, norm=norm) for w in words2], dtype=np.float64)
+        pairwise = np.sqrt(
+            np.maximum((v1**2).sum(1)[:, None] + (v2**2).sum(1)[None, :] - 2 * v1 @ v2.T, 0.0)
+        )
+        distance = np.zeros((len(vocab), len(vocab)), dtype=np.float64)
+        distance[np.ix_([vocab[w] for w in words1], [vocab[w] for w in words2])] = pairwise
+        if abs(distance.sum()) < 1e-8:
+            logger.info("The distance matrix is all zeros. Aborting (returning inf).")
+            return float("inf")
+
+        def nbow(doc: List[Key]) -> np.ndarray:
+            weights = np.zeros(len(vocab), dtype=np.float64)
+            np.add.at(weights, [vocab[w] for w in doc], 1.0 / len(doc))
+            return weights
+
+        return float(emd2(nbow(doc1), nbow(doc2), distance))
 
     def most_similar_cosmul(
         self,
@@ -935,7 +1030,7 @@ class KeyedVectors:
                 arrays[f"vecattr.{name}"] = arr
         if object_attrs:
             meta["object_vecattrs"] = object_attrs
-        if self.next_index != len(self.index_to_key):
+        if None in self.index_to_key:  # preallocated slots still to fill with add_vector
             meta["next_index"] = int(self.next_index)
         return meta, arrays
 

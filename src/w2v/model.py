@@ -379,7 +379,8 @@ class Word2Vec:
         if isinstance(corpus_iterable, (str, bytes, os.PathLike)):
             raise TypeError(
                 "the corpus must be an iterable of lists of str tokens, got a "
-                f"{type(corpus_iterable).__name__}; for a file use corpus_file= or LineSentence(path)"
+                f"{type(corpus_iterable).__name__}; for a file use corpus_file= or "
+                "LineSentence(path)"
             )
         try:
             iter(corpus_iterable)
@@ -390,8 +391,8 @@ class Word2Vec:
             ) from None
         if passes > 1 and _is_one_shot(corpus_iterable):
             raise TypeError(
-                f"the corpus is a one-shot iterator (e.g. a generator), but training needs {passes} "
-                "passes over it (one to build the vocabulary, one per epoch). Pass a re-iterable "
+                "the corpus is a one-shot iterator (e.g. a generator), but training needs "
+                f"{passes} passes over it (one to build the vocabulary, one per epoch). Pass a re-iterable "
                 "sequence instead: a list, a LineSentence, or a class whose __iter__ restarts."
             )
 
@@ -728,7 +729,8 @@ class Word2Vec:
         if self.hs and self.negative:
             logger.warning(
                 "Both hierarchical softmax and negative sampling are activated. This is "
-                "probably a mistake. You should set either 'hs=0' or 'negative=0' to disable one of them."
+                "probably a mistake. You should set either 'hs=0' or 'negative=0' to disable "
+                "one of them."
             )
         if self.alpha > self.min_alpha_yet_reached:
             logger.warning("Effective 'alpha' higher than previous training cycles")
@@ -1186,7 +1188,8 @@ class _EpochReporter:
             self.bar.update_to(stats["raw_words"], stats["sentences"], self.trainer.alpha, loss)
             self.bar.close()
         logger.info(
-            "EPOCH %i: training on %i raw words (%i effective words) took %.1fs, %.0f effective words/s%s",
+            "EPOCH %i: training on %i raw words (%i effective words) took %.1fs, "
+            "%.0f effective words/s%s",
             self.epoch + 1,
             stats["raw_words"],
             stats["effective_words"],

@@ -44,6 +44,7 @@ _MAGIC = ((b"\x1f\x8b", gzip.open), (b"BZh", bz2.open), (b"\xfd7zXZ\x00", lzma.o
 _BY_SUFFIX = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
 _CHUNK_BYTES = 1 << 24  # binary reader: bytes read per step
 _TEXT_CHUNK_BYTES = 1 << 23  # text reader: about this many bytes of lines per parse
+_MAX_HEADER_BYTES = 4096  # a longer first line is not a header
 _GATHER_ROWS = 2048  # binary reader: rows copied per numpy gather
 _MAX_KEY_BYTES = 1 << 20  # a "key" longer than this means the file is not what it claims
 _MAX_PREALLOC_ROWS = 1 << 20  # never trust a header's count further than this for compressed
@@ -133,8 +134,10 @@ def _file_size(fname: PathOrFile) -> Optional[int]:
 
 
 class _Rows:
-    """A (rows x dim) array filled front to back, grown geometrically when a header's count
-    cannot be trusted for preallocation."""
+    """A (rows x dim) array filled front to back. It grows (and finally shrinks to size) in
+    place with ``ndarray.resize`` (a ``realloc``, which moves no data for large blocks), for
+    when a header's count cannot be trusted for preallocation. No view of ``data`` may be
+    kept across :meth:`reserve` or :meth:`result`."""
 
     def __init__(self, capacity: int, dim: int, dtype: Any) -> None:
         self.data = np.empty((max(capacity, 0), dim), dtype=dtype)
@@ -143,16 +146,13 @@ class _Rows:
     def reserve(self, extra: int) -> None:
         need = self.n + extra
         if need > len(self.data):
-            grown = np.empty(
-                (max(need, 2 * len(self.data), 1024), self.data.shape[1]), self.data.dtype
-            )
-            grown[: self.n] = self.data[: self.n]
-            self.data = grown
+            rows = max(need, 2 * len(self.data), 1024)
+            self.data.resize((rows, self.data.shape[1]), refcheck=False)
 
     def result(self) -> np.ndarray:
-        if self.n == len(self.data):
-            return self.data
-        return np.ascontiguousarray(self.data[: self.n])
+        if self.n != len(self.data):
+            self.data.resize((self.n, self.data.shape[1]), refcheck=False)
+        return self.data
 
 
 # ---- header and vocabulary ---------------------------------------------------------------------
@@ -262,11 +262,11 @@ def read_word2vec_format(
             return _read_text(fin, name, None, None, datatype, encoding, unicode_errors, limit, 1)
         if binary:
             return _read_binary_file(fin, fname, name, datatype, encoding, unicode_errors, limit)
-        header = fin.readline()
+        header = fin.readline(_MAX_HEADER_BYTES)
         count, dim = _parse_header(header, name, encoding)
         declared = count if limit is None else min(count, limit)
         keys, vectors, _ = _read_text(
-            fin, name, count, dim, datatype, encoding, unicode_errors, limit, 2
+            fin, name, count, dim, datatype, encoding, unicode_errors, limit, 2, _file_size(fname)
         )
         return keys, vectors, declared
 
@@ -311,11 +311,11 @@ def _read_binary_file(
             mapped = None
     try:
         if mapped is not None:
-            newline = mapped.find(b"\n")
-            header_len = len(mapped) if newline < 0 else newline + 1
+            newline = mapped.find(b"\n", 0, _MAX_HEADER_BYTES)
+            header_len = min(len(mapped), _MAX_HEADER_BYTES) if newline < 0 else newline + 1
             header = mapped[:header_len]
         else:
-            header = fin.readline()
+            header = fin.readline(_MAX_HEADER_BYTES)
             header_len = len(header)
         count, dim = _parse_header(header, name, encoding)
         wanted = count if limit is None else min(count, limit)
@@ -430,7 +430,7 @@ def _read_binary(
                 dest = rows.data[rows.n : rows.n + k]
                 for i in range(0, k, _GATHER_ROWS):  # small blocks stay in cache
                     dest[i : i + _GATHER_ROWS] = windows[starts[i : i + _GATHER_ROWS]].view("<f4")
-                del windows
+                del windows, dest
             rows.n += k
             key_starts = ends - sizes
 
@@ -541,13 +541,19 @@ def _read_text(
     errors: str,
     limit: Optional[int],
     first_line: int,
+    file_size: Optional[int] = None,
 ) -> Tuple[List[str], np.ndarray, int]:
     """Read text rows; ``count=None`` (no header) reads to the end of the file."""
     if count is None:
         wanted = limit
     else:
         wanted = count if limit is None else min(count, limit)
-    capacity = _MAX_PREALLOC_ROWS if wanted is None else min(wanted, _MAX_PREALLOC_ROWS)
+    if wanted is None:
+        capacity = _MAX_PREALLOC_ROWS
+    elif file_size is not None and dim:
+        capacity = min(wanted, file_size // (2 * dim))  # a row takes at least 2 bytes a value
+    else:
+        capacity = min(wanted, _MAX_PREALLOC_ROWS)
     rows: Optional[_Rows] = None if dim is None else _Rows(capacity, dim, datatype)
     keys: List[str] = []
     line_no = first_line

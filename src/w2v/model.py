@@ -392,8 +392,9 @@ class Word2Vec:
         if passes > 1 and _is_one_shot(corpus_iterable):
             raise TypeError(
                 "the corpus is a one-shot iterator (e.g. a generator), but training needs "
-                f"{passes} passes over it (one to build the vocabulary, one per epoch). Pass a re-iterable "
-                "sequence instead: a list, a LineSentence, or a class whose __iter__ restarts."
+                f"{passes} passes over it (one to build the vocabulary, one per epoch). Pass a "
+                "re-iterable sequence instead: a list, a LineSentence, or a class whose __iter__ "
+                "restarts."
             )
 
     # ---- vocabulary -----------------------------------------------------------------------------

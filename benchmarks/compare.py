@@ -14,9 +14,15 @@ sg-iterable  skip-gram on an in-memory list of token lists (loaded before the cl
 vocab-scan   ``build_vocab(corpus_file=...)`` only
 scaling      skip-gram file training with 1 worker and with ``--workers`` workers
 
+``scaling`` runs every selected file-input system; its rows note the speedup over 1 worker.
+``--quality`` adds sg-file rows trained for 5 epochs with seeds 1 and 2 (mean ± half-range).
+
 Quality (analogy accuracy, WordSim353 and SimLex-999 Spearman) is computed for every system
-with the same evaluator: the child saves its vectors in word2vec binary format and the parent
-scores them with gensim's ``KeyedVectors``.
+with the same evaluator: the child writes its vectors in word2vec binary format and another
+subprocess (single-threaded BLAS) scores them with gensim's ``KeyedVectors``.
+
+words/s is always the corpus word count (one whitespace split, done once and cached) times the
+epochs over the wall seconds, so every system is divided by the same number.
 """
 
 from __future__ import annotations
@@ -35,6 +41,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
@@ -86,9 +93,10 @@ class Job:
 class Measurement:
     """Aggregated result of the repeats (or seeds) of one job."""
 
-    walls: list[float]
-    peak_rss_mb: list[float]
-    base_rss_mb: list[float]
+    walls: list[float] = field(default_factory=list)
+    cpus: list[float] = field(default_factory=list)
+    peak_rss_mb: list[float] = field(default_factory=list)
+    base_rss_mb: list[float] = field(default_factory=list)
     quality: list[dict[str, float]] = field(default_factory=list)
     error: str | None = None
 
@@ -217,6 +225,31 @@ def current_rss_mb() -> float:
     return read_status_mb("VmRSS") or 0.0
 
 
+def cpu_seconds() -> float:
+    """User + system CPU time of this process, all threads included."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+@dataclass
+class Timing:
+    """Wall and CPU seconds of the timed section, and the RSS just before it started."""
+
+    wall: float = 0.0
+    cpu: float = 0.0
+    base_rss_mb: float = 0.0
+
+
+@contextmanager
+def timed() -> Iterator[Timing]:
+    """Time the enclosed block; the Timing is filled in when the block ends."""
+    timing = Timing(base_rss_mb=current_rss_mb())
+    cpu_start, start = cpu_seconds(), time.perf_counter()
+    yield timing
+    timing.wall = time.perf_counter() - start
+    timing.cpu = cpu_seconds() - cpu_start
+
+
 # --------------------------------------------------------------------------------------------
 # Child side: one measurement per process
 # --------------------------------------------------------------------------------------------
@@ -259,8 +292,8 @@ def load_token_lists(path: str) -> list[list[str]]:
         return [[intern(tok) for tok in line.split()] for line in fh]
 
 
-def run_word2vec(spec: dict[str, Any]) -> tuple[float, float, Any]:
-    """Run a w2v/gensim job; return (wall seconds, RSS before the clock, keyed vectors)."""
+def run_word2vec(spec: dict[str, Any]) -> tuple[Timing, Any]:
+    """Run a w2v/gensim job; return its timing and the trained keyed vectors."""
     cls, extra = word2vec_class(spec["system"])
     kwargs = {**training_kwargs(spec), **extra}
     path, mode = spec["corpus"], spec["mode"]
@@ -269,87 +302,95 @@ def run_word2vec(spec: dict[str, Any]) -> tuple[float, float, Any]:
         from gensim.models.word2vec import LineSentence
 
         corpus = LineSentence(path)
-    base = current_rss_mb()
-    start = time.perf_counter()
-    if mode == "file":
-        model = cls(corpus_file=path, **kwargs)
-    elif mode == "linesentence":
-        model = cls(sentences=corpus, **kwargs)
-    elif mode == "iterable":
-        model = cls(**kwargs)
-        model.build_vocab(corpus)
-        model.train(corpus, total_examples=model.corpus_count, epochs=model.epochs)
-    elif mode == "vocab":
-        model = cls(**kwargs)
-        model.build_vocab(corpus_file=path)
-    else:
-        raise ValueError(f"unknown mode {mode!r}")
-    wall = time.perf_counter() - start
-    return wall, base, model.wv
+    with timed() as timing:
+        if mode == "file":
+            model = cls(corpus_file=path, **kwargs)
+        elif mode == "linesentence":
+            model = cls(sentences=corpus, **kwargs)
+        elif mode == "iterable":
+            model = cls(**kwargs)
+            model.build_vocab(corpus)
+            model.train(corpus, total_examples=model.corpus_count, epochs=model.epochs)
+        elif mode == "vocab":
+            model = cls(**kwargs)
+            model.build_vocab(corpus_file=path)
+        else:
+            raise ValueError(f"unknown mode {mode!r}")
+    return timing, model.wv
 
 
-def run_fasttext(spec: dict[str, Any]) -> tuple[float, float, Any]:
+def run_fasttext(spec: dict[str, Any]) -> tuple[Timing, Any]:
     """Run a fastText job (word vectors only: no subwords); same return as run_word2vec."""
     import fasttext
 
     if spec["mode"] != "file":
         raise ValueError("fasttext only supports file input")
     p = spec["params"]
-    base = current_rss_mb()
-    start = time.perf_counter()
-    model = fasttext.train_unsupervised(
-        input=spec["corpus"],
-        model="skipgram" if spec["sg"] else "cbow",
-        dim=p["vector_size"],
-        ws=p["window"],
-        minCount=p["min_count"],
-        neg=p["negative"],
-        t=p["sample"],
-        epoch=spec["epochs"],
-        thread=spec["workers"],
-        lr=0.025 if spec["sg"] else 0.05,
-        minn=0,
-        maxn=0,
-        wordNgrams=1,
-        verbose=0,
-    )
-    wall = time.perf_counter() - start
-    return wall, base, model
+    with timed() as timing:
+        model = fasttext.train_unsupervised(
+            input=spec["corpus"],
+            model="skipgram" if spec["sg"] else "cbow",
+            dim=p["vector_size"],
+            ws=p["window"],
+            minCount=p["min_count"],
+            neg=p["negative"],
+            t=p["sample"],
+            epoch=spec["epochs"],
+            thread=spec["workers"],
+            lr=0.025 if spec["sg"] else 0.05,  # word2vec's default alpha for sg / cbow
+            minn=0,  # no subword n-grams: plain word vectors like word2vec
+            maxn=0,
+            wordNgrams=1,
+            verbose=0,
+        )
+    return timing, model
 
 
-def save_fasttext_vectors(model: Any, path: str) -> None:
-    """Write a fastText model's word vectors in word2vec binary format."""
+def write_word2vec_binary(path: str, words: list[str], vectors: Any) -> None:
+    """Write vectors in word2vec.c binary format (one writer for every system)."""
     import numpy as np
 
-    words = model.words
-    dim = model.get_dimension()
+    matrix = np.asarray(vectors, dtype="<f4")
     with open(path, "wb") as fh:
-        fh.write(f"{len(words)} {dim}\n".encode())
-        for word in words:
-            vec = np.asarray(model.get_word_vector(word), dtype="<f4")
-            fh.write(word.encode("utf-8") + b" " + vec.tobytes() + b"\n")
+        fh.write(f"{len(words)} {matrix.shape[1]}\n".encode())
+        for word, row in zip(words, matrix):
+            fh.write(word.encode("utf-8") + b" " + row.tobytes() + b"\n")
+
+
+def words_and_vectors(system: str, trained: Any) -> tuple[list[str], Any]:
+    """The vocabulary (most frequent first) and the matrix of a trained model."""
+    if system == "fasttext":
+        words = list(trained.words)
+        return words, [trained.get_word_vector(w) for w in words]
+    return list(trained.index_to_key), trained.vectors
 
 
 def run_child(spec_text: str) -> None:
-    """Entry point of a measurement subprocess: run one job and print one JSON result line."""
+    """Entry point of a subprocess: run one job (or evaluation), print one JSON result line."""
     spec = json.loads(spec_text)
-    runner = run_fasttext if spec["system"] == "fasttext" else run_word2vec
-    wall, base, vectors = runner(spec)
-    peak = peak_rss_mb()  # before saving: only the measured work counts
-    out = spec.get("vectors_out")
-    if out:
-        if spec["system"] == "fasttext":
-            save_fasttext_vectors(vectors, out)
-        else:
-            vectors.save_word2vec_format(out, binary=True)
-    result = {
-        "wall": wall,
-        "peak_rss_mb": peak,
-        "base_rss_mb": base,
-        "vocab_size": len(vectors.words if spec["system"] == "fasttext" else vectors.index_to_key),
-    }
+    if spec.get("task") == "evaluate":
+        result = score_vectors(spec["vectors"], Path(spec["eval_dir"]))
+    else:
+        result = train_child(spec)
     sys.stdout.write(RESULT_MARKER + json.dumps(result) + "\n")
     sys.stdout.flush()
+
+
+def train_child(spec: dict[str, Any]) -> dict[str, Any]:
+    """Run one training (or vocabulary scan) job; save the vectors if asked."""
+    runner = run_fasttext if spec["system"] == "fasttext" else run_word2vec
+    timing, trained = runner(spec)
+    peak = peak_rss_mb()  # before saving: only the measured work counts
+    words, vectors = words_and_vectors(spec["system"], trained)
+    if spec.get("vectors_out"):
+        write_word2vec_binary(spec["vectors_out"], words, vectors)
+    return {
+        "wall": timing.wall,
+        "cpu": timing.cpu,
+        "peak_rss_mb": peak,
+        "base_rss_mb": timing.base_rss_mb,
+        "vocab_size": len(words),
+    }
 
 
 # --------------------------------------------------------------------------------------------
@@ -404,7 +445,10 @@ def prepare_corpus(corpus: Path, limit_words: int | None) -> Path:
 def count_words(plain: Path) -> int:
     """Count whitespace-separated words in a plain corpus; cached in the cache folder."""
     CACHE_DIR.mkdir(parents=True, exist_ok=True)
-    cache = CACHE_DIR / (cache_key(plain, None) + ".words")
+    if plain.parent == CACHE_DIR:  # our own decompressed/truncated copy: cache beside it
+        cache = plain.with_suffix(".words")
+    else:
+        cache = CACHE_DIR / (cache_key(plain, None) + ".words")
     if cache.exists():
         return int(cache.read_text())
     total = 0
@@ -425,12 +469,10 @@ def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def run_subprocess(spec: dict[str, Any]) -> dict[str, Any]:
+def run_subprocess(spec: dict[str, Any], env: dict[str, str] | None = None) -> dict[str, Any]:
     """Run one child process; return its parsed JSON result or raise RuntimeError."""
     cmd = [sys.executable, str(Path(__file__).resolve()), "--_child", json.dumps(spec)]
-    start = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
-    log(f"    child process took {time.perf_counter() - start:.1f} s")
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False, env=env)
     for line in reversed(proc.stdout.splitlines()):
         if line.startswith(RESULT_MARKER):
             return json.loads(line[len(RESULT_MARKER) :])
@@ -461,7 +503,7 @@ def measure(
     job: Job, runs: int, args: argparse.Namespace, corpus: Path, workdir: Path
 ) -> Measurement:
     """Run ``job`` ``runs`` times in fresh processes; evaluate the first run's vectors."""
-    m = Measurement(walls=[], peak_rss_mb=[], base_rss_mb=[])
+    m = Measurement()
     for i in range(runs):
         vectors = workdir / "vectors.bin" if (job.trains and i == 0) else None
         try:
@@ -471,6 +513,7 @@ def measure(
             log(f"    FAILED: {exc}")
             return m
         m.walls.append(result["wall"])
+        m.cpus.append(result["cpu"])
         m.peak_rss_mb.append(result["peak_rss_mb"])
         m.base_rss_mb.append(result["base_rss_mb"])
         log(
@@ -478,18 +521,29 @@ def measure(
             f" vocab {result['vocab_size']}"
         )
         if vectors is not None:
-            start = time.perf_counter()
-            m.quality.append(evaluate_vectors(vectors, args.eval_dir))
-            vectors.unlink()
-            log(f"    evaluated in {time.perf_counter() - start:.1f} s: {m.quality[-1]}")
+            add_quality(m, vectors, args.eval_dir)
     return m
+
+
+def add_quality(m: Measurement, vectors: Path, eval_dir: Path) -> None:
+    """Evaluate saved vectors into ``m`` (an evaluation failure is recorded, not raised)."""
+    start = time.perf_counter()
+    try:
+        m.quality.append(evaluate_vectors(vectors, eval_dir))
+    except RuntimeError as exc:
+        m.error = f"evaluation failed: {exc}"
+        log(f"    {m.error}")
+    else:
+        log(f"    evaluated in {time.perf_counter() - start:.1f} s: {m.quality[-1]}")
+    vectors.unlink(missing_ok=True)
 
 
 def merge_seeds(measurements: list[Measurement]) -> Measurement:
     """Combine the measurements of several seeds into one (lists concatenated)."""
-    merged = Measurement(walls=[], peak_rss_mb=[], base_rss_mb=[])
+    merged = Measurement()
     for m in measurements:
         merged.walls += m.walls
+        merged.cpus += m.cpus
         merged.peak_rss_mb += m.peak_rss_mb
         merged.base_rss_mb += m.base_rss_mb
         merged.quality += m.quality
@@ -503,10 +557,22 @@ def merge_seeds(measurements: list[Measurement]) -> Measurement:
 
 
 def evaluate_vectors(path: Path, eval_dir: Path) -> dict[str, float]:
+    """Score vectors in a subprocess whose BLAS is single-threaded.
+
+    Multi-threaded OpenBLAS spins badly when the cores are shared with other work (seen: 3 s
+    becoming 100 s), and a single thread costs little here.
+    """
+    env = dict(os.environ)
+    env.update({k: "1" for k in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")})
+    spec = {"task": "evaluate", "vectors": str(path), "eval_dir": str(eval_dir)}
+    return run_subprocess(spec, env=env)
+
+
+def score_vectors(path: str, eval_dir: Path) -> dict[str, float]:
     """Score word2vec-binary vectors with gensim's evaluators (same for every system)."""
     from gensim.models import KeyedVectors
 
-    kv = KeyedVectors.load_word2vec_format(str(path), binary=True)
+    kv = KeyedVectors.load_word2vec_format(path, binary=True)
     scores: dict[str, float] = {}
     analogy, _ = kv.evaluate_word_analogies(
         str(eval_dir / "questions-words.txt"), restrict_vocab=ANALOGY_RESTRICT_VOCAB
@@ -643,12 +709,15 @@ def words_per_sec(row: Row, corpus_words: int) -> float | None:
 
 
 def reference_speed(rows: list[Row], row: Row, corpus_words: int) -> float | None:
-    """words/s of the gensim corpus_file row of the same workload and worker count."""
+    """words/s of the plain gensim row of the same workload and worker count.
+
+    That is gensim with ``corpus_file`` for the file workloads, and gensim on the same input
+    for the others (the in-memory list for sg-iterable, the scan for vocab-scan).
+    """
     for ref in rows:
         if (
             ref.workload == row.workload
-            and ref.job.system == REFERENCE_SYSTEM
-            and ref.job.mode in ("file", "vocab")
+            and ref.label == REFERENCE_SYSTEM
             and ref.job.workers == row.job.workers
         ):
             return words_per_sec(ref, corpus_words)
@@ -665,6 +734,7 @@ def row_record(rows: list[Row], row: Row, corpus_words: int) -> dict[str, Any]:
         "system": row.label,
         "job": asdict(row.job),
         "wall_s": median(m.walls) if m.walls else None,
+        "cpu_s": median(m.cpus) if m.cpus else None,
         "words_per_s": speed,
         "vs_gensim": speed / ref if speed and ref else None,
         "peak_rss_mb": median(m.peak_rss_mb) if m.peak_rss_mb else None,
@@ -673,6 +743,7 @@ def row_record(rows: list[Row], row: Row, corpus_words: int) -> dict[str, Any]:
         "note": row.note,
         "error": m.error,
         "walls": m.walls,
+        "cpus": m.cpus,
         "peak_rss_mb_runs": m.peak_rss_mb,
         "quality_runs": m.quality,
     }
@@ -702,6 +773,7 @@ def markdown_table(records: list[dict[str, Any]]) -> str:
         "workers",
         "epochs",
         "wall s",
+        "CPU s",
         "words/s",
         "vs gensim",
         "peak RSS MB",
@@ -719,6 +791,7 @@ def markdown_table(records: list[dict[str, Any]]) -> str:
             str(rec["job"]["workers"]),
             str(rec["job"]["epochs"]) if rec["job"]["mode"] != "vocab" else "-",
             fmt(rec["wall_s"], ".2f"),
+            fmt(rec["cpu_s"], ".1f"),
             fmt(rec["words_per_s"], ",.0f"),
             fmt(rec["vs_gensim"], ".2f"),
             fmt(rec["peak_rss_mb"], ".0f"),
@@ -781,7 +854,16 @@ def machine_info() -> dict[str, Any]:
         "numpy": numpy.__version__,
         "w2v": w2v_info(),
         "W2V_ISA": os.environ.get("W2V_ISA"),
+        "loadavg_start": load_average(),
     }
+
+
+def load_average() -> list[float] | None:
+    """1, 5 and 15 minute load averages (other work on the machine skews the timings)."""
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except OSError:
+        return None
 
 
 def print_report(
@@ -802,9 +884,17 @@ def print_report(
         f"{args.sample}, min_count {args.min_count}, workers {args.workers}, epochs "
         f"{args.epochs}, repeats {args.repeats} (median)"
     )
+    load = machine.get("loadavg_start")
+    busy = load is not None and load[0] > 0.5
+    print(
+        f"load average at start {load}, at end {machine.get('loadavg_end')}"
+        + (" -- WARNING: the machine was busy before the benchmark started" if busy else "")
+    )
     print(
         f"quality: analogy = questions-words accuracy (restrict_vocab={ANALOGY_RESTRICT_VOCAB}),"
-        " WS353 / SimLex = Spearman; vs gensim = words/s ratio to gensim corpus_file\n"
+        " WS353 / SimLex = Spearman; vs gensim = words/s ratio to the gensim row"
+        " (corpus_file for file input);"
+        " CPU s = user+sys seconds of the timed section\n"
     )
     print(markdown_table(records))
 
@@ -831,6 +921,7 @@ def main(argv: list[str] | None = None) -> int:
     machine = machine_info()
     with tempfile.TemporaryDirectory(prefix="w2v-bench-") as tmp:
         rows = run_plan(args, plain, Path(tmp))
+    machine["loadavg_end"] = load_average()
     records = [row_record(rows, row, corpus["words"]) for row in rows]
     print_report(machine, corpus, args, records)
     if args.json:

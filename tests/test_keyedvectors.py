@@ -637,3 +637,11 @@ def test_queries_are_vectorised_enough() -> None:
     for key in itertools.islice(big.index_to_key, 20):
         big.most_similar(key)
     assert time.perf_counter() - start < 5.0
+
+
+def test_wmdistance_needs_pot(kv: KeyedVectors, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "ot", None)
+    with pytest.raises(ImportError):
+        kv.wmdistance(["k1"], ["k2"])

@@ -1,7 +1,9 @@
 // The per-sentence training kernels and their runtime dispatch by CPU features.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <new>
 #include <vector>
 
 #include "huffman.h"
@@ -38,22 +40,48 @@ struct ModelArrays {
   const HuffmanTree* tree = nullptr;
 };
 
+// Allocates whole, 64-byte aligned cache lines, so buffers of different threads never share
+// a line (a shared line bounces between cores on every write: false sharing).
+template <class T>
+struct CacheLineAllocator {
+  using value_type = T;
+  CacheLineAllocator() = default;
+  template <class U>
+  CacheLineAllocator(const CacheLineAllocator<U>&) {}
+  T* allocate(size_t n) {
+    const size_t bytes = (n * sizeof(T) + 63) / 64 * 64;
+    return static_cast<T*>(::operator new(bytes, std::align_val_t(64)));
+  }
+  void deallocate(T* p, size_t) { ::operator delete(p, std::align_val_t(64)); }
+  template <class U>
+  bool operator==(const CacheLineAllocator<U>&) const {
+    return true;
+  }
+  template <class U>
+  bool operator!=(const CacheLineAllocator<U>&) const {
+    return false;
+  }
+};
+template <class T>
+using LineVector = std::vector<T, CacheLineAllocator<T>>;
+
 // Per-thread scratch and tallies; each thread owns one, so nothing here is shared.
-struct WorkerState {
+struct alignas(64) WorkerState {
   WorkerState(const KernelParams& p, uint64_t seed);
   Rng rng;
-  std::vector<float> work, neu1;
-  std::vector<float> grad_in;    // batched: one gradient row per context word
-  std::vector<float> scores;     // batched: context x output coefficients
-  std::vector<float*> in_rows;   // batched: the context words' input rows
-  std::vector<float*> out_rows;  // batched: the shared output rows
-  std::vector<float> labels;
-  std::vector<float> coef;        // CBOW: weight of each context row in the hidden vector
-  std::vector<int32_t> next_neg;  // batched: the next centre's negatives, drawn ahead
+  LineVector<float> work, neu1;
+  LineVector<float> grad_in;    // batched: one gradient row per context word
+  LineVector<float> scores;     // batched: context x output coefficients
+  LineVector<float*> in_rows;   // batched: the context words' input rows
+  LineVector<float*> out_rows;  // batched: the shared output rows
+  LineVector<float> labels;
+  LineVector<float> coef;        // CBOW: weight of each context row in the hidden vector
+  LineVector<int32_t> next_neg;  // batched: the next centre's negatives, drawn ahead
   int next_neg_count = 0;
-  std::vector<int32_t> kept;  // the sentence after subsampling
+  LineVector<int32_t> kept;  // the sentence after subsampling
   double loss = 0;
   uint64_t effective_words = 0;
+  char pad_[64];  // keeps the next object's first line apart from these tallies
 };
 
 using TrainSentenceFn = void (*)(const KernelParams&, const ModelArrays&, WorkerState&,

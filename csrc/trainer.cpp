@@ -10,13 +10,14 @@ namespace {
 constexpr uint64_t kProgressEvery = 10000;  // raw words between alpha/progress refreshes
 }
 
-struct Trainer::Worker {
+struct alignas(64) Trainer::Worker {
   Worker(const KernelParams& p, uint64_t seed) : state(p, seed) {}
   WorkerState state;
   float alpha = 0;
   double reported_loss = 0;
   uint64_t pending_words = 0;
   uint64_t pending_sentences = 0;
+  char pad_[64];
 };
 
 // Feeds tokens from a reader straight into training, one sentence at a time.

@@ -17,7 +17,7 @@ namespace w2v {
 // Word counts in first-seen order, with gensim's pruning: whenever more than
 // `max_vocab_size` distinct words are held after a sentence, words seen fewer than
 // `min_reduce` times are dropped and `min_reduce` grows by one.
-class VocabCounter {
+class alignas(64) VocabCounter {
  public:
   // Decides whether a word survives pruning, given (word, count, min_reduce); the default
   // keeps count >= min_reduce. A user's trim rule plugs in here, as in gensim.
@@ -100,6 +100,7 @@ class VocabCounter {
   int64_t total_words_ = 0;
   int64_t sentences_ = 0;
   int64_t min_reduce_ = 1;
+  char pad_[64];  // counters of different threads sit side by side: keep their lines apart
 };
 
 }  // namespace w2v

@@ -61,7 +61,7 @@ int32_t WordIndex::find(std::string_view w, uint64_t h) const {
   while (true) {
     const Slot slot = slots_[pos];
     if (slot.id < 0) return -1;
-    if (slot.tag == tag && word(slot.id) == w) return slot.id;
+    if (slot.tag == tag && key_equals(slot.id, w)) return slot.id;
     pos = (pos + 1) & mask_;
   }
 }
@@ -72,7 +72,7 @@ int32_t WordIndex::insert(std::string_view w, uint64_t h, bool* inserted) {
   while (true) {
     const Slot slot = slots_[pos];
     if (slot.id < 0) break;
-    if (slot.tag == tag && word(slot.id) == w) {
+    if (slot.tag == tag && key_equals(slot.id, w)) {
       if (inserted) *inserted = false;
       return slot.id;
     }

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -28,6 +29,17 @@ class WordIndex {
     return std::string_view(arena_.data() + offsets_[id], offsets_[id + 1] - offsets_[id]);
   }
   size_t size() const { return offsets_.size() - 1; }
+  // Whether the key of `id` is `w`; inline for short keys (a libc memcmp call costs more
+  // than comparing a typical 5-byte word).
+  bool key_equals(int32_t id, std::string_view w) const {
+    const uint64_t begin = offsets_[id];
+    if (offsets_[id + 1] - begin != w.size()) return false;
+    const char* k = arena_.data() + begin;
+    if (w.size() > 16) return std::memcmp(k, w.data(), w.size()) == 0;
+    for (size_t i = 0; i < w.size(); ++i)
+      if (k[i] != w[i]) return false;
+    return true;
+  }
   size_t memory_bytes() const;
 
  private:

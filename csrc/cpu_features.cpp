@@ -18,6 +18,7 @@ WorkerState::WorkerState(const KernelParams& p, uint64_t seed) : rng(seed) {
   labels.assign(outputs, 0.f);
   coef.assign(contexts, 0.f);
   next_neg.assign(static_cast<size_t>(p.negative) + 1, 0);
+  raw_draws.assign(static_cast<size_t>(p.negative) + 1, NoiseSampler::Draw{0, 0});
 }
 
 bool cpu_has_avx2_fma() {

@@ -78,6 +78,8 @@ struct alignas(64) WorkerState {
   LineVector<float> coef;        // CBOW: weight of each context row in the hidden vector
   LineVector<int32_t> next_neg;  // batched: the next centre's negatives, drawn ahead
   int next_neg_count = 0;
+  LineVector<NoiseSampler::Draw> raw_draws;  // the draws after that, their bins loading
+  bool raw_draws_ready = false;
   LineVector<int32_t> kept;  // the sentence after subsampling
   double loss = 0;
   uint64_t effective_words = 0;

@@ -42,10 +42,19 @@ inline void prefetch_row(const float* r, int d) {
 // the rows are random, so usually cache misses, and drawing one prediction ahead hides them.
 inline void draw_negatives(const KernelParams& p, const ModelArrays& m, WorkerState& ws,
                            int32_t target) {
+  const NoiseSampler& noise = *m.noise;
+  if (!ws.raw_draws_ready) {
+    for (int k = 0; k < p.negative; ++k) ws.raw_draws[k] = noise.draw(ws.rng);
+    ws.raw_draws_ready = true;
+  }
   ws.next_neg_count = 0;
   prefetch_row(row(m.syn1neg, target, p.dim), p.dim);
   for (int k = 0; k < p.negative; ++k) {
-    const int64_t w = m.noise->sample_excluding(ws.rng, static_cast<uint32_t>(target));
+    // Resolve the draw made one call ago (its bin is in cache by now), then draw again.
+    int64_t w = noise.resolve(ws.raw_draws[k]);
+    ws.raw_draws[k] = noise.draw(ws.rng);
+    noise.prefetch(ws.raw_draws[k]);
+    if (w == target) w = noise.sample_excluding(ws.rng, static_cast<uint32_t>(target));
     if (w < 0) continue;
     ws.next_neg[ws.next_neg_count++] = static_cast<int32_t>(w);
     prefetch_row(row(m.syn1neg, w, p.dim), p.dim);

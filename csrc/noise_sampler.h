@@ -17,11 +17,22 @@ class NoiseSampler {
   // weights: finite, >= 0, positive sum (checked by the caller, asserted here).
   NoiseSampler(const double* weights, size_t n);
 
-  uint32_t sample(Rng& rng) const {
+  // A draw is a uniform bin and a uniform 32-bit number; resolving it reads the bin. Drawing
+  // ahead and prefetching the bin (training does) hides the bin's cache miss.
+  struct Draw {
+    uint32_t bin;
+    uint32_t u;
+  };
+  Draw draw(Rng& rng) const {
     const uint32_t bin = rng.below(size_);
-    const Bin& b = bins_[bin];
-    return rng.next32() < b.threshold ? bin : b.alias;
+    return Draw{bin, rng.next32()};
   }
+  void prefetch(const Draw& d) const { __builtin_prefetch(&bins_[d.bin]); }
+  uint32_t resolve(const Draw& d) const {
+    const Bin& b = bins_[d.bin];
+    return d.u < b.threshold ? d.bin : b.alias;
+  }
+  uint32_t sample(Rng& rng) const { return resolve(draw(rng)); }
   // Draws a word different from `avoid`, giving up after a bounded number of tries (the
   // caller skips the draw then) so a distribution concentrated on `avoid` cannot hang.
   int64_t sample_excluding(Rng& rng, uint32_t avoid) const {

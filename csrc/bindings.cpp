@@ -229,10 +229,10 @@ class PyHuffmanTree {
 class PyTrainer {
  public:
   PyTrainer(nb::dict params, Matrix syn0, nb::object syn1neg, nb::object syn1,
-            In1<uint32_t> sample_int, nb::object noise, nb::object tree, PyWordIndex& vocab,
-            nb::object vocab_owner, uint32_t max_sentence_length, int workers)
-      : keep_{nb::cast(syn0), syn1neg, syn1, nb::cast(sample_int), noise, tree, vocab_owner},
-        vocab_(&vocab),
+            In1<uint32_t> sample_int, nb::object noise, nb::object tree, nb::object vocab,
+            uint32_t max_sentence_length, int workers)
+      : keep_{nb::cast(syn0), syn1neg, syn1, nb::cast(sample_int), noise, tree, vocab},
+        vocab_(&nb::cast<PyWordIndex&>(vocab)),
         max_len_(max_sentence_length) {
     KernelParams p;
     p.dim = nb::cast<int>(params["dim"]);
@@ -245,7 +245,7 @@ class PyTrainer {
     p.compute_loss = nb::cast<bool>(params["compute_loss"]);
     p.mode = nb::cast<std::string>(params["update"]) == "classic" ? UpdateMode::kClassic
                                                                   : UpdateMode::kBatched;
-    const size_t v = vocab.index.size();
+    const size_t v = vocab_->index.size();
     if (syn0.shape(0) != v || syn0.shape(1) != static_cast<size_t>(p.dim))
       throw nb::value_error("syn0 has the wrong shape");
     if (sample_int.shape(0) != v) throw nb::value_error("sample_int has the wrong length");
@@ -404,10 +404,9 @@ NB_MODULE(_core, m) {
 
   nb::class_<PyTrainer>(m, "Trainer")
       .def(nb::init<nb::dict, Matrix, nb::object, nb::object, In1<uint32_t>, nb::object, nb::object,
-                    PyWordIndex&, nb::object, uint32_t, int>(),
+                    nb::object, uint32_t, int>(),
            "params"_a, "syn0"_a, "syn1neg"_a.none(), "syn1"_a.none(), "sample_int"_a,
-           "noise"_a.none(), "tree"_a.none(), "vocab"_a, "vocab_owner"_a, "max_sentence_length"_a,
-           "workers"_a)
+           "noise"_a.none(), "tree"_a.none(), "vocab"_a, "max_sentence_length"_a, "workers"_a)
       .def("start_files", &PyTrainer::start_files, "paths"_a, "sizes"_a, "mode"_a, "plan"_a)
       .def("start_queue", &PyTrainer::start_queue, "plan"_a)
       .def("push_sentences", &PyTrainer::push_sentences, "batch"_a)

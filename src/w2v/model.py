@@ -22,6 +22,7 @@ from w2v.noise import NoiseWeights, resolve_noise_weights
 from w2v.vocabulary import (
     RawVocab,
     TrimRule,
+    batched_sentences,
     descending_order,
     effective_min_count,
     retained_ids,
@@ -913,7 +914,6 @@ class Word2Vec:
             self._noise_sampler() if self.negative else None,
             tree,
             index,
-            index,
             int(max_sentence_length),
             self.workers,
         )
@@ -952,10 +952,7 @@ class Word2Vec:
                             break
                         reporter.maybe_log()
                 else:
-                    batch_words = int(self.batch_words)
-                    from w2v.vocabulary import _batched
-
-                    for batch, _ in _batched(source.iterable, batch_words):
+                    for batch, _ in batched_sentences(source.iterable, int(self.batch_words)):
                         if trainer.push_sentences(batch) < 0:
                             break
                         reporter.maybe_log()

@@ -77,7 +77,8 @@ class RawVocab:
         return dict(zip(self.words(), self.counts.tolist()))
 
 
-def _batched(iterable: Any, batch_words: int):
+def batched_sentences(iterable: Any, batch_words: int):
+    """Yield (sentences, their token count) in batches of about ``batch_words`` tokens."""
     batch: list = []
     words = 0
     for sentence in iterable:
@@ -150,7 +151,7 @@ def scan_corpus(
     else:
         sentences = 0
         next_log = progress_per
-        for batch, _ in _batched(source.iterable, 10000):
+        for batch, _ in batched_sentences(source.iterable, 10000):
             counter.count_sentences(batch)
             sentences += len(batch)
             if progress_per and sentences >= next_log:

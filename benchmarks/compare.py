@@ -243,6 +243,10 @@ class Timing:
 @contextmanager
 def timed() -> Iterator[Timing]:
     """Time the enclosed block; the Timing is filled in when the block ends."""
+    # Let one-off start-up work of the imported libraries finish first: OpenBLAS's worker
+    # threads spin for ~0.1 s of CPU after numpy is imported, which on 2 cores would otherwise
+    # land inside whichever measurement starts first. Same pause for every system.
+    time.sleep(0.5)
     timing = Timing(base_rss_mb=current_rss_mb())
     cpu_start, start = cpu_seconds(), time.perf_counter()
     yield timing

@@ -10,6 +10,7 @@
 #include <stdexcept>
 
 #include "huffman.h"
+#include "init_weights.h"
 #include "noise_sampler.h"
 #include "trainer.h"
 #include "vocab_counter.h"
@@ -113,9 +114,14 @@ class PyVocabCounter {
   }
 
   void count_sentences(nb::handle batch) {
-    walk_sentences(
-        batch, [&](std::string_view t, Py_ssize_t) { counter_.token(t); },
-        [&](size_t) { counter_.end_sentence(); });
+    try {
+      walk_sentences(
+          batch, [&](std::string_view t, Py_ssize_t) { counter_.token(t); },
+          [&](size_t) { counter_.end_sentence(); });
+    } catch (...) {
+      counter_.drop_pending();  // the half-read sentence's tokens may already be freed
+      throw;
+    }
   }
   void count_text(nb::bytes data, const std::string& mode) {
     if (!tok_) tok_ = std::make_unique<Tokenizer>(to_mode(mode), max_len_);
@@ -137,7 +143,10 @@ class PyVocabCounter {
       nb::gil_scoped_release release;
       counted = VocabCounter::count_files(sources, m, max_len_, workers, max_vocab_size,
                                           &bytes_read_, keep_);
-      counter_.merge(counted);
+      if (counter_.size() == 0 && counter_.total_words() == 0 && counter_.sentences() == 0)
+        counter_ = std::move(counted);  // the usual case; a merge would copy every word
+      else
+        counter_.merge(counted);
     }
   }
   Array1<int64_t> counts() const { return to_numpy(std::vector<int64_t>(counter_.counts())); }
@@ -422,4 +431,11 @@ NB_MODULE(_core, m) {
       .def_prop_ro("isa", &PyTrainer::isa);
 
   m.def("cpu_isa", [] { return std::string(select_kernels().isa); });
+  m.def(
+      "fill_uniform_rows",
+      [](Matrix out, uint64_t seed, uint64_t first_row, float scale, int threads) {
+        nb::gil_scoped_release release;
+        fill_uniform_rows(out.data(), out.shape(0), out.shape(1), seed, first_row, scale, threads);
+      },
+      "out"_a, "seed"_a, "first_row"_a, "scale"_a, "threads"_a = 1);
 }

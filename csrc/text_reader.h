@@ -11,9 +11,15 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <deque>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#if defined(__SSE2__) && (defined(__GNUC__) || defined(__clang__))
+#include <emmintrin.h>
+#define W2V_SSE2_SCAN 1
+#endif
 
 namespace w2v {
 
@@ -31,6 +37,24 @@ inline bool is_unicode_space(uint32_t cp) {
          cp == 0x2028 || cp == 0x2029 || cp == 0x202f || cp == 0x205f || cp == 0x3000;
 }
 
+// First byte in [p, end) that may end a token: an ASCII byte <= 0x20 (every ASCII separator
+// is one) or a byte >= 0x80 (a multi-byte character, perhaps a Unicode space). Most words end
+// within one 16-byte load, so this replaces a compare-and-branch per byte with one per word.
+inline const unsigned char* find_token_break(const unsigned char* p, const unsigned char* end) {
+#if defined(W2V_SSE2_SCAN)
+  const __m128i limit = _mm_set1_epi8(0x21);
+  while (end - p >= 16) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    // Signed compare: bytes >= 0x80 are negative, so one test catches both kinds.
+    const auto mask = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmplt_epi8(v, limit)));
+    if (mask) return p + __builtin_ctz(mask);
+    p += 16;
+  }
+#endif
+  while (p < end && static_cast<signed char>(*p) >= 0x21) ++p;
+  return p;
+}
+
 // Decodes one UTF-8 sequence starting at p (*p >= 0x80). Returns its length in bytes; on an
 // invalid sequence returns the length of its maximal subpart and sets *valid = false.
 int decode_utf8(const unsigned char* p, const unsigned char* end, uint32_t* cp, bool* valid);
@@ -38,9 +62,11 @@ int decode_utf8(const unsigned char* p, const unsigned char* end, uint32_t* cp, 
 // Appends `token` to `out` with every invalid subsequence replaced by U+FFFD.
 void append_replacing_invalid(std::string_view token, std::string* out);
 
-// Splits a stream of text into sentences. Sink needs `void token(std::string_view)` and
-// `void end_sentence()`. Every buffer given to feed() must end at an ASCII whitespace byte
-// or at the end of the stream, so no token or UTF-8 sequence straddles two buffers.
+// Splits a stream of text into sentences. Sink needs `void token(std::string_view)`,
+// `void end_sentence()` and `void end_block()`. A token's view stays valid until the
+// end_block() that ends each feed() and finish(), so a sink may batch tokens until then.
+// Every buffer given to feed() must end at an ASCII whitespace byte or at the end of the
+// stream, so no token or UTF-8 sequence straddles two buffers.
 class Tokenizer {
  public:
   Tokenizer(SplitMode mode, uint32_t max_sentence_length)
@@ -54,6 +80,7 @@ class Tokenizer {
   void finish(Sink& sink) {
     if (in_sentence_) sink.end_sentence();
     in_sentence_ = 0;
+    sink.end_block();
   }
 
  private:
@@ -69,11 +96,13 @@ class Tokenizer {
   SplitMode mode_;
   uint32_t max_len_;
   uint32_t in_sentence_ = 0;
-  std::string scratch_;
+  // Tokens with invalid UTF-8, repaired; a deque so earlier views survive later additions.
+  std::deque<std::string> repaired_;
 };
 
 template <class Sink>
 void Tokenizer::feed(const char* data, size_t n, Sink& sink) {
+  repaired_.clear();
   const auto* p = reinterpret_cast<const unsigned char*>(data);
   const unsigned char* end = p + n;
   while (p < end) {
@@ -98,11 +127,11 @@ void Tokenizer::feed(const char* data, size_t n, Sink& sink) {
     }
     const unsigned char* start = p;
     bool clean = true;
-    while (p < end) {
+    while ((p = find_token_break(p, end)) < end) {
       c = *p;
       if (c < 0x80) {
         if (is_ascii_space(c)) break;
-        ++p;
+        ++p;  // a control character that is not a separator
         continue;
       }
       uint32_t cp;
@@ -116,11 +145,12 @@ void Tokenizer::feed(const char* data, size_t n, Sink& sink) {
     if (clean) {
       emit(token, sink);
     } else {
-      scratch_.clear();
-      append_replacing_invalid(token, &scratch_);
-      emit(std::string_view(scratch_), sink);
+      repaired_.emplace_back();
+      append_replacing_invalid(token, &repaired_.back());
+      emit(std::string_view(repaired_.back()), sink);
     }
   }
+  sink.end_block();
 }
 
 // A file, or its first `size` bytes.

@@ -36,6 +36,7 @@ struct Trainer::Sink {
     sentence.clear();
     raw = 0;
   }
+  void end_block() {}
 };
 
 Trainer::Trainer(const KernelParams& params, const ModelArrays& arrays, const WordIndex* vocab,

@@ -1,5 +1,6 @@
 #include "vocab_counter.h"
 
+#include <algorithm>
 #include <exception>
 #include <thread>
 
@@ -21,8 +22,12 @@ void VocabCounter::prune() {
 }
 
 void VocabCounter::merge(const VocabCounter& other) {
-  for (size_t id = 0; id < other.counts_.size(); ++id) {
-    const int32_t mine = index_.insert(other.word(id));
+  constexpr size_t kAhead = 16;  // slots are prefetched this many words ahead
+  const size_t n = other.counts_.size();
+  for (size_t id = 0; id < std::min(n, kAhead); ++id) index_.prefetch(other.index_.hash(id));
+  for (size_t id = 0; id < n; ++id) {
+    if (id + kAhead < n) index_.prefetch(other.index_.hash(id + kAhead));
+    const int32_t mine = index_.insert(other.word(id), other.index_.hash(id));
     if (static_cast<size_t>(mine) == counts_.size()) counts_.push_back(0);
     counts_[mine] += other.counts_[id];
   }
@@ -57,8 +62,8 @@ VocabCounter VocabCounter::count_files(const std::vector<FileSource>& files, Spl
   for (auto& e : errors)
     if (e) std::rethrow_exception(e);
   // Merging in file order keeps first-seen order equal to a sequential scan's.
-  VocabCounter result(max_vocab_size, keep);
-  for (auto& c : counters) result.merge(c);
+  VocabCounter result = std::move(counters[0]);
+  for (size_t t = 1; t < counters.size(); ++t) result.merge(counters[t]);
   return result;
 }
 

@@ -27,21 +27,14 @@ class alignas(64) VocabCounter {
       : max_vocab_size_(max_vocab_size), keep_(std::move(keep)) {}
 
   // Tokenizer sink interface. Tokens are counted in small batches: hashing a batch and
-  // prefetching its slots first lets the (mostly cache-missing) lookups overlap. Every token
-  // belongs to a sentence, and end_sentence() flushes, so no count is ever left pending.
+  // prefetching its slots first lets the (mostly cache-missing) lookups overlap. The batch
+  // holds views, so it is flushed whenever they may die: at end_sentence() and end_block().
   void token(std::string_view w) {
-    if (pending_ == kBatch || pending_used_ + w.size() > kBatchBytes) flush();
+    if (pending_ == kBatch) flush();
     const uint64_t h = hash_bytes(w);
-    if (w.size() > kBatchBytes) {  // a huge token: count it at once
-      count(w, h);
-      ++total_words_;
-      return;
-    }
     index_.prefetch(h);
+    pending_words_[pending_] = w;
     pending_hash_[pending_] = h;
-    pending_len_[pending_] = static_cast<uint32_t>(w.size());
-    std::memcpy(pending_bytes_ + pending_used_, w.data(), w.size());
-    pending_used_ += w.size();
     ++pending_;
   }
   void end_sentence() {
@@ -49,6 +42,9 @@ class alignas(64) VocabCounter {
     ++sentences_;
     if (max_vocab_size_ > 0 && static_cast<int64_t>(counts_.size()) > max_vocab_size_) prune();
   }
+  void end_block() { flush(); }
+  // Forgets batched tokens without counting them (their views are gone after an error).
+  void drop_pending() { pending_ = 0; }
 
   // Adds `other`'s counts; words new to this counter go after the existing ones.
   void merge(const VocabCounter& other);
@@ -75,23 +71,15 @@ class alignas(64) VocabCounter {
     ++counts_[id];
   }
   void flush() {
-    size_t offset = 0;
-    for (int i = 0; i < pending_; ++i) {
-      count(std::string_view(pending_bytes_ + offset, pending_len_[i]), pending_hash_[i]);
-      offset += pending_len_[i];
-    }
+    for (int i = 0; i < pending_; ++i) count(pending_words_[i], pending_hash_[i]);
     total_words_ += pending_;
     pending_ = 0;
-    pending_used_ = 0;
   }
 
   static constexpr int kBatch = 16;
-  static constexpr size_t kBatchBytes = 4096;
   int pending_ = 0;
-  size_t pending_used_ = 0;
+  std::string_view pending_words_[kBatch];
   uint64_t pending_hash_[kBatch];
-  uint32_t pending_len_[kBatch];
-  char pending_bytes_[kBatchBytes];
 
   int64_t max_vocab_size_;
   KeepRule keep_;

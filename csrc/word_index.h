@@ -1,15 +1,68 @@
 // Open-addressing hash map from a word's UTF-8 bytes to a dense id.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#if defined(__GNUC__) || defined(__clang__)
+#define W2V_NO_ASAN __attribute__((no_sanitize("address")))
+#else
+#define W2V_NO_ASAN
+#endif
+
 namespace w2v {
 
-uint64_t hash_bytes(std::string_view s);
+namespace detail {
+
+inline uint64_t mix(uint64_t x) {
+  x ^= x >> 32;
+  x *= 0xd6e8feb86659fd93ULL;
+  x ^= x >> 32;
+  return x;
+}
+
+// The 1..7 bytes at p as a little-endian number. When the 8 bytes from p stay inside one
+// 4 KiB page they are read in one load (which cannot fault) and the excess masked off; only
+// near a page end is the tail assembled byte by byte.
+W2V_NO_ASAN inline uint64_t load_tail(const char* p, size_t n) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  if ((reinterpret_cast<uintptr_t>(p) & 4095) <= 4096 - 8) {
+    uint64_t v;
+    std::memcpy(&v, p, 8);
+    return v & (~uint64_t{0} >> (64 - 8 * n));
+  }
+#endif
+  uint64_t v = 0;
+  for (size_t i = 0; i < n; ++i)
+    v |= static_cast<uint64_t>(static_cast<unsigned char>(p[i])) << (8 * i);
+  return v;
+}
+
+}  // namespace detail
+
+// Eight bytes per step (most words fit in one or two), then a final avalanche so the low bits
+// used for slots and the high bits used as tags are both well mixed.
+inline uint64_t hash_bytes(std::string_view s) {
+  const char* p = s.data();
+  size_t n = s.size();
+  uint64_t h = 0x9e3779b97f4a7c15ULL ^ (n * 0xff51afd7ed558ccdULL);
+  while (n >= 8) {
+    uint64_t v;
+    std::memcpy(&v, p, 8);
+    h = (h ^ detail::mix(v)) * 0xc4ceb9fe1a85ec53ULL;
+    p += 8;
+    n -= 8;
+  }
+  if (n) {
+    const uint64_t v = detail::load_tail(p, n);
+    h = (h ^ detail::mix(v ^ (0xa0761d6478bd642fULL * n))) * 0xc4ceb9fe1a85ec53ULL;
+  }
+  return detail::mix(h ^ (h >> 29));
+}
 
 // Ids are dense and follow insertion order, so id order doubles as first-seen order.
 class WordIndex {
@@ -29,28 +82,40 @@ class WordIndex {
     return std::string_view(arena_.data() + offsets_[id], offsets_[id + 1] - offsets_[id]);
   }
   size_t size() const { return offsets_.size() - 1; }
-  // Whether the key of `id` is `w`; inline for short keys (a libc memcmp call costs more
-  // than comparing a typical 5-byte word).
-  bool key_equals(int32_t id, std::string_view w) const {
-    const uint64_t begin = offsets_[id];
-    if (offsets_[id + 1] - begin != w.size()) return false;
-    const char* k = arena_.data() + begin;
-    if (w.size() > 16) return std::memcmp(k, w.data(), w.size()) == 0;
-    for (size_t i = 0; i < w.size(); ++i)
-      if (k[i] != w[i]) return false;
-    return true;
-  }
+  uint64_t hash(size_t id) const { return hashes_[id]; }
   size_t memory_bytes() const;
 
  private:
   void rehash(size_t slot_count);
 
-  // A slot holds an id and the top 32 bits of its key's hash, so a probe rejects other keys
-  // without touching the key bytes (which are usually a cache miss away).
+  // A slot holds a key's first 8 bytes, its id, and a tag (24 hash bits and the length).
+  // Most words are at most 8 bytes long: they are matched inside the slot, without the two
+  // dependent (and often cache-missing) reads of offsets_ and arena_ that longer keys need.
   struct Slot {
+    uint64_t head;
     int32_t id;  // -1 = empty
     uint32_t tag;
   };
+  static uint32_t make_tag(uint64_t hash, size_t len) {
+    return static_cast<uint32_t>(hash >> 40) << 8 |
+           static_cast<uint32_t>(std::min<size_t>(len, 255));
+  }
+  static uint64_t head_of(std::string_view w) {
+    if (w.size() >= 8) {
+      uint64_t v;
+      std::memcpy(&v, w.data(), 8);
+      return v;
+    }
+    return w.empty() ? 0 : detail::load_tail(w.data(), w.size());
+  }
+  // Whether slot `s` (whose head and tag already match) holds `w`.
+  bool rest_equals(const Slot& s, std::string_view w) const {
+    if (w.size() <= 8) return true;
+    const char* k = arena_.data() + offsets_[s.id];
+    return offsets_[s.id + 1] - offsets_[s.id] == w.size() &&
+           std::memcmp(k + 8, w.data() + 8, w.size() - 8) == 0;
+  }
+
   std::vector<Slot> slots_;
   std::vector<uint64_t> hashes_;  // one per id, kept to rehash without rereading keys
   std::string arena_;             // all keys back to back

@@ -257,3 +257,22 @@ def test_compressed_raw_text_tokenised_the_same(tmp_path, core, suffix, opener):
     expected = core.reference_lines(data)
     core.same_stats(core.scanned(w2v.LineSentence(str(path)), workers=2), expected)
     core.same_stats(core.scanned(corpus_file=str(path), workers=2), expected)
+
+
+@pytest.mark.parametrize("special", [" ", "\n", "\x1f", "\u3000", "\u200b", "\x00", "\x1b"])
+def test_every_position_of_long_words(tmp_path, core, special):
+    # The tokeniser scans words 16 bytes at a time: a separator, a non-separator control
+    # character or a multi-byte character must be handled at every offset of that scan, and
+    # invalid bytes too, in words longer than one or two loads.
+    rng = random.Random(special)
+    pieces = []
+    for length in range(1, 70):
+        word = "".join(rng.choice("abcdefghij") for _ in range(length))
+        for pos in range(length + 1):
+            pieces.append(word[:pos] + special + word[pos:])
+    data = " ".join(pieces).encode("utf-8") + b"\n" + b"x\xffy" * 20 + b" abc\xe2\x82"
+    path = _write(tmp_path, "long.txt", data)
+    expected = core.reference_lines(data)
+    for workers in (1, 3):
+        core.same_stats(core.scanned(w2v.LineSentence(path), workers=workers), expected)
+    core.same_stats(core.scanned(list(w2v.LineSentence(path))), expected)

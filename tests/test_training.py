@@ -414,3 +414,35 @@ def test_info_logging_of_vocabulary_and_epochs(caplog, demo_txt):
     assert all(r.levelno < logging.WARNING for r in caplog.records), [
         r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING
     ]
+
+
+def test_initial_vectors_are_uniform_and_seeded():
+    sentences = [[f"w{i}" for i in range(j, j + 40)] for j in range(0, 9000, 40)]
+    model = Word2Vec(vector_size=16, min_count=1, seed=7, workers=2)
+    model.build_vocab(sentences)
+    v = model.wv.vectors
+    assert v.dtype == np.float32 and v.shape == (9000, 16)
+    bound = 1.0 / 16
+    assert v.min() >= -bound and v.max() < bound
+    # uniform: each quarter of the range holds about a quarter of the values
+    hist, _ = np.histogram(v, bins=4, range=(-bound, bound))
+    assert np.all(np.abs(hist / v.size - 0.25) < 0.01)
+    assert abs(float(np.corrcoef(v[:-1].ravel(), v[1:].ravel())[0, 1])) < 0.02
+
+    same = Word2Vec(vector_size=16, min_count=1, seed=7, workers=1)
+    same.build_vocab(sentences)
+    np.testing.assert_array_equal(same.wv.vectors, v)  # the thread count does not matter
+    other = Word2Vec(vector_size=16, min_count=1, seed=8, workers=2)
+    other.build_vocab(sentences)
+    assert not np.allclose(other.wv.vectors, v)
+
+
+def test_vectors_of_words_added_later_are_fresh_and_old_rows_kept():
+    model = Word2Vec(vector_size=8, min_count=1, seed=3)
+    model.build_vocab([["a", "b", "c"]])
+    before = model.wv.vectors.copy()
+    model.build_vocab([["d", "e"]], update=True)
+    np.testing.assert_array_equal(model.wv.vectors[:3], before)
+    new = model.wv.vectors[3:]
+    assert new.shape == (2, 8) and np.all(np.abs(new) < 1 / 8)
+    assert not np.any(np.all(new[:, None, :] == before[None, :, :], axis=2))

@@ -500,9 +500,14 @@ class Word2Vec:
         sample = self.sample if sample is None else sample
         self.effective_min_count = effective_min_count(raw.counts, min_count, self.max_final_vocab)
         ids, words = retained_ids(raw, self.effective_min_count, trim_rule)
-        if words is None:
-            words = raw.words(ids)
         counts = raw.counts[ids]
+        if not update and self.sorted_vocab:
+            order = descending_order(counts)
+            ids, counts = ids[order], counts[order]
+            if words is not None:
+                words = [words[i] for i in order]
+        if words is None:
+            words = raw.words(ids)  # one C++ call, already in the final order
         retain_total = int(counts.sum())
         drop_unique = len(raw) - len(ids)
         report: Dict[str, Any] = {"drop_unique": drop_unique, "retain_total": retain_total}
@@ -517,16 +522,12 @@ class Word2Vec:
                 )
             if dry_run:
                 return report
-            if self.sorted_vocab:
-                order = descending_order(counts)
-                words = [words[i] for i in order]
-                counts = counts[order]
             if self.null_word:
                 words.append("\0")
                 counts = np.append(counts, 1)
             self.wv = KeyedVectors(self.vector_size)
-            self.wv.index_to_key = list(words)
-            self.wv.key_to_index = {w: i for i, w in enumerate(words)}
+            self.wv.index_to_key = words
+            self.wv.key_to_index = dict(zip(words, range(len(words))))
             self.wv.expandos["count"] = counts.astype(np.int64)
             ints, down_unique, down_total = sample_ints(counts, sample, retain_total)
             self.wv.expandos["sample_int"] = ints
@@ -616,12 +617,13 @@ class Word2Vec:
             self.update_weights()
 
     def _random_vectors(self, count: int, offset: int) -> np.ndarray:
-        # gensim's recipe: uniform in [-1, 1) / vector_size, from a generator seeded by `seed`.
-        rng = np.random.default_rng(seed=[int(self.seed), offset])
-        vecs = rng.random((count, self.vector_size), dtype=np.float32)
-        vecs *= 2.0
-        vecs -= 1.0
-        vecs /= self.vector_size
+        # gensim's recipe, uniform in [-1, 1) / vector_size; row i comes from its own stream
+        # seeded by (seed, offset + i), so growing the vocabulary later gives the same rows.
+        vecs = np.empty((count, self.vector_size), dtype=np.float32)
+        if count:
+            _core.fill_uniform_rows(
+                vecs, self.seed & (2**64 - 1), offset, 1.0 / self.vector_size, self.workers
+            )
         return vecs
 
     def init_weights(self) -> None:

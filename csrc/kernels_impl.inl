@@ -198,6 +198,9 @@ void train_sentence(const KernelParams& p, const ModelArrays& m, WorkerState& ws
     const size_t reach = window - b;
     const size_t lo = i >= reach ? i - reach : 0;
     const size_t hi = std::min(n, i + reach + 1);
+    // The input row of the word that may join the window next: it is used for up to
+    // 2 * window centres from then on, but its first use would otherwise wait for memory.
+    if (i + window + 1 < n) prefetch_row(row(m.syn0, ids[i + window + 1], p.dim), p.dim);
     if (batched_sg) {
       sg_batched(p, m, ws, ids, i, lo, hi, alpha);
     } else if (p.sg) {

@@ -20,23 +20,42 @@ struct alignas(64) Trainer::Worker {
   char pad_[64];
 };
 
-// Feeds tokens from a reader straight into training, one sentence at a time.
+// Feeds tokens from a reader straight into training, one sentence at a time. Tokens are
+// looked up in batches whose slots are prefetched first, so the lookups' cache misses overlap.
 struct Trainer::Sink {
+  Sink(Trainer& t, Worker& w) : trainer(t), worker(w) {}
   Trainer& trainer;
   Worker& worker;
   std::vector<int32_t> sentence;
   uint64_t raw = 0;
+  static constexpr int kBatch = 16;
+  int pending = 0;
+  std::string_view pending_words[kBatch];
+  uint64_t pending_hash[kBatch];
+
   void token(std::string_view t) {
-    ++raw;
-    const int32_t id = trainer.vocab_->find(t);
-    if (id >= 0) sentence.push_back(id);
+    if (pending == kBatch) flush();
+    const uint64_t h = hash_bytes(t);
+    trainer.vocab_->prefetch(h);
+    pending_words[pending] = t;
+    pending_hash[pending] = h;
+    ++pending;
+  }
+  void flush() {
+    for (int i = 0; i < pending; ++i) {
+      const int32_t id = trainer.vocab_->find(pending_words[i], pending_hash[i]);
+      if (id >= 0) sentence.push_back(id);
+    }
+    raw += pending;
+    pending = 0;
   }
   void end_sentence() {
+    flush();
     trainer.train_ids(worker, sentence.data(), sentence.size(), raw);
     sentence.clear();
     raw = 0;
   }
-  void end_block() {}
+  void end_block() { flush(); }
 };
 
 Trainer::Trainer(const KernelParams& params, const ModelArrays& arrays, const WordIndex* vocab,
@@ -112,7 +131,7 @@ void Trainer::fail(const std::string& message) {
 void Trainer::run(Worker& w, const std::vector<FileSpan>* spans) {
   try {
     if (spans) {
-      Sink sink{*this, w, {}, 0};
+      Sink sink(*this, w);
       SpanReader reader;
       for (const auto& span : *spans) {
         Tokenizer tok(file_mode_, max_sentence_length_);
@@ -120,7 +139,7 @@ void Trainer::run(Worker& w, const std::vector<FileSpan>* spans) {
         if (stop_.load()) break;
       }
     } else {
-      Sink sink{*this, w, {}, 0};
+      Sink sink(*this, w);
       while (true) {
         Job job;
         {

@@ -25,7 +25,7 @@ inline uint64_t mix(uint64_t x) {
   return x;
 }
 
-// The 1..7 bytes at p as a little-endian number. When the 8 bytes from p stay inside one
+// The 1..8 bytes at p as a little-endian number. When the 8 bytes from p stay inside one
 // 4 KiB page they are read in one load (which cannot fault) and the excess masked off; only
 // near a page end is the tail assembled byte by byte.
 W2V_NO_ASAN inline uint64_t load_tail(const char* p, size_t n) {
@@ -111,9 +111,12 @@ class WordIndex {
   // Whether slot `s` (whose head and tag already match) holds `w`.
   bool rest_equals(const Slot& s, std::string_view w) const {
     if (w.size() <= 8) return true;
-    const char* k = arena_.data() + offsets_[s.id];
-    return offsets_[s.id + 1] - offsets_[s.id] == w.size() &&
-           std::memcmp(k + 8, w.data() + 8, w.size() - 8) == 0;
+    const uint64_t begin = offsets_[s.id];
+    if (offsets_[s.id + 1] - begin != w.size()) return false;
+    const char* k = arena_.data() + begin + 8;
+    const size_t rest = w.size() - 8;
+    if (rest <= 8) return detail::load_tail(k, rest) == detail::load_tail(w.data() + 8, rest);
+    return std::memcmp(k, w.data() + 8, rest) == 0;
   }
 
   std::vector<Slot> slots_;

@@ -17,7 +17,9 @@ WorkerState::WorkerState(const KernelParams& p, uint64_t seed) : rng(seed) {
   out_rows.assign(outputs, nullptr);
   labels.assign(outputs, 0.f);
   coef.assign(contexts, 0.f);
-  next_neg.assign(static_cast<size_t>(p.negative) + 1, 0);
+  shared_sets.assign(contexts * static_cast<size_t>(p.negative), 0);
+  shared_uses.assign(contexts, 0);
+  neg_ring.assign(kLookahead * (static_cast<size_t>(p.negative) + 1), 0);
   raw_draws.assign(static_cast<size_t>(p.negative) + 1, NoiseSampler::Draw{0, 0});
 }
 

@@ -14,9 +14,14 @@
 namespace w2v {
 
 enum class UpdateMode {
-  kBatched = 0,  // shared negatives per centre word, window updates as small matrix products
-  kClassic = 1,  // word2vec.c / gensim: fresh negatives and an update per (centre, context) pair
+  // Shared negatives: skip-gram shares one draw per centre word across its window (trained as
+  // small matrix products); in CBOW each draw serves kCbowShare centres 2 * window + 1 apart.
+  kBatched = 0,
+  kClassic = 1,  // word2vec.c / gensim: fresh negatives for every prediction
 };
+
+// How many CBOW centres use each set of shared negatives.
+constexpr int kCbowShare = 4;
 
 struct KernelParams {
   int dim = 100;
@@ -51,9 +56,19 @@ struct alignas(64) WorkerState {
   LineVector<float*> in_rows;   // batched: the context words' input rows
   LineVector<float*> out_rows;  // batched: the shared output rows
   LineVector<float> labels;
-  LineVector<float> coef;        // CBOW: weight of each context row in the hidden vector
-  LineVector<int32_t> next_neg;  // batched: the next centre's negatives, drawn ahead
-  int next_neg_count = 0;
+  LineVector<float> coef;  // CBOW: weight of each context row in the hidden vector
+  // Negatives drawn ahead: kLookahead sets of up to negative + 1 ids in a ring, so a
+  // centre's noise rows have a few centres' time to arrive from memory.
+  static constexpr int kLookahead = 3;
+  LineVector<int32_t> neg_ring;
+  int neg_count[kLookahead] = {};
+  int ring_head = 0, ring_tail = 0;
+  int cur_slot = 0;  // the set the centre being trained uses
+  // Shared-negative CBOW: 2 * window + 1 sets of negatives, the uses each has left, and the
+  // running centre count that picks the set.
+  LineVector<int32_t> shared_sets;
+  LineVector<int32_t> shared_uses;
+  uint64_t shared_pos = 0;
   LineVector<NoiseSampler::Draw> raw_draws;  // the draws after that, their bins loading
   bool raw_draws_ready = false;
   LineVector<int32_t> kept;  // the sentence after subsampling

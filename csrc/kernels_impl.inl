@@ -38,16 +38,20 @@ inline void prefetch_row(const float* r, int d) {
   for (; p < end; p += 64) __builtin_prefetch(p, 1, 3);
 }
 
-// Draws the negatives for predicting `target` into ws.next_neg and starts loading their rows:
-// the rows are random, so usually cache misses, and drawing one prediction ahead hides them.
-inline void draw_negatives(const KernelParams& p, const ModelArrays& m, WorkerState& ws,
-                           int32_t target) {
+// Draws the negatives for predicting `target` into the next free set of ws.neg_ring and
+// starts loading their rows: the rows are random, so usually cache misses, and drawing a few
+// predictions ahead hides them. Returns the set's slot.
+inline int draw_negatives(const KernelParams& p, const ModelArrays& m, WorkerState& ws,
+                          int32_t target) {
   const NoiseSampler& noise = *m.noise;
   if (!ws.raw_draws_ready) {
     for (int k = 0; k < p.negative; ++k) ws.raw_draws[k] = noise.draw(ws.rng);
     ws.raw_draws_ready = true;
   }
-  ws.next_neg_count = 0;
+  const int slot = ws.ring_head;
+  ws.ring_head = (slot + 1) % WorkerState::kLookahead;
+  int32_t* set = ws.neg_ring.data() + static_cast<size_t>(slot) * (p.negative + 1);
+  int count = 0;
   prefetch_row(row(m.syn1neg, target, p.dim), p.dim);
   for (int k = 0; k < p.negative; ++k) {
     // Resolve the draw made one call ago (its bin is in cache by now), then draw again.
@@ -56,13 +60,21 @@ inline void draw_negatives(const KernelParams& p, const ModelArrays& m, WorkerSt
     noise.prefetch(ws.raw_draws[k]);
     if (w == target) w = noise.sample_excluding(ws.rng, static_cast<uint32_t>(target));
     if (w < 0) continue;
-    ws.next_neg[ws.next_neg_count++] = static_cast<int32_t>(w);
+    set[count++] = static_cast<int32_t>(w);
     prefetch_row(row(m.syn1neg, w, p.dim), p.dim);
   }
+  ws.neg_count[slot] = count;
+  return slot;
+}
+
+// Makes the oldest set drawn ahead the current centre's.
+inline void take_negatives(WorkerState& ws) {
+  ws.cur_slot = ws.ring_tail;
+  ws.ring_tail = (ws.ring_tail + 1) % WorkerState::kLookahead;
 }
 
 // Output rows and labels for predicting `target`: its Huffman path first (hs), then itself
-// and the negatives in ws.next_neg (negative sampling). Returns the count; *n_hs is how many
+// and the current set of negatives (negative sampling). Returns the count; *n_hs is how many
 // come from the path (those skip saturated scores, as in word2vec.c and gensim).
 inline int gather_outputs(const KernelParams& p, const ModelArrays& m, WorkerState& ws,
                           int32_t target, int* n_hs) {
@@ -81,8 +93,9 @@ inline int gather_outputs(const KernelParams& p, const ModelArrays& m, WorkerSta
   if (p.negative) {
     out[O] = row(m.syn1neg, target, d);
     labels[O++] = 1.0f;
-    for (int k = 0; k < ws.next_neg_count; ++k) {
-      out[O] = row(m.syn1neg, ws.next_neg[k], d);
+    const int32_t* set = ws.neg_ring.data() + static_cast<size_t>(ws.cur_slot) * (p.negative + 1);
+    for (int k = 0; k < ws.neg_count[ws.cur_slot]; ++k) {
+      out[O] = row(m.syn1neg, set[k], d);
       labels[O++] = 0.0f;
     }
   }
@@ -153,7 +166,7 @@ inline void sg_classic(const KernelParams& p, const ModelArrays& m, WorkerState&
   float* work = ws.work.data();
   for (size_t j = lo; j < hi; ++j) {
     if (j == i) continue;
-    if (p.negative) draw_negatives(p, m, ws, ids[i]);
+    if (p.negative) ws.cur_slot = draw_negatives(p, m, ws, ids[i]);
     int n_hs;
     const int O = gather_outputs(p, m, ws, ids[i], &n_hs);
     float* in = row(m.syn0, ids[j], d);
@@ -162,38 +175,127 @@ inline void sg_classic(const KernelParams& p, const ModelArrays& m, WorkerState&
   }
 }
 
-inline void cbow(const KernelParams& p, const ModelArrays& m, WorkerState& ws, const int32_t* ids,
-                 size_t i, size_t lo, size_t hi, float alpha) {
+// The hidden vector of centre i (mean or sum of its context's input rows) into ws.neu1, the
+// context rows into ws.in_rows; returns the context size.
+inline int cbow_hidden(const KernelParams& p, const ModelArrays& m, WorkerState& ws,
+                       const int32_t* ids, size_t i, size_t lo, size_t hi) {
   const int d = p.dim;
   float** in = ws.in_rows.data();
   int C = 0;
   for (size_t j = lo; j < hi; ++j)
     if (j != i) in[C++] = row(m.syn0, ids[j], d);
-  if (C == 0) return;
-  const float inv = 1.0f / static_cast<float>(C);
+  if (C == 0) return 0;
+  const float c = p.cbow_mean ? 1.0f / static_cast<float>(C) : 1.0f;
   float* coef = ws.coef.data();
-  for (int c = 0; c < C; ++c) coef[c] = p.cbow_mean ? inv : 1.0f;
-  float* neu1 = ws.neu1.data();
-  combine(coef, 1, in, C, d, neu1, false);
+  for (int k = 0; k < C; ++k) coef[k] = c;
+  combine(coef, 1, in, C, d, ws.neu1.data(), false);
+  return C;
+}
+
+// Trains ws.neu1 against the O outputs in ws.out_rows / ws.labels, then the C context rows.
+inline void cbow_update(const KernelParams& p, WorkerState& ws, int C, int O, int n_hs,
+                        float alpha) {
+  const int d = p.dim;
+  float* work = ws.work.data();
+  hidden_update(p, ws, ws.neu1.data(), O, n_hs, alpha, work);
+  // With a sum, the error is shared over the summed vectors (gensim's choice).
+  if (!p.cbow_mean) scale(1.0f / static_cast<float>(C), work, d);
+  float* const* in = ws.in_rows.data();
+  for (int c = 0; c < C; ++c) axpy(1.0f, work, in[c], d);
+}
+
+inline void cbow(const KernelParams& p, const ModelArrays& m, WorkerState& ws, const int32_t* ids,
+                 size_t i, size_t lo, size_t hi, float alpha) {
+  const int C = cbow_hidden(p, m, ws, ids, i, lo, hi);
+  if (C == 0) return;
   int n_hs;
   const int O = gather_outputs(p, m, ws, ids[i], &n_hs);
-  float* work = ws.work.data();
-  hidden_update(p, ws, neu1, O, n_hs, alpha, work);
-  // With a sum, the error is shared over the summed vectors (gensim's choice).
-  if (!p.cbow_mean) scale(inv, work, d);
-  for (int c = 0; c < C; ++c) axpy(1.0f, work, in[c], d);
+  cbow_update(p, ws, C, O, n_hs, alpha);
+}
+
+// Draws p.negative noise words into `set` and starts loading their rows.
+inline void draw_shared_set(const KernelParams& p, const ModelArrays& m, WorkerState& ws,
+                            int32_t* set) {
+  const NoiseSampler& noise = *m.noise;
+  if (!ws.raw_draws_ready) {
+    for (int k = 0; k < p.negative; ++k) ws.raw_draws[k] = noise.draw(ws.rng);
+    ws.raw_draws_ready = true;
+  }
+  for (int k = 0; k < p.negative; ++k) {
+    const uint32_t w = noise.resolve(ws.raw_draws[k]);
+    ws.raw_draws[k] = noise.draw(ws.rng);
+    noise.prefetch(ws.raw_draws[k]);
+    set[k] = static_cast<int32_t>(w);
+    prefetch_row(row(m.syn1neg, w, p.dim), p.dim);
+  }
+}
+
+// CBOW with shared negatives. Each set of noise words serves kCbowShare centres spaced
+// S = 2 * window + 1 apart (centre t uses set t mod S), so centres that share noise words
+// never share a context word: sharing between neighbours, whose contexts overlap, would push
+// the same context rows along the same noise rows several times in a row, and measurably
+// hurts quality. Each centre is trained in turn exactly as classic CBOW, against its own
+// target and its set (a noise word equal to the target is skipped). A set's rows are fetched
+// from memory once and stay in cache for its later uses; a used-up set is redrawn at once, S
+// centres before it is needed, so its rows have time to arrive.
+inline void cbow_shared_sentence(const KernelParams& p, const ModelArrays& m, WorkerState& ws,
+                                 const int32_t* ids, size_t n, float alpha) {
+  const size_t window = static_cast<size_t>(p.window), S = 2 * window + 1;
+  const int d = p.dim, K = p.negative;
+  for (size_t i = 0; i < n; ++i) {
+    const size_t slot = ws.shared_pos++ % S;
+    int32_t* set = ws.shared_sets.data() + slot * K;
+    if (ws.shared_uses[slot] == 0) {  // only until every set has been drawn once
+      draw_shared_set(p, m, ws, set);
+      ws.shared_uses[slot] = kCbowShare;
+    }
+    if (i + window + 1 < n) prefetch_row(row(m.syn0, ids[i + window + 1], d), d);
+    if (i + WorkerState::kLookahead < n)
+      prefetch_row(row(m.syn1neg, ids[i + WorkerState::kLookahead], d), d);
+    const size_t b = p.shrink_windows ? ws.rng.below(static_cast<uint32_t>(window)) : 0;
+    const size_t reach = window - b;
+    const size_t lo = i >= reach ? i - reach : 0;
+    const size_t hi = std::min(n, i + reach + 1);
+    const int C = cbow_hidden(p, m, ws, ids, i, lo, hi);
+    if (C > 0) {
+      const int32_t target = ids[i];
+      float** out = ws.out_rows.data();
+      float* labels = ws.labels.data();
+      int O = 0;
+      out[O] = row(m.syn1neg, target, d);
+      labels[O++] = 1.0f;
+      for (int k = 0; k < K; ++k) {
+        if (set[k] == target) continue;
+        out[O] = row(m.syn1neg, set[k], d);
+        labels[O++] = 0.0f;
+      }
+      cbow_update(p, ws, C, O, 0, alpha);
+    }
+    if (--ws.shared_uses[slot] == 0) {
+      draw_shared_set(p, m, ws, set);
+      ws.shared_uses[slot] = kCbowShare;
+    }
+  }
+  ws.effective_words += n;
 }
 
 // ---- one sentence -----------------------------------------------------------------------
 
 void train_sentence(const KernelParams& p, const ModelArrays& m, WorkerState& ws,
                     const int32_t* ids, size_t n, float alpha) {
+  if (!p.sg && p.mode == UpdateMode::kBatched && p.negative > 0 && !p.hs) {
+    cbow_shared_sentence(p, m, ws, ids, n, alpha);
+    return;
+  }
   const size_t window = static_cast<size_t>(p.window);
   const bool batched_sg = p.sg && p.mode == UpdateMode::kBatched;
   // Negatives are drawn per centre, one centre ahead (classic skip-gram draws per pair).
   const bool lookahead = p.negative > 0 && (batched_sg || !p.sg);
-  if (lookahead && n) draw_negatives(p, m, ws, ids[0]);
+  const size_t ahead = WorkerState::kLookahead;
+  if (lookahead)
+    for (size_t j = 0; j < std::min(n, ahead); ++j) draw_negatives(p, m, ws, ids[j]);
   for (size_t i = 0; i < n; ++i) {
+    if (lookahead) take_negatives(ws);
     const size_t b = p.shrink_windows ? ws.rng.below(static_cast<uint32_t>(window)) : 0;
     const size_t reach = window - b;
     const size_t lo = i >= reach ? i - reach : 0;
@@ -208,7 +310,7 @@ void train_sentence(const KernelParams& p, const ModelArrays& m, WorkerState& ws
     } else {
       cbow(p, m, ws, ids, i, lo, hi, alpha);
     }
-    if (lookahead && i + 1 < n) draw_negatives(p, m, ws, ids[i + 1]);
+    if (lookahead && i + ahead < n) draw_negatives(p, m, ws, ids[i + ahead]);
   }
   ws.effective_words += n;
 }

@@ -24,8 +24,15 @@ class NoiseSampler {
     uint32_t u;
   };
   Draw draw(Rng& rng) const {
-    const uint32_t bin = rng.below(size_);
-    return Draw{bin, rng.next32()};
+    // One 64-bit number serves both: its high half picks the bin by Lemire's multiply, its
+    // low half is the uniform. In the rare case (p < size / 2^32) the multiply would be
+    // biased, the bin is drawn afresh by the exact method.
+    const uint64_t x = rng.next();
+    const uint64_t m = (x >> 32) * size_;
+    const auto low = static_cast<uint32_t>(m);
+    if (low < size_ && low < static_cast<uint32_t>(-size_) % size_)
+      return Draw{rng.below(size_), static_cast<uint32_t>(x)};
+    return Draw{static_cast<uint32_t>(m >> 32), static_cast<uint32_t>(x)};
   }
   void prefetch(const Draw& d) const { __builtin_prefetch(&bins_[d.bin]); }
   uint32_t resolve(const Draw& d) const {

@@ -20,7 +20,9 @@ from w2v import CallbackAny2Vec, LineSentence, Word2Vec
 
 CONFIGS = {
     "cbow-neg": {"sg": 0},
+    "cbow-neg-classic": {"sg": 0, "shared_negatives": False},
     "cbow-sum-neg": {"sg": 0, "cbow_mean": 0},
+    "cbow-hs-neg": {"sg": 0, "hs": 1},
     "cbow-hs": {"sg": 0, "hs": 1, "negative": 0},
     "cbow-sum-hs": {"sg": 0, "hs": 1, "negative": 0, "cbow_mean": 0},
     "sg-neg-shared": {"sg": 1},
@@ -94,6 +96,7 @@ def test_train_returns_effective_and_raw_word_counts(demo_txt):
 
 DETERMINISM = {
     "cbow-neg": {"sg": 0},
+    "cbow-neg-classic": {"sg": 0, "shared_negatives": False},
     "sg-neg-shared": {"sg": 1},
     "sg-neg-classic": {"sg": 1, "shared_negatives": False},
     "sg-hs": {"sg": 1, "hs": 1, "negative": 0},
@@ -320,6 +323,43 @@ def test_loss_is_not_capped(uniform_1000, workers):
     assert expected > 2**27
     # Noise terms add about 1e-10 relative.
     assert model.get_latest_training_loss() == pytest.approx(expected, rel=1e-6)
+
+
+@pytest.mark.parametrize("shared", [True, False])
+@pytest.mark.parametrize("cbow_mean", [1, 0])
+def test_cbow_loss_has_one_true_term_per_centre(shared, cbow_mean):
+    """CBOW with frozen weights (inputs all 1, outputs all -1): a centre with C context words
+    scores -dim (mean) or -C * dim (sum) against its own word, so its true term costs about
+    that much, and each noise term about e^-dim. Every centre with a context must count once,
+    whether or not the centres share their negatives; sentences of 1, 2, 5 and 7 words cover
+    groups cut short by the sentence end."""
+    dim, window = 8, 3
+    corpus = [[f"w{(i * 7 + j) % 50}" for j in range(n)] for i, n in enumerate([1, 2, 5, 7] * 30)]
+    model = Word2Vec(
+        vector_size=dim,
+        window=window,
+        shrink_windows=False,
+        sg=0,
+        cbow_mean=cbow_mean,
+        negative=3,
+        workers=2,
+        shared_negatives=shared,
+        **{k: v for k, v in FROZEN.items() if k != "compute_loss"},
+    )
+    model.build_vocab(corpus)
+    model.wv.vectors[:] = 1.0
+    model.syn1neg[:] = -1.0
+    model.train(corpus, total_examples=model.corpus_count, epochs=1, compute_loss=True)
+    expected = 0.0
+    for s in corpus:
+        for i in range(len(s)):
+            c = min(i, window) + min(len(s) - 1 - i, window)
+            if c:
+                score = dim if cbow_mean else c * dim
+                expected += score + math.log1p(math.exp(-score))
+    # at most 3 noise terms per centre, each at most -log(sigmoid(dim))
+    noise = 3 * sum(len(s) for s in corpus) * math.log1p(math.exp(-dim))
+    assert expected <= model.get_latest_training_loss() <= expected + noise
 
 
 def test_loss_is_similar_whatever_the_number_of_workers(demo_shuffled_txt, cbow_with_loss):

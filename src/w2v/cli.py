@@ -1215,8 +1215,8 @@ def _add_train_options(p: argparse.ArgumentParser) -> None:
         "--shared-negatives",
         action=argparse.BooleanOptionalAction,
         default=d["shared_negatives"],
-        help="skip-gram: one set of noise words per centre word (default: on; off is "
-        "word2vec.c's per-pair update)",
+        help="share noise words: skip-gram, one set per centre word; CBOW, one set per 4 "
+        "centre words (default: on; off is word2vec.c's fresh draw per prediction)",
     )
     t = p.add_argument_group("training")
     t.add_argument(

@@ -317,16 +317,28 @@ class PyTrainer {
       raw_total += raw;
       raw = 0;
     };
-    walk_sentences(
-        batch,
-        [&](std::string_view t, Py_ssize_t) {
-          const int32_t id = vocab_->index.find(t);
-          if (id >= 0) job.ids.push_back(id);
-          if (++raw == max_len_) close_chunk();  // long sentences are split, never cut
-        },
-        [&](size_t) {
-          if (raw) close_chunk();
-        });
+    BatchLookup lookup(vocab_->index);
+    auto keep = [&](int32_t id) {
+      if (id >= 0) job.ids.push_back(id);
+    };
+    try {
+      walk_sentences(
+          batch,
+          [&](std::string_view t, Py_ssize_t) {
+            lookup.add(t, keep);
+            if (++raw == max_len_) {  // long sentences are split, never cut
+              lookup.flush(keep);
+              close_chunk();
+            }
+          },
+          [&](size_t) {
+            lookup.flush(keep);
+            if (raw) close_chunk();
+          });
+    } catch (...) {
+      lookup.clear();  // the half-read sentence's tokens may already be freed
+      throw;
+    }
     nb::gil_scoped_release release;
     if (!trainer_->push(std::move(job))) return -1;
     return raw_total;

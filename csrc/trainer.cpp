@@ -20,42 +20,31 @@ struct alignas(64) Trainer::Worker {
   char pad_[64];
 };
 
-// Feeds tokens from a reader straight into training, one sentence at a time. Tokens are
-// looked up in batches whose slots are prefetched first, so the lookups' cache misses overlap.
+// Feeds tokens from a reader straight into training, one sentence at a time.
 struct Trainer::Sink {
-  Sink(Trainer& t, Worker& w) : trainer(t), worker(w) {}
+  Sink(Trainer& t, Worker& w) : trainer(t), worker(w), lookup(*t.vocab_) {}
   Trainer& trainer;
   Worker& worker;
+  BatchLookup lookup;
   std::vector<int32_t> sentence;
   uint64_t raw = 0;
-  static constexpr int kBatch = 16;
-  int pending = 0;
-  std::string_view pending_words[kBatch];
-  uint64_t pending_hash[kBatch];
 
-  void token(std::string_view t) {
-    if (pending == kBatch) flush();
-    const uint64_t h = hash_bytes(t);
-    trainer.vocab_->prefetch(h);
-    pending_words[pending] = t;
-    pending_hash[pending] = h;
-    ++pending;
+  void keep(int32_t id) {
+    if (id >= 0) sentence.push_back(id);
   }
-  void flush() {
-    for (int i = 0; i < pending; ++i) {
-      const int32_t id = trainer.vocab_->find(pending_words[i], pending_hash[i]);
-      if (id >= 0) sentence.push_back(id);
-    }
-    raw += pending;
-    pending = 0;
+  void token(std::string_view t) {
+    ++raw;
+    lookup.add(t, [this](int32_t id) { keep(id); });
   }
   void end_sentence() {
-    flush();
+    lookup.flush([this](int32_t id) { keep(id); });
     trainer.train_ids(worker, sentence.data(), sentence.size(), raw);
     sentence.clear();
     raw = 0;
   }
-  void end_block() { flush(); }
+  void end_block() {
+    lookup.flush([this](int32_t id) { keep(id); });
+  }
 };
 
 Trainer::Trainer(const KernelParams& params, const ModelArrays& arrays, const WordIndex* vocab,

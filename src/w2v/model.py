@@ -962,7 +962,9 @@ class Word2Vec:
                             break
                         reporter.maybe_log()
                 trainer.close_queue()
-            while not trainer.wait(0.1):
+            # Poll often enough to honour a short report_delay (gensim's default is 1 s).
+            poll = min(0.1, max(float(report_delay), 0.01))
+            while not trainer.wait(poll):
                 reporter.maybe_log()
         except BaseException:
             trainer.stop()

@@ -137,6 +137,49 @@ inline void combine(const float* coef, int stride, float* const* rows, int n, in
   }
 }
 
+// work = sum_j g[j] * rows[j] (each row as it is when reached), and rows[j] += g[j] * h, in
+// one pass over each row instead of two.
+inline void combine_and_update(const float* g, float* const* rows, int n, int d, const float* h,
+                               float* work) {
+  int k = 0;
+  for (; k + 32 <= d; k += 32) {
+    __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();
+    __m256 a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
+    const __m256 h0 = _mm256_loadu_ps(h + k), h1 = _mm256_loadu_ps(h + k + 8);
+    const __m256 h2 = _mm256_loadu_ps(h + k + 16), h3 = _mm256_loadu_ps(h + k + 24);
+    for (int j = 0; j < n; ++j) {
+      const __m256 c = _mm256_set1_ps(g[j]);
+      float* r = rows[j] + k;
+      const __m256 r0 = _mm256_loadu_ps(r), r1 = _mm256_loadu_ps(r + 8);
+      const __m256 r2 = _mm256_loadu_ps(r + 16), r3 = _mm256_loadu_ps(r + 24);
+      a0 = _mm256_fmadd_ps(c, r0, a0);
+      a1 = _mm256_fmadd_ps(c, r1, a1);
+      a2 = _mm256_fmadd_ps(c, r2, a2);
+      a3 = _mm256_fmadd_ps(c, r3, a3);
+      _mm256_storeu_ps(r, _mm256_fmadd_ps(c, h0, r0));
+      _mm256_storeu_ps(r + 8, _mm256_fmadd_ps(c, h1, r1));
+      _mm256_storeu_ps(r + 16, _mm256_fmadd_ps(c, h2, r2));
+      _mm256_storeu_ps(r + 24, _mm256_fmadd_ps(c, h3, r3));
+    }
+    _mm256_storeu_ps(work + k, a0);
+    _mm256_storeu_ps(work + k + 8, a1);
+    _mm256_storeu_ps(work + k + 16, a2);
+    _mm256_storeu_ps(work + k + 24, a3);
+  }
+  for (; k < d; k += 8) {
+    const __m256i mask = tail_mask(d - k);
+    const __m256 hk = _mm256_maskload_ps(h + k, mask);
+    __m256 acc = _mm256_setzero_ps();
+    for (int j = 0; j < n; ++j) {
+      const __m256 c = _mm256_set1_ps(g[j]);
+      const __m256 r = _mm256_maskload_ps(rows[j] + k, mask);
+      acc = _mm256_fmadd_ps(c, r, acc);
+      _mm256_maskstore_ps(rows[j] + k, mask, _mm256_fmadd_ps(c, hk, r));
+    }
+    _mm256_maskstore_ps(work + k, mask, acc);
+  }
+}
+
 #define W2V_ISA_NAME "avx2"
 #include "kernels_impl.inl"
 #undef W2V_ISA_NAME

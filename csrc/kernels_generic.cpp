@@ -38,6 +38,18 @@ inline void combine(const float* coef, int stride, float* const* rows, int n, in
   for (int j = 0; j < n; ++j) axpy(coef[j * stride], rows[j], y, d);
 }
 
+inline void combine_and_update(const float* g, float* const* rows, int n, int d, const float* h,
+                               float* work) {
+  std::fill(work, work + d, 0.0f);
+  for (int j = 0; j < n; ++j) {
+    float* r = rows[j];
+    for (int k = 0; k < d; ++k) {
+      work[k] += g[j] * r[k];
+      r[k] += g[j] * h[k];
+    }
+  }
+}
+
 #define W2V_ISA_NAME "generic"
 #include "kernels_impl.inl"
 #undef W2V_ISA_NAME

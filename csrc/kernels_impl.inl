@@ -117,7 +117,7 @@ inline void score_to_gradient(const KernelParams& p, WorkerState& ws, float* g, 
   }
 }
 
-// One hidden vector against O outputs: work = G out (from the old outputs); out += G hidden.
+// One hidden vector against O outputs: work = G out; out += G hidden (one pass per row).
 inline void hidden_update(const KernelParams& p, WorkerState& ws, const float* hidden, int O,
                           int n_hs, float alpha, float* work) {
   const int d = p.dim;
@@ -125,8 +125,7 @@ inline void hidden_update(const KernelParams& p, WorkerState& ws, const float* h
   float* g = ws.scores.data();
   multi_dot(hidden, out, O, d, g);
   score_to_gradient(p, ws, g, ws.labels.data(), O, n_hs, alpha);
-  combine(g, 1, out, O, d, work, false);
-  for (int o = 0; o < O; ++o) axpy(g[o], hidden, out[o], d);
+  combine_and_update(g, out, O, d, hidden, work);
 }
 
 // Inputs in[0..C) against the same O outputs, all from their old values:

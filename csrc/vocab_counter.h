@@ -66,7 +66,8 @@ class alignas(64) VocabCounter {
  private:
   void prune();
   void count(std::string_view w, uint64_t h) {
-    const int32_t id = index_.insert(w, h);
+    int32_t id = index_.find(w, h);
+    if (id < 0) id = index_.insert(w, h);
     if (static_cast<size_t>(id) == counts_.size()) counts_.push_back(0);
     ++counts_[id];
   }

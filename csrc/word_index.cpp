@@ -22,18 +22,6 @@ void WordIndex::rehash(size_t slot_count) {
   }
 }
 
-int32_t WordIndex::find(std::string_view w, uint64_t h) const {
-  const uint64_t head = head_of(w);
-  const uint32_t tag = make_tag(h, w.size());
-  uint64_t pos = h & mask_;
-  while (true) {
-    const Slot& slot = slots_[pos];
-    if (slot.id < 0) return -1;
-    if (slot.head == head && slot.tag == tag && rest_equals(slot, w)) return slot.id;
-    pos = (pos + 1) & mask_;
-  }
-}
-
 int32_t WordIndex::insert(std::string_view w, uint64_t h, bool* inserted) {
   const uint64_t head = head_of(w);
   const uint32_t tag = make_tag(h, w.size());

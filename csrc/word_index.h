@@ -70,7 +70,18 @@ class WordIndex {
   explicit WordIndex(size_t expected = 1024);
 
   int32_t find(std::string_view word) const { return find(word, hash_bytes(word)); }
-  int32_t find(std::string_view word, uint64_t hash) const;
+  // Inline: nearly every lookup of a scan or a training epoch finds its word at once.
+  int32_t find(std::string_view word, uint64_t hash) const {
+    const uint64_t head = head_of(word);
+    const uint32_t tag = make_tag(hash, word.size());
+    uint64_t pos = hash & mask_;
+    while (true) {
+      const Slot& slot = slots_[pos];
+      if (slot.id < 0) return -1;
+      if (slot.head == head && slot.tag == tag && rest_equals(slot, word)) return slot.id;
+      pos = (pos + 1) & mask_;
+    }
+  }
   // Returns the id of `word`, inserting it when new.
   int32_t insert(std::string_view word, bool* inserted = nullptr) {
     return insert(word, hash_bytes(word), inserted);

@@ -510,24 +510,39 @@ def measure(
     """Run ``job`` ``runs`` times in fresh processes; evaluate the first run's vectors."""
     m = Measurement()
     for i in range(runs):
-        vectors = workdir / "vectors.bin" if (job.trains and i == 0) else None
-        try:
-            result = run_subprocess(child_spec(job, args, corpus, vectors))
-        except RuntimeError as exc:
-            m.error = str(exc)
-            log(f"    FAILED: {exc}")
-            return m
-        m.walls.append(result["wall"])
-        m.cpus.append(result["cpu"])
-        m.peak_rss_mb.append(result["peak_rss_mb"])
-        m.base_rss_mb.append(result["base_rss_mb"])
-        log(
-            f"    run {i + 1}/{runs}: {result['wall']:.2f} s, peak {result['peak_rss_mb']:.0f} MB,"
-            f" vocab {result['vocab_size']}"
-        )
-        if vectors is not None:
-            add_quality(m, vectors, args.eval_dir)
+        run_once(job, i, runs, m, args, corpus, workdir)
     return m
+
+
+def run_once(
+    job: Job,
+    i: int,
+    runs: int,
+    m: Measurement,
+    args: argparse.Namespace,
+    corpus: Path,
+    workdir: Path,
+) -> None:
+    """Run ``job`` once more (its run ``i`` of ``runs``) and add the result to ``m``."""
+    if m.error:
+        return
+    vectors = workdir / "vectors.bin" if (job.trains and i == 0) else None
+    try:
+        result = run_subprocess(child_spec(job, args, corpus, vectors))
+    except RuntimeError as exc:
+        m.error = str(exc)
+        log(f"    FAILED: {exc}")
+        return
+    m.walls.append(result["wall"])
+    m.cpus.append(result["cpu"])
+    m.peak_rss_mb.append(result["peak_rss_mb"])
+    m.base_rss_mb.append(result["base_rss_mb"])
+    log(
+        f"    run {i + 1}/{runs}: {result['wall']:.2f} s, peak {result['peak_rss_mb']:.0f} MB,"
+        f" vocab {result['vocab_size']}"
+    )
+    if vectors is not None:
+        add_quality(m, vectors, args.eval_dir)
 
 
 def add_quality(m: Measurement, vectors: Path, eval_dir: Path) -> None:
@@ -627,22 +642,29 @@ def plan_workload(
 
 
 def run_plan(args: argparse.Namespace, corpus: Path, workdir: Path) -> list[Row]:
-    """Run every workload; identical jobs shared by two workloads are measured once."""
+    """Run every workload. A workload's repeats are interleaved, one run of each of its jobs
+    per round, so a slow spell of a noisy machine slows every system alike instead of all the
+    runs of one; identical jobs shared by two workloads are measured once."""
     systems = split_list(args.systems)
-    plan = [
-        (wl, label, job)
-        for wl in split_list(args.workloads)
-        for label, job in plan_workload(wl, systems, args)
-    ]
     done: dict[str, Measurement] = {}
     rows = []
-    for i, (workload, label, job) in enumerate(plan, 1):
-        log(f"[{i}/{len(plan)}] {workload}: {label} (workers={job.workers}, epochs={job.epochs})")
-        if job.key() not in done:
-            done[job.key()] = measure(job, args.repeats, args, corpus, workdir)
-        else:
-            log("    (reusing the identical measurement above)")
-        rows.append(Row(workload, label, job, done[job.key()]))
+    for workload in split_list(args.workloads):
+        entries = plan_workload(workload, systems, args)
+        fresh: dict[str, tuple[str, Job]] = {}
+        for label, job in entries:
+            if job.key() not in done and job.key() not in fresh:
+                fresh[job.key()] = (label, job)
+        for key in fresh:
+            done[key] = Measurement()
+        for i in range(args.repeats):
+            for key, (label, job) in fresh.items():
+                log(
+                    f"[{workload} round {i + 1}/{args.repeats}] {label} "
+                    f"(workers={job.workers}, epochs={job.epochs})"
+                )
+                run_once(job, i, args.repeats, done[key], args, corpus, workdir)
+        for label, job in entries:
+            rows.append(Row(workload, label, job, done[job.key()]))
     if args.quality:
         rows += run_quality(args, systems, corpus, workdir)
     add_scaling_notes(rows)

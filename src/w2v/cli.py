@@ -1216,7 +1216,8 @@ def _add_train_options(p: argparse.ArgumentParser) -> None:
         action=argparse.BooleanOptionalAction,
         default=d["shared_negatives"],
         help="share noise words: skip-gram, one set per centre word; CBOW, one set per 4 "
-        "centre words (default: on; off is word2vec.c's fresh draw per prediction)",
+        "centre words 2*window+1 apart (default: on; off: a fresh draw per prediction, as in "
+        "word2vec.c)",
     )
     t = p.add_argument_group("training")
     t.add_argument(

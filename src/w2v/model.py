@@ -171,10 +171,11 @@ class Word2Vec:
     shared_negatives : bool
         True (default): noise words are drawn once and shared. In skip-gram each centre word
         draws one set for its whole window, and the window is updated as small matrix products
-        (Ji et al., 2016). In CBOW four consecutive centre words share one set, each still
-        trained in turn. Several times (skip-gram) or about 1.4 times (CBOW) faster at equal
-        quality. False: fresh noise words for every prediction, as in word2vec.c and gensim.
-        Hierarchical-softmax CBOW always uses the classic update.
+        (Ji et al., 2016). In CBOW each set serves four centre words ``2 * window + 1``
+        apart (so they share no context word), each still trained in turn. Several times
+        (skip-gram) or about 1.2 times (CBOW) faster at equal quality. False: fresh noise
+        words for every prediction, as in word2vec.c and gensim. CBOW with hierarchical
+        softmax always uses the classic update.
     progress : bool
         Show a progress bar (needs ``tqdm``) while scanning and training.
     """

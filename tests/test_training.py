@@ -298,6 +298,18 @@ def test_loss_accumulates_small_terms_exactly(uniform_4096, workers):
     assert model.loss_history == [model.get_latest_training_loss()]
 
 
+def _frozen_epoch(corpus, **params):
+    """One epoch with compute_loss, input vectors all 1 and output vectors all -1, and a
+    learning rate too small to move them."""
+    frozen = {k: v for k, v in FROZEN.items() if k != "compute_loss"}
+    model = Word2Vec(shrink_windows=False, **frozen, **params)
+    model.build_vocab(corpus)
+    model.wv.vectors[:] = 1.0
+    model.syn1neg[:] = -1.0
+    model.train(corpus, total_examples=model.corpus_count, epochs=1, compute_loss=True)
+    return model
+
+
 @pytest.mark.parametrize("workers", [1, 3])
 def test_loss_is_not_capped(uniform_1000, workers):
     """Negative sampling with frozen weights set so that every true (centre, context) score
@@ -305,19 +317,9 @@ def test_loss_is_not_capped(uniform_1000, workers):
     and each noise word about 2e-9. The epoch's loss is well above 2**27 (gensim's float32
     ceiling) and known in closed form."""
     dim = 20
-    model = Word2Vec(
-        vector_size=dim,
-        window=10,
-        shrink_windows=False,
-        sg=1,
-        negative=1,
-        workers=workers,
-        **{k: v for k, v in FROZEN.items() if k != "compute_loss"},
+    model = _frozen_epoch(
+        uniform_1000, vector_size=dim, window=10, sg=1, negative=1, workers=workers
     )
-    model.build_vocab(uniform_1000)
-    model.wv.vectors[:] = 1.0
-    model.syn1neg[:] = -1.0
-    model.train(uniform_1000, total_examples=model.corpus_count, epochs=1, compute_loss=True)
     positive = math.log1p(math.exp(-dim)) + dim  # -log(sigmoid(-20))
     expected = _pairs(uniform_1000, 10) * positive
     assert expected > 2**27
@@ -335,21 +337,16 @@ def test_cbow_loss_has_one_true_term_per_centre(shared, cbow_mean):
     groups cut short by the sentence end."""
     dim, window = 8, 3
     corpus = [[f"w{(i * 7 + j) % 50}" for j in range(n)] for i, n in enumerate([1, 2, 5, 7] * 30)]
-    model = Word2Vec(
+    model = _frozen_epoch(
+        corpus,
         vector_size=dim,
         window=window,
-        shrink_windows=False,
         sg=0,
         cbow_mean=cbow_mean,
         negative=3,
         workers=2,
         shared_negatives=shared,
-        **{k: v for k, v in FROZEN.items() if k != "compute_loss"},
     )
-    model.build_vocab(corpus)
-    model.wv.vectors[:] = 1.0
-    model.syn1neg[:] = -1.0
-    model.train(corpus, total_examples=model.corpus_count, epochs=1, compute_loss=True)
     expected = 0.0
     for s in corpus:
         for i in range(len(s)):

@@ -317,26 +317,28 @@ class PyTrainer {
       raw_total += raw;
       raw = 0;
     };
-    BatchLookup lookup(vocab_->index);
-    auto keep = [&](int32_t id) {
+    const WordIndex& index = vocab_->index;
+    PrefetchedBatch pending;  // tokens whose vocabulary slots are loading
+    auto keep = [&](std::string_view t, uint64_t h) {
+      const int32_t id = index.find(t, h);
       if (id >= 0) job.ids.push_back(id);
     };
     try {
       walk_sentences(
           batch,
           [&](std::string_view t, Py_ssize_t) {
-            lookup.add(t, keep);
+            pending.add(index, t, keep);
             if (++raw == max_len_) {  // long sentences are split, never cut
-              lookup.flush(keep);
+              pending.flush(keep);
               close_chunk();
             }
           },
           [&](size_t) {
-            lookup.flush(keep);
+            pending.flush(keep);
             if (raw) close_chunk();
           });
     } catch (...) {
-      lookup.clear();  // the half-read sentence's tokens may already be freed
+      pending.clear();  // the half-read sentence's tokens may already be freed
       throw;
     }
     nb::gil_scoped_release release;

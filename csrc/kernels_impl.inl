@@ -38,26 +38,46 @@ inline void prefetch_row(const float* r, int d) {
   for (; p < end; p += 64) __builtin_prefetch(p, 1, 3);
 }
 
+// The next noise word of draw stream k (k < p.negative). Each stream resolves the draw it
+// made one call ago, whose alias bin is in cache by now, then draws again and starts loading
+// the new draw's bin.
+inline uint32_t next_noise_word(const KernelParams& p, const ModelArrays& m, WorkerState& ws,
+                                int k) {
+  const NoiseSampler& noise = *m.noise;
+  if (!ws.raw_draws_ready) {
+    for (int j = 0; j < p.negative; ++j) ws.raw_draws[j] = noise.draw(ws.rng);
+    ws.raw_draws_ready = true;
+  }
+  const uint32_t w = noise.resolve(ws.raw_draws[k]);
+  ws.raw_draws[k] = noise.draw(ws.rng);
+  noise.prefetch(ws.raw_draws[k]);
+  return w;
+}
+
+// The context of centre i in a sentence of n words: [lo, hi) without i, its reach shrunk by
+// a random 0..window-1 when p.shrink_windows (word2vec's reduced windows).
+inline void context_bounds(const KernelParams& p, WorkerState& ws, size_t i, size_t n,
+                           size_t* lo, size_t* hi) {
+  const size_t window = static_cast<size_t>(p.window);
+  const size_t shrink = p.shrink_windows ? ws.rng.below(static_cast<uint32_t>(window)) : 0;
+  const size_t reach = window - shrink;
+  *lo = i >= reach ? i - reach : 0;
+  *hi = std::min(n, i + reach + 1);
+}
+
 // Draws the negatives for predicting `target` into the next free set of ws.neg_ring and
 // starts loading their rows: the rows are random, so usually cache misses, and drawing a few
 // predictions ahead hides them. Returns the set's slot.
 inline int draw_negatives(const KernelParams& p, const ModelArrays& m, WorkerState& ws,
                           int32_t target) {
   const NoiseSampler& noise = *m.noise;
-  if (!ws.raw_draws_ready) {
-    for (int k = 0; k < p.negative; ++k) ws.raw_draws[k] = noise.draw(ws.rng);
-    ws.raw_draws_ready = true;
-  }
   const int slot = ws.ring_head;
   ws.ring_head = (slot + 1) % WorkerState::kLookahead;
   int32_t* set = ws.neg_ring.data() + static_cast<size_t>(slot) * (p.negative + 1);
   int count = 0;
   prefetch_row(row(m.syn1neg, target, p.dim), p.dim);
   for (int k = 0; k < p.negative; ++k) {
-    // Resolve the draw made one call ago (its bin is in cache by now), then draw again.
-    int64_t w = noise.resolve(ws.raw_draws[k]);
-    ws.raw_draws[k] = noise.draw(ws.rng);
-    noise.prefetch(ws.raw_draws[k]);
+    int64_t w = next_noise_word(p, m, ws, k);
     if (w == target) w = noise.sample_excluding(ws.rng, static_cast<uint32_t>(target));
     if (w < 0) continue;
     set[count++] = static_cast<int32_t>(w);
@@ -215,15 +235,8 @@ inline void cbow(const KernelParams& p, const ModelArrays& m, WorkerState& ws, c
 // Draws p.negative noise words into `set` and starts loading their rows.
 inline void draw_shared_set(const KernelParams& p, const ModelArrays& m, WorkerState& ws,
                             int32_t* set) {
-  const NoiseSampler& noise = *m.noise;
-  if (!ws.raw_draws_ready) {
-    for (int k = 0; k < p.negative; ++k) ws.raw_draws[k] = noise.draw(ws.rng);
-    ws.raw_draws_ready = true;
-  }
   for (int k = 0; k < p.negative; ++k) {
-    const uint32_t w = noise.resolve(ws.raw_draws[k]);
-    ws.raw_draws[k] = noise.draw(ws.rng);
-    noise.prefetch(ws.raw_draws[k]);
+    const uint32_t w = next_noise_word(p, m, ws, k);
     set[k] = static_cast<int32_t>(w);
     prefetch_row(row(m.syn1neg, w, p.dim), p.dim);
   }
@@ -251,10 +264,8 @@ inline void cbow_shared_sentence(const KernelParams& p, const ModelArrays& m, Wo
     if (i + window + 1 < n) prefetch_row(row(m.syn0, ids[i + window + 1], d), d);
     if (i + WorkerState::kLookahead < n)
       prefetch_row(row(m.syn1neg, ids[i + WorkerState::kLookahead], d), d);
-    const size_t b = p.shrink_windows ? ws.rng.below(static_cast<uint32_t>(window)) : 0;
-    const size_t reach = window - b;
-    const size_t lo = i >= reach ? i - reach : 0;
-    const size_t hi = std::min(n, i + reach + 1);
+    size_t lo, hi;
+    context_bounds(p, ws, i, n, &lo, &hi);
     const int C = cbow_hidden(p, m, ws, ids, i, lo, hi);
     if (C > 0) {
       const int32_t target = ids[i];
@@ -288,17 +299,15 @@ void train_sentence(const KernelParams& p, const ModelArrays& m, WorkerState& ws
   }
   const size_t window = static_cast<size_t>(p.window);
   const bool batched_sg = p.sg && p.mode == UpdateMode::kBatched;
-  // Negatives are drawn per centre, one centre ahead (classic skip-gram draws per pair).
+  // Negatives are drawn per centre, kLookahead centres ahead (classic skip-gram: per pair).
   const bool lookahead = p.negative > 0 && (batched_sg || !p.sg);
   const size_t ahead = WorkerState::kLookahead;
   if (lookahead)
     for (size_t j = 0; j < std::min(n, ahead); ++j) draw_negatives(p, m, ws, ids[j]);
   for (size_t i = 0; i < n; ++i) {
     if (lookahead) take_negatives(ws);
-    const size_t b = p.shrink_windows ? ws.rng.below(static_cast<uint32_t>(window)) : 0;
-    const size_t reach = window - b;
-    const size_t lo = i >= reach ? i - reach : 0;
-    const size_t hi = std::min(n, i + reach + 1);
+    size_t lo, hi;
+    context_bounds(p, ws, i, n, &lo, &hi);
     // The input row of the word that may join the window next: it is used for up to
     // 2 * window centres from then on, but its first use would otherwise wait for memory.
     if (i + window + 1 < n) prefetch_row(row(m.syn0, ids[i + window + 1], p.dim), p.dim);

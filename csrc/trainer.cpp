@@ -22,28 +22,29 @@ struct alignas(64) Trainer::Worker {
 
 // Feeds tokens from a reader straight into training, one sentence at a time.
 struct Trainer::Sink {
-  Sink(Trainer& t, Worker& w) : trainer(t), worker(w), lookup(*t.vocab_) {}
+  Sink(Trainer& t, Worker& w) : trainer(t), worker(w) {}
   Trainer& trainer;
   Worker& worker;
-  BatchLookup lookup;
+  PrefetchedBatch batch;  // tokens whose vocabulary slots are loading
   std::vector<int32_t> sentence;
   uint64_t raw = 0;
 
-  void keep(int32_t id) {
+  void keep(std::string_view t, uint64_t h) {
+    const int32_t id = trainer.vocab_->find(t, h);
     if (id >= 0) sentence.push_back(id);
   }
   void token(std::string_view t) {
     ++raw;
-    lookup.add(t, [this](int32_t id) { keep(id); });
+    batch.add(*trainer.vocab_, t, [this](std::string_view v, uint64_t h) { keep(v, h); });
+  }
+  void end_block() {
+    batch.flush([this](std::string_view v, uint64_t h) { keep(v, h); });
   }
   void end_sentence() {
-    lookup.flush([this](int32_t id) { keep(id); });
+    end_block();
     trainer.train_ids(worker, sentence.data(), sentence.size(), raw);
     sentence.clear();
     raw = 0;
-  }
-  void end_block() {
-    lookup.flush([this](int32_t id) { keep(id); });
   }
 };
 

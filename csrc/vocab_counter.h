@@ -26,16 +26,10 @@ class alignas(64) VocabCounter {
   explicit VocabCounter(int64_t max_vocab_size = 0, KeepRule keep = nullptr)
       : max_vocab_size_(max_vocab_size), keep_(std::move(keep)) {}
 
-  // Tokenizer sink interface. Tokens are counted in small batches: hashing a batch and
-  // prefetching its slots first lets the (mostly cache-missing) lookups overlap. The batch
-  // holds views, so it is flushed whenever they may die: at end_sentence() and end_block().
+  // Tokenizer sink interface. Tokens are counted in prefetched batches; a batch holds views,
+  // so it is flushed whenever they may die: at end_sentence() and end_block().
   void token(std::string_view w) {
-    if (pending_ == kBatch) flush();
-    const uint64_t h = hash_bytes(w);
-    index_.prefetch(h);
-    pending_words_[pending_] = w;
-    pending_hash_[pending_] = h;
-    ++pending_;
+    batch_.add(index_, w, [this](std::string_view v, uint64_t h) { count(v, h); });
   }
   void end_sentence() {
     flush();
@@ -44,7 +38,7 @@ class alignas(64) VocabCounter {
   }
   void end_block() { flush(); }
   // Forgets batched tokens without counting them (their views are gone after an error).
-  void drop_pending() { pending_ = 0; }
+  void drop_pending() { batch_.clear(); }
 
   // Adds `other`'s counts; words new to this counter go after the existing ones.
   void merge(const VocabCounter& other);
@@ -66,22 +60,18 @@ class alignas(64) VocabCounter {
  private:
   void prune();
   void count(std::string_view w, uint64_t h) {
+    // Nearly every token is a word seen before: the inline find is the fast path.
     int32_t id = index_.find(w, h);
     if (id < 0) id = index_.insert(w, h);
     if (static_cast<size_t>(id) == counts_.size()) counts_.push_back(0);
     ++counts_[id];
+    ++total_words_;
   }
   void flush() {
-    for (int i = 0; i < pending_; ++i) count(pending_words_[i], pending_hash_[i]);
-    total_words_ += pending_;
-    pending_ = 0;
+    batch_.flush([this](std::string_view v, uint64_t h) { count(v, h); });
   }
 
-  static constexpr int kBatch = 16;
-  int pending_ = 0;
-  std::string_view pending_words_[kBatch];
-  uint64_t pending_hash_[kBatch];
-
+  PrefetchedBatch batch_;
   int64_t max_vocab_size_;
   KeepRule keep_;
   WordIndex index_;

@@ -137,32 +137,31 @@ class WordIndex {
   uint64_t mask_ = 0;
 };
 
-// Looks words up kBatch at a time: a batch is hashed and its slots prefetched before any is
-// probed, so the probes' cache misses overlap. Queued views must stay valid until flush().
-class BatchLookup {
+// Words queued up to kBatch at a time with their hashes. Queuing a word starts loading its
+// first slot in `index`, so the probes made when the batch is flushed (lookups or inserts)
+// overlap their cache misses. Queued views must stay valid until flush().
+class PrefetchedBatch {
  public:
   static constexpr int kBatch = 16;
-  explicit BatchLookup(const WordIndex& index) : index_(&index) {}
-  // Queues `w`; a full batch is resolved first, each id (-1 if absent) passed to `out`.
-  template <class Out>
-  void add(std::string_view w, Out&& out) {
-    if (pending_ == kBatch) flush(out);
+  // Queues `w`; a full batch is first flushed to f(word, hash).
+  template <class F>
+  void add(const WordIndex& index, std::string_view w, F&& f) {
+    if (size_ == kBatch) flush(f);
     const uint64_t h = hash_bytes(w);
-    index_->prefetch(h);
-    words_[pending_] = w;
-    hashes_[pending_++] = h;
+    index.prefetch(h);
+    words_[size_] = w;
+    hashes_[size_++] = h;
   }
-  template <class Out>
-  void flush(Out&& out) {
-    for (int i = 0; i < pending_; ++i) out(index_->find(words_[i], hashes_[i]));
-    pending_ = 0;
+  template <class F>
+  void flush(F&& f) {
+    for (int i = 0; i < size_; ++i) f(words_[i], hashes_[i]);
+    size_ = 0;
   }
   // Forgets the queued words (their views may be gone after an error).
-  void clear() { pending_ = 0; }
+  void clear() { size_ = 0; }
 
  private:
-  const WordIndex* index_;
-  int pending_ = 0;
+  int size_ = 0;
   std::string_view words_[kBatch];
   uint64_t hashes_[kBatch];
 };

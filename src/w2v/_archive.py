@@ -27,6 +27,33 @@ _META = "meta.json"
 PathLike = Union[str, "os.PathLike[str]"]
 
 
+PICKLE_MAGIC = b"\x80"
+
+
+def jsonable(x: Any) -> Any:
+    """``x`` with every value JSON can hold kept and anything else turned into text."""
+    if isinstance(x, dict):
+        return {str(k): jsonable(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [jsonable(v) for v in x]
+    if isinstance(x, (str, int, float, bool)) or x is None:
+        return x
+    if isinstance(x, np.generic):
+        return jsonable(x.item())
+    return str(x)
+
+
+def refuse_pickle(path: PathLike, head: bytes) -> None:
+    """Raise if a file starting with ``head`` is a Python pickle (which could run code)."""
+    if head[:1] == PICKLE_MAGIC:
+        raise ValueError(
+            f"{os.fspath(path)!r} looks like a Python pickle (e.g. a gensim .model file). w2v "
+            "never loads pickles, which can run code; export the vectors from gensim with "
+            "model.wv.save_word2vec_format(path, binary=True) and use "
+            "KeyedVectors.load_word2vec_format"
+        )
+
+
 def save_archive(path: PathLike, meta: Dict[str, Any], arrays: Dict[str, np.ndarray]) -> None:
     """Write ``meta`` and ``arrays`` to ``path`` atomically.
 
@@ -116,6 +143,9 @@ def load_archive(
         raise FileNotFoundError(f"no such file: {str(path)!r}")
     if mmap not in (None, "r", "r+", "c"):
         raise ValueError(f"mmap must be None, 'r', 'r+' or 'c', got {mmap!r}")
+    if path.is_file():
+        with open(path, "rb") as fh:
+            refuse_pickle(path, fh.read(1))
     try:
         zf = zipfile.ZipFile(path, "r")
     except zipfile.BadZipFile as e:

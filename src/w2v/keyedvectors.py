@@ -1083,15 +1083,6 @@ class KeyedVectors:
         Never executes code from the file: pickles (such as gensim's own ``.save()`` files)
         are refused; use :meth:`load_word2vec_format` for gensim or word2vec.c vectors.
         """
-        if os.path.exists(fname):
-            with open(fname, "rb") as fh:
-                head = fh.read(1)
-            if head == b"\x80":
-                raise ValueError(
-                    f"{os.fspath(fname)!r} looks like a pickle (e.g. a gensim file). w2v never "
-                    "loads pickles, which can run code; export the vectors with gensim's "
-                    "save_word2vec_format and use KeyedVectors.load_word2vec_format"
-                )
         meta, arrays = load_archive(fname, mmap=mmap)
         kind = meta.get("kind")
         if kind == "Word2Vec":

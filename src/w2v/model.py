@@ -14,17 +14,18 @@ from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Seque
 import numpy as np
 
 from w2v import _core
-from w2v._archive import load_archive, save_archive
 from w2v.callbacks import CallbackAny2Vec
-from w2v.corpora import CorpusSource, resolve_corpus
+from w2v.corpora import resolve_corpus
 from w2v.keyedvectors import KeyedVectors
 from w2v.noise import NoiseWeights, resolve_noise_weights
+from w2v.persistence import load_model, save_model
+from w2v.training import MAX_WORDS_IN_BATCH, train_epochs
 from w2v.vocabulary import (
     RawVocab,
     TrimRule,
-    batched_sentences,
     descending_order,
     effective_min_count,
+    merge_vocab_update,
     retained_ids,
     sample_ints,
     scan_corpus,
@@ -32,7 +33,6 @@ from w2v.vocabulary import (
 
 logger = logging.getLogger(__name__)
 
-MAX_WORDS_IN_BATCH = 10000
 _REPORT_DELAY = 1.0
 
 
@@ -552,34 +552,13 @@ class Word2Vec:
         else:
             if dry_run:
                 return report
-            key_to_index = self.wv.key_to_index
-            known = np.asarray([key_to_index.get(w, -1) for w in words], dtype=np.int64)
-            new_mask = known < 0
-            new_words = [w for w, n in zip(words, new_mask) if n]
-            old_counts = self.wv.expandos["count"]
-            updated = np.zeros(len(self.wv) + len(new_words), dtype=np.int64)
-            updated[: len(old_counts)] = old_counts
-            start = len(self.wv.index_to_key)
-            for i, w in enumerate(new_words):
-                key_to_index[w] = start + i
-            self.wv.index_to_key.extend(new_words)
-            rows = np.asarray([key_to_index[w] for w in words], dtype=np.int64)
-            # Like gensim: every known word gains its new raw count, retained or not.
-            np.add.at(updated, rows[new_mask], counts[new_mask])
-            known_raw = self._known_raw_counts(raw, key_to_index, start)
-            for row_, c in known_raw:
-                updated[row_] += c
-            self.wv.expandos["count"] = updated
-            old_ints = self.wv.expandos["sample_int"]
-            ints_all = np.full(len(updated), 2**32 - 1, dtype=np.uint32)
-            ints_all[: len(old_ints)] = old_ints
-            ints, down_unique, down_total = sample_ints(counts, sample, retain_total)
-            ints_all[rows] = ints
-            self.wv.expandos["sample_int"] = ints_all
+            new_words, grown, down_unique, down_total = merge_vocab_update(
+                self.wv, raw, words, counts, sample, retain_total
+            )
             logger.info(
                 "added %i new unique words and increased the count of %i pre-existing words",
-                len(new_words),
-                int((~new_mask).sum()),
+                new_words,
+                grown,
             )
         logger.info("sample=%g downsamples %i most-common words", sample, down_unique)
         logger.info(
@@ -597,19 +576,6 @@ class Word2Vec:
         self._raw = None
         self._native.clear()
         return report
-
-    @staticmethod
-    def _known_raw_counts(
-        raw: RawVocab, key_to_index: Dict[str, int], known: int
-    ) -> List[Tuple[int, int]]:
-        """(row, raw count) for every scanned word that was in the vocabulary before."""
-        words = raw.words()
-        out = []
-        for w, c in zip(words, raw.counts.tolist()):
-            row = key_to_index.get(w, -1)
-            if 0 <= row < known:
-                out.append((row, c))
-        return out
 
     def prepare_weights(self, update: bool = False) -> None:
         """Allocate (or, after an update, extend) the weight matrices."""
@@ -813,170 +779,7 @@ class Word2Vec:
         self.compute_loss = bool(compute_loss)
         self.running_training_loss = 0.0
         source = resolve_corpus(corpus_iterable, corpus_file)
-        callbacks = tuple(callbacks)
-        trainer = self._make_trainer(source.max_sentence_length)
-        logger.info(
-            "Word2Vec training on %i words of vocabulary, %i features, %s, %s kernels, %i workers",
-            len(self.wv),
-            self.vector_size,
-            self._mode_name(),
-            trainer.isa,
-            self.workers,
-        )
-        start = time.perf_counter()
-        for cb in callbacks:
-            cb.on_train_begin(self)
-        trained = raw = 0
-        for epoch in range(self.epochs):
-            for cb in callbacks:
-                cb.on_epoch_begin(self)
-            stats = self._train_epoch(
-                trainer, source, epoch, total_examples, total_words, report_delay
-            )
-            trained += stats["effective_words"]
-            raw += stats["raw_words"]
-            if self.compute_loss:
-                self.running_training_loss = float(stats["loss"])
-                self.loss_history.append(float(stats["loss"]))
-            for cb in callbacks:
-                cb.on_epoch_end(self)
-        elapsed = time.perf_counter() - start
-        self.train_count += 1
-        self.total_train_time += elapsed
-        self.min_alpha_yet_reached = float(self.min_alpha)
-        self.wv.norms = None
-        self.add_lifecycle_event(
-            "train",
-            msg=(
-                f"training on {raw} raw words ({trained} effective words) took {elapsed:.1f}s, "
-                f"{trained / max(elapsed, 1e-9):.0f} effective words/s"
-            ),
-        )
-        for cb in callbacks:
-            cb.on_train_end(self)
-        return trained, raw
-
-    def _mode_name(self) -> str:
-        arch = "skip-gram" if self.sg else ("CBOW-mean" if self.cbow_mean else "CBOW-sum")
-        loss = "+".join(
-            x
-            for x, on in (
-                ("hierarchical softmax", self.hs),
-                (f"negative={self.negative}", self.negative),
-            )
-            if on
-        )
-        shared = self.negative and self.shared_negatives and (self.sg or not self.hs)
-        extra = ", shared negatives" if shared else ""
-        return f"{arch} with {loss}{extra}"
-
-    def _native_vocab(self) -> Any:
-        index = self._native.get("index")
-        if index is None or len(index) != len(self.wv.index_to_key):
-            index = _core.WordIndex(self.wv.index_to_key)
-            self._native["index"] = index
-        return index
-
-    def _make_trainer(self, max_sentence_length: int = MAX_WORDS_IN_BATCH) -> Any:
-        n = len(self.wv.index_to_key)
-        if self.wv.vectors.shape != (n, self.vector_size):
-            raise RuntimeError("wv.vectors does not match the vocabulary; rebuild the vocabulary")
-        # The C++ threads write into these arrays in place: they must be writable,
-        # contiguous float32 (a read-only memory map is copied into memory first).
-        self.wv.vectors = _trainable(self.wv.vectors)
-        if self.negative:
-            self.syn1neg = _trainable(self.syn1neg)
-        if self.hs:
-            self.syn1 = _trainable(self.syn1)
-            tree = self._native.get("tree")
-            if tree is None:
-                counts = np.require(self.wv.expandos["count"], np.int64, ["C", "A"])
-                tree = _core.HuffmanTree(counts)
-                self._native["tree"] = tree
-        else:
-            tree = None
-        sample = np.require(
-            self.wv.expandos["sample_int"], dtype=np.uint32, requirements=["C", "A"]
-        )
-        self.wv.expandos["sample_int"] = sample
-        params = {
-            "dim": self.vector_size,
-            "window": self.window,
-            "negative": self.negative,
-            "hs": bool(self.hs),
-            "sg": bool(self.sg),
-            "cbow_mean": bool(self.cbow_mean),
-            "shrink_windows": bool(self.shrink_windows),
-            "compute_loss": bool(self.compute_loss),
-            "update": "batched" if self.shared_negatives else "classic",
-        }
-        index = self._native_vocab()
-        return _core.Trainer(
-            params,
-            self.wv.vectors,
-            self.syn1neg if self.negative else None,
-            self.syn1 if self.hs else None,
-            sample,
-            self._noise_sampler() if self.negative else None,
-            tree,
-            index,
-            int(max_sentence_length),
-            self.workers,
-        )
-
-    def _train_epoch(
-        self,
-        trainer: Any,
-        source: CorpusSource,
-        epoch: int,
-        total_examples: Optional[int],
-        total_words: Optional[int],
-        report_delay: float,
-    ) -> Dict[str, Any]:
-        plan = {
-            "start_alpha": float(self.alpha),
-            "end_alpha": float(self.min_alpha),
-            "epoch": epoch,
-            "epochs": self.epochs,
-            "expected_words": int(total_words or 0),
-            "expected_sentences": 0 if total_words else int(total_examples or 0),
-            "seed": int(self.seed) & (2**64 - 1),
-        }
-        start = time.perf_counter()
-        reporter = _EpochReporter(
-            self, trainer, epoch, total_words, total_examples, start, report_delay
-        )
-        try:
-            if source.plain_paths:
-                sizes = [os.path.getsize(p) for p in source.files]  # type: ignore[arg-type]
-                trainer.start_files(source.files, sizes, source.mode, plan)
-            else:
-                trainer.start_queue(plan)
-                if source.is_files:
-                    for chunk in source.text_chunks():
-                        if not trainer.push_text(chunk, source.mode):
-                            break
-                        reporter.maybe_log()
-                else:
-                    for batch, _ in batched_sentences(source.iterable, int(self.batch_words)):
-                        if trainer.push_sentences(batch) < 0:
-                            break
-                        reporter.maybe_log()
-                trainer.close_queue()
-            # Poll often enough to honour a short report_delay (gensim's default is 1 s).
-            poll = min(0.1, max(float(report_delay), 0.01))
-            while not trainer.wait(poll):
-                reporter.maybe_log()
-        except BaseException:
-            trainer.stop()
-            try:
-                trainer.finish()
-            except Exception:  # the first error is the one to report
-                pass
-            raise
-        stats = trainer.finish()
-        reporter.close(stats)
-        return stats
+        return train_epochs(self, source, total_examples, total_words, report_delay, callbacks)
 
     def get_latest_training_loss(self) -> float:
         """Loss of the latest epoch (with ``compute_loss=True``).
@@ -1014,34 +817,7 @@ class Word2Vec:
         The write is atomic: a temporary file is renamed over ``fname`` once complete.
         See ``docs/format.md`` for the layout.
         """
-        kv_meta, kv_arrays = self.wv._to_archive()
-        arrays = {f"wv.{k}": v for k, v in kv_arrays.items()}
-        if self.negative:
-            arrays["syn1neg"] = self.syn1neg
-        if self.hs:
-            arrays["syn1"] = self.syn1
-        if self.noise_weights is not None:
-            arrays["noise_weights"] = self.noise_weights
-        state = {
-            "corpus_count": int(self.corpus_count),
-            "corpus_total_words": int(self.corpus_total_words),
-            "effective_min_count": int(self.effective_min_count),
-            "min_alpha_yet_reached": float(self.min_alpha_yet_reached),
-            "running_training_loss": float(self.running_training_loss),
-            "loss_history": [float(x) for x in self.loss_history],
-            "train_count": int(self.train_count),
-            "total_train_time": float(self.total_train_time),
-            "lifecycle_events": _jsonable(self.lifecycle_events),
-            "noise_spec": _noise_spec_for_json(self._noise_spec),
-            "noise_spec_kind": _noise_spec_kind(self._noise_spec),
-        }
-        meta = {
-            "kind": "Word2Vec",
-            "params": self._describe(),
-            "state": state,
-            "keyedvectors": kv_meta,
-        }
-        save_archive(fname_or_handle, meta, arrays)
+        save_model(self, fname_or_handle)
 
     @classmethod
     def load(cls, fname: Union[str, os.PathLike[str]], mmap: Optional[str] = None) -> Word2Vec:
@@ -1053,164 +829,4 @@ class Word2Vec:
         mmap : {None, 'r', 'r+', 'c'}
             Memory-map the large arrays instead of reading them (use 'c' or 'r+' to train on).
         """
-        if not os.path.exists(fname):
-            raise FileNotFoundError(f"no such model file: {os.fspath(fname)!r}")
-        with open(fname, "rb") as f:
-            head = f.read(2)
-        if head[:1] == b"\x80":
-            raise ValueError(
-                f"{os.fspath(fname)!r} looks like a pickle (e.g. a gensim model). w2v never loads "
-                "pickles, which can run code; export the vectors with gensim's "
-                "save_word2vec_format and use KeyedVectors.load_word2vec_format"
-            )
-        meta, arrays = load_archive(fname, mmap=mmap)
-        if meta.get("kind") != "Word2Vec":
-            raise ValueError(f"{os.fspath(fname)!r} holds {meta.get('kind')}, not a Word2Vec model")
-        params = dict(meta["params"])
-        model = cls(**params)
-        kv_arrays = {k[3:]: v for k, v in arrays.items() if k.startswith("wv.")}
-        model.wv = KeyedVectors._from_archive(meta["keyedvectors"], kv_arrays)
-        if "syn1neg" in arrays:
-            model.syn1neg = arrays["syn1neg"]
-        if "syn1" in arrays:
-            model.syn1 = arrays["syn1"]
-        model.noise_weights = arrays.get("noise_weights")
-        state = meta["state"]
-        for key in (
-            "corpus_count",
-            "corpus_total_words",
-            "effective_min_count",
-            "min_alpha_yet_reached",
-            "running_training_loss",
-            "train_count",
-            "total_train_time",
-        ):
-            setattr(model, key, state[key])
-        model.loss_history = list(state.get("loss_history", []))
-        model.lifecycle_events = list(state.get("lifecycle_events", []))
-        model._noise_spec = state.get("noise_spec")
-        if (
-            model._noise_spec is None
-            and model.noise_weights is not None
-            and state.get("noise_spec_kind") in ("array", "callable")
-        ):
-            # Only the resolved weights survive: known words keep theirs, new words get 0.
-            model._noise_spec = np.array(model.noise_weights, dtype=np.float64)
-        model.add_lifecycle_event("loaded", fname=os.fspath(fname))
-        return model
-
-
-def _trainable(arr: np.ndarray) -> np.ndarray:
-    f = arr.flags
-    if arr.dtype == np.float32 and f.c_contiguous and f.aligned and f.writeable:
-        return arr
-    return np.array(arr, dtype=np.float32, order="C")  # a plain in-memory copy
-
-
-def _jsonable(x: Any) -> Any:
-    if isinstance(x, dict):
-        return {str(k): _jsonable(v) for k, v in x.items()}
-    if isinstance(x, (list, tuple)):
-        return [_jsonable(v) for v in x]
-    if isinstance(x, (str, int, float, bool)) or x is None:
-        return x
-    if isinstance(x, np.generic):
-        return x.item()
-    return str(x)
-
-
-def _noise_spec_for_json(spec: Any) -> Any:
-    """A mapping spec survives saving (so new words after a load still get their weight)."""
-    if isinstance(spec, Mapping):
-        return {str(k): float(v) for k, v in spec.items()}
-    return None
-
-
-def _noise_spec_kind(spec: Any) -> Optional[str]:
-    if spec is None:
-        return None
-    if isinstance(spec, Mapping):
-        return "mapping"
-    return "callable" if callable(spec) else "array"
-
-
-class _EpochReporter:
-    """Logs per-epoch progress in gensim's style, and drives the optional progress bar."""
-
-    def __init__(
-        self,
-        model: Word2Vec,
-        trainer: Any,
-        epoch: int,
-        total_words: Optional[int],
-        total_examples: Optional[int],
-        start: float,
-        report_delay: float,
-    ) -> None:
-        self.model = model
-        self.trainer = trainer
-        self.epoch = epoch
-        self.total_words = total_words
-        self.total_examples = total_examples
-        self.start = start
-        self.delay = report_delay
-        self.next_report = start + report_delay
-        self.bar = None
-        if getattr(model, "progress", False):
-            from w2v.progress import training_bar
-
-            self.bar = training_bar(model, epoch, total_words, total_examples)
-
-    def fraction(self) -> float:
-        if self.total_words:
-            return self.trainer.words_done / self.total_words
-        if self.total_examples:
-            return self.trainer.sentences_done / self.total_examples
-        return 0.0
-
-    def maybe_log(self) -> None:
-        now = time.perf_counter()
-        if self.bar is not None:
-            loss = self.trainer.loss_so_far if self.model.compute_loss else None
-            self.bar.update_to(
-                self.trainer.words_done, self.trainer.sentences_done, self.trainer.alpha, loss
-            )
-        if now < self.next_report:
-            return
-        self.next_report = now + self.delay
-        words = self.trainer.words_done
-        logger.info(
-            "EPOCH %i - PROGRESS: at %.2f%% examples, %.0f words/s, alpha %.6f",
-            self.epoch + 1,
-            100.0 * self.fraction(),
-            words / max(now - self.start, 1e-9),
-            self.trainer.alpha,
-        )
-
-    def close(self, stats: Dict[str, Any]) -> None:
-        elapsed = time.perf_counter() - self.start
-        if self.bar is not None:
-            loss = stats["loss"] if self.model.compute_loss else None
-            self.bar.update_to(stats["raw_words"], stats["sentences"], self.trainer.alpha, loss)
-            self.bar.close()
-        logger.info(
-            "EPOCH %i: training on %i raw words (%i effective words) took %.1fs, "
-            "%.0f effective words/s%s",
-            self.epoch + 1,
-            stats["raw_words"],
-            stats["effective_words"],
-            elapsed,
-            stats["effective_words"] / max(elapsed, 1e-9),
-            f", loss {stats['loss']:.1f}" if self.model.compute_loss else "",
-        )
-        if (
-            self.total_words
-            and stats["raw_words"] != self.total_words
-            and self.total_examples is None
-        ):
-            logger.warning(
-                "EPOCH %i: supplied raw word count (%i) did not equal expected count (%i)",
-                self.epoch + 1,
-                stats["raw_words"],
-                self.total_words,
-            )
+        return load_model(cls, fname, mmap)

@@ -230,3 +230,47 @@ def sample_ints(
 def descending_order(counts: np.ndarray) -> np.ndarray:
     """Indices ordering ``counts`` from most to least frequent, ties in original order."""
     return np.argsort(-np.asarray(counts, dtype=np.int64), kind="stable")
+
+
+def merge_vocab_update(
+    wv: Any, raw: RawVocab, words: List[str], counts: np.ndarray, sample: float, retain_total: int
+) -> Tuple[int, int, int, float]:
+    """Merge a new scan into an existing vocabulary (``build_vocab(update=True)``).
+
+    Retained words new to ``wv`` are appended; every known word gains its new raw count,
+    retained or not (gensim's rule); the retained words get fresh subsampling thresholds.
+
+    Returns
+    -------
+    new_words : int
+        Words appended.
+    grown : int
+        Retained words that were already known.
+    downsample_unique, downsample_total
+        As for :func:`sample_ints`.
+    """
+    key_to_index = wv.key_to_index
+    known = np.asarray([key_to_index.get(w, -1) for w in words], dtype=np.int64)
+    new_mask = known < 0
+    new_words = [w for w, n in zip(words, new_mask) if n]
+    old_counts = wv.expandos["count"]
+    updated = np.zeros(len(wv) + len(new_words), dtype=np.int64)
+    updated[: len(old_counts)] = old_counts
+    start = len(wv.index_to_key)
+    for i, w in enumerate(new_words):
+        key_to_index[w] = start + i
+    wv.index_to_key.extend(new_words)
+    rows = np.asarray([key_to_index[w] for w in words], dtype=np.int64)
+    np.add.at(updated, rows[new_mask], counts[new_mask])
+    for w, c in zip(raw.words(), raw.counts.tolist()):
+        row = key_to_index.get(w, -1)
+        if 0 <= row < start:
+            updated[row] += c
+    wv.expandos["count"] = updated
+    old_ints = wv.expandos["sample_int"]
+    ints_all = np.full(len(updated), 2**32 - 1, dtype=np.uint32)
+    ints_all[: len(old_ints)] = old_ints
+    ints, down_unique, down_total = sample_ints(counts, sample, retain_total)
+    ints_all[rows] = ints
+    wv.expandos["sample_int"] = ints_all
+    return len(new_words), int((~new_mask).sum()), down_unique, down_total

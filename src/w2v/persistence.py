@@ -1,0 +1,104 @@
+"""Saving and loading whole Word2Vec models in the pickle-free archive (``docs/format.md``)."""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Any, Mapping, Optional, Type, Union
+
+import numpy as np
+
+from w2v._archive import jsonable, load_archive, save_archive
+from w2v.keyedvectors import KeyedVectors
+
+if TYPE_CHECKING:
+    from w2v.model import Word2Vec
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+
+def save_model(model: Word2Vec, fname: PathLike) -> None:
+    """Write ``model`` (parameters, state, vocabulary and every weight matrix) atomically."""
+    kv_meta, kv_arrays = model.wv._to_archive()
+    arrays = {f"wv.{k}": v for k, v in kv_arrays.items()}
+    if model.negative:
+        arrays["syn1neg"] = model.syn1neg
+    if model.hs:
+        arrays["syn1"] = model.syn1
+    if model.noise_weights is not None:
+        arrays["noise_weights"] = model.noise_weights
+    state = {
+        "corpus_count": int(model.corpus_count),
+        "corpus_total_words": int(model.corpus_total_words),
+        "effective_min_count": int(model.effective_min_count),
+        "min_alpha_yet_reached": float(model.min_alpha_yet_reached),
+        "running_training_loss": float(model.running_training_loss),
+        "loss_history": [float(x) for x in model.loss_history],
+        "train_count": int(model.train_count),
+        "total_train_time": float(model.total_train_time),
+        "lifecycle_events": jsonable(model.lifecycle_events),
+        "noise_spec": _noise_spec_for_json(model._noise_spec),
+        "noise_spec_kind": _noise_spec_kind(model._noise_spec),
+    }
+    meta = {
+        "kind": "Word2Vec",
+        "params": model._describe(),
+        "state": state,
+        "keyedvectors": kv_meta,
+    }
+    save_archive(fname, meta, arrays)
+
+
+def load_model(cls: Type[Word2Vec], fname: PathLike, mmap: Optional[str] = None) -> Word2Vec:
+    """Read a model written by :func:`save_model`; never executes code from the file."""
+    if not os.path.exists(fname):
+        raise FileNotFoundError(f"no such model file: {os.fspath(fname)!r}")
+    meta, arrays = load_archive(fname, mmap=mmap)
+    if meta.get("kind") != "Word2Vec":
+        raise ValueError(f"{os.fspath(fname)!r} holds {meta.get('kind')}, not a Word2Vec model")
+    params = dict(meta["params"])
+    model = cls(**params)
+    kv_arrays = {k[3:]: v for k, v in arrays.items() if k.startswith("wv.")}
+    model.wv = KeyedVectors._from_archive(meta["keyedvectors"], kv_arrays)
+    if "syn1neg" in arrays:
+        model.syn1neg = arrays["syn1neg"]
+    if "syn1" in arrays:
+        model.syn1 = arrays["syn1"]
+    model.noise_weights = arrays.get("noise_weights")
+    state = meta["state"]
+    for key in (
+        "corpus_count",
+        "corpus_total_words",
+        "effective_min_count",
+        "min_alpha_yet_reached",
+        "running_training_loss",
+        "train_count",
+        "total_train_time",
+    ):
+        setattr(model, key, state[key])
+    model.loss_history = list(state.get("loss_history", []))
+    model.lifecycle_events = list(state.get("lifecycle_events", []))
+    model._noise_spec = state.get("noise_spec")
+    if (
+        model._noise_spec is None
+        and model.noise_weights is not None
+        and state.get("noise_spec_kind") in ("array", "callable")
+    ):
+        # Only the resolved weights survive: known words keep theirs, new words get 0.
+        model._noise_spec = np.array(model.noise_weights, dtype=np.float64)
+    model.add_lifecycle_event("loaded", fname=os.fspath(fname))
+    return model
+
+
+def _noise_spec_for_json(spec: Any) -> Any:
+    """A mapping spec survives saving (so new words after a load still get their weight)."""
+    if isinstance(spec, Mapping):
+        return {str(k): float(v) for k, v in spec.items()}
+    return None
+
+
+def _noise_spec_kind(spec: Any) -> Optional[str]:
+    if spec is None:
+        return None
+    if isinstance(spec, Mapping):
+        return "mapping"
+    return "callable" if callable(spec) else "array"

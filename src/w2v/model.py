@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 import inspect
 import logging
-import math
 import os
 import time
 import warnings
@@ -18,8 +17,19 @@ from w2v.callbacks import CallbackAny2Vec
 from w2v.corpora import resolve_corpus
 from w2v.keyedvectors import KeyedVectors
 from w2v.noise import NoiseWeights, resolve_noise_weights
+from w2v.params import (
+    POSITIVE,
+    WORD2VEC_PARAMS,
+    check_value,
+    declared_init,
+    describe,
+    int_at_least,
+    is_integer,
+    numpy_doc,
+    validate,
+)
 from w2v.persistence import load_model, save_model
-from w2v.training import MAX_WORDS_IN_BATCH, train_epochs
+from w2v.training import train_epochs
 from w2v.vocabulary import (
     RawVocab,
     TrimRule,
@@ -32,8 +42,6 @@ from w2v.vocabulary import (
 )
 
 logger = logging.getLogger(__name__)
-
-_REPORT_DELAY = 1.0
 
 
 def _accept_gensim3_names(init: Callable) -> Callable:
@@ -62,33 +70,6 @@ def _accept_gensim3_names(init: Callable) -> Callable:
     return wrapper
 
 
-def _is_int(x: Any) -> bool:
-    return isinstance(x, (int, np.integer)) and not isinstance(x, bool)
-
-
-def _check_int(name: str, value: Any, low: int, allowed: Optional[Sequence[int]] = None) -> None:
-    ok = _is_int(value) or isinstance(value, bool)
-    if allowed is not None:
-        if not ok or int(value) not in allowed:
-            raise ValueError(f"{name} must be one of {tuple(allowed)}, got {value!r}")
-        return
-    if not _is_int(value) or value < low:
-        raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
-
-
-def _check_real(name: str, value: Any, positive: bool = False, nonnegative: bool = False) -> None:
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a finite number, got {value!r}") from None
-    if not math.isfinite(v):
-        raise ValueError(f"{name} must be a finite number, got {value!r}")
-    if positive and not v > 0:
-        raise ValueError(f"{name} must be positive and finite (> 0), got {value!r}")
-    if nonnegative and v < 0:
-        raise ValueError(f"{name} must be >= 0, got {value!r}")
-
-
 def _is_one_shot(iterable: Any) -> bool:
     try:
         return iter(iterable) is iterable
@@ -97,161 +78,36 @@ def _is_one_shot(iterable: Any) -> bool:
 
 
 class Word2Vec:
-    """Train, use and save word2vec embeddings (skip-gram or CBOW).
-
-    Same parameters, defaults and behaviour as gensim 4.4's ``Word2Vec``: replace
-    ``from gensim.models import Word2Vec`` by ``from w2v import Word2Vec``.
-
-    Parameters
-    ----------
-    sentences : iterable of list of str, optional
-        A restartable iterable of tokenised sentences (a list, :class:`~w2v.LineSentence`,
-        ...). File corpora (``LineSentence``, ``PathLineSentences``, ``Text8Corpus``) are read
-        in C++ by all workers. If given, the model is trained at once.
-    corpus_file : str, optional
-        Path of a corpus in LineSentence format (one sentence per line), read in C++ by all
-        workers; ``.gz``/``.bz2``/``.xz`` are decompressed on the fly. Use instead of
-        ``sentences``.
-    vector_size : int
-        Dimensionality of the word vectors.
-    alpha : float
-        Initial learning rate.
-    window : int
-        Maximum distance between the current and a predicted word.
-    min_count : int
-        Ignore words with total frequency below this.
-    max_vocab_size : int, optional
-        Limit on distinct words held during the vocabulary scan (prunes rare words).
-    sample : float
-        Threshold for downsampling frequent words (0 disables).
-    seed : int
-        Seed of the vector initialisation and of the training threads' random streams.
-    workers : int
-        Number of training threads.
-    min_alpha : float
-        The learning rate decays linearly to this over all epochs.
-    sg : {0, 1}
-        1 for skip-gram, 0 for CBOW.
-    hs : {0, 1}
-        1 to use hierarchical softmax.
-    negative : int
-        Number of noise words per positive example (0 for none).
-    ns_exponent : float
-        Exponent of the unigram counts in the noise distribution (0.75 in word2vec.c; 0 is
-        uniform; negative favours rare words).
-    cbow_mean : {0, 1}
-        CBOW uses the mean (1) or the sum (0) of the context vectors.
-    hashfxn : callable
-        Accepted for compatibility; unused (initial vectors come from ``seed`` only).
-    epochs : int
-        Number of passes over the corpus.
-    null_word : {0, 1}
-        Add a null word ("\\0") to the vocabulary, as gensim does.
-    trim_rule : callable, optional
-        ``trim_rule(word, count, min_count)`` returning ``RULE_KEEP``, ``RULE_DISCARD`` or
-        ``RULE_DEFAULT`` (same values as gensim's ``gensim.utils`` constants).
-    sorted_vocab : {0, 1}
-        Sort the vocabulary by descending frequency.
-    batch_words : int
-        Words per job handed to the training threads (Python iterables).
-    compute_loss : bool
-        Compute the training loss; see :meth:`get_latest_training_loss`.
-    callbacks : sequence of :class:`~w2v.callbacks.CallbackAny2Vec`
-        Hooks run around epochs and training.
-    comment : str, optional
-        Free text kept in the model's lifecycle log.
-    max_final_vocab : int, optional
-        Keep at most this many words, raising ``min_count`` as needed.
-    shrink_windows : bool
-        Sample each window size uniformly from 1..``window`` (word2vec's reduced windows).
-    noise_weights : mapping, array or callable, optional
-        Replace the unigram^``ns_exponent`` noise weights: ``{word: weight}`` (absent words
-        get 0), an array aligned with the vocabulary, or ``f(word, count) -> weight``.
-        See ``docs/negative-sampling.md``.
-    shared_negatives : bool
-        True (default): noise words are drawn once and shared. In skip-gram each centre word
-        draws one set for its whole window, and the window is updated as small matrix products
-        (Ji et al., 2016). In CBOW each set serves four centre words ``2 * window + 1``
-        apart (so they share no context word), each still trained in turn. Several times
-        (skip-gram) or about 1.2 times (CBOW) faster at equal quality. False: fresh noise
-        words for every prediction, as in word2vec.c and gensim. CBOW with hierarchical
-        softmax always uses the classic update.
-    progress : bool
-        Show a progress bar (needs ``tqdm``) while scanning and training.
-    """
+    __doc__ = (
+        "Train, use and save word2vec embeddings (skip-gram or CBOW).\n\n"
+        "Same parameters, defaults and behaviour as gensim 4.4's ``Word2Vec``: replace\n"
+        "``from gensim.models import Word2Vec`` by ``from w2v import Word2Vec``.\n\n"
+        + numpy_doc(WORD2VEC_PARAMS)
+    )
 
     @_accept_gensim3_names
-    def __init__(
-        self,
-        sentences: Optional[Iterable[Sequence[str]]] = None,
-        corpus_file: Optional[str] = None,
-        vector_size: int = 100,
-        alpha: float = 0.025,
-        window: int = 5,
-        min_count: int = 5,
-        max_vocab_size: Optional[int] = None,
-        sample: float = 1e-3,
-        seed: int = 1,
-        workers: int = 3,
-        min_alpha: float = 0.0001,
-        sg: int = 0,
-        hs: int = 0,
-        negative: int = 5,
-        ns_exponent: float = 0.75,
-        cbow_mean: int = 1,
-        hashfxn: Callable = hash,
-        epochs: int = 5,
-        null_word: int = 0,
-        trim_rule: Optional[TrimRule] = None,
-        sorted_vocab: int = 1,
-        batch_words: int = MAX_WORDS_IN_BATCH,
-        compute_loss: bool = False,
-        callbacks: Sequence[CallbackAny2Vec] = (),
-        comment: Optional[str] = None,
-        max_final_vocab: Optional[int] = None,
-        shrink_windows: bool = True,
-        *,
-        noise_weights: NoiseWeights = None,
-        shared_negatives: bool = True,
-        progress: bool = False,
-    ) -> None:
-        self.vector_size = vector_size
-        self.layer1_size = vector_size
-        self.alpha = alpha
-        self.window = window
-        self.min_count = min_count
-        self.max_vocab_size = max_vocab_size
-        self.sample = sample
-        self.seed = seed
-        self.workers = workers
-        self.min_alpha = min_alpha
-        self.sg = sg
-        self.hs = hs
-        self.negative = negative
-        self.ns_exponent = ns_exponent
-        self.cbow_mean = cbow_mean
-        self.hashfxn = hashfxn
-        self.epochs = epochs
-        self.null_word = null_word
-        self.sorted_vocab = sorted_vocab
-        self.batch_words = batch_words
-        self.compute_loss = compute_loss
-        self.callbacks = tuple(callbacks)
-        self.comment = comment
-        self.max_final_vocab = max_final_vocab
-        self.shrink_windows = shrink_windows
-        self.shared_negatives = shared_negatives
-        self.progress = progress
-        self._validate_params()
+    @declared_init(WORD2VEC_PARAMS)
+    def __init__(self, **params: Any) -> None:
+        """Set the parameters (declared in ``w2v.params``), then train if given a corpus."""
+        validate(params)
+        self._check_param_combinations(params)
+        sentences = params.pop("sentences")
+        corpus_file = params.pop("corpus_file")
+        trim_rule = params.pop("trim_rule")
+        noise_weights = params.pop("noise_weights")
+        for name, value in params.items():
+            setattr(self, name, value)
+        self.callbacks = tuple(self.callbacks)
+        self.layer1_size = self.vector_size
 
-        self.wv = KeyedVectors(vector_size)
-        self.syn1neg = np.zeros((0, vector_size), dtype=np.float32)
-        self.syn1 = np.zeros((0, vector_size), dtype=np.float32)
+        self.wv = KeyedVectors(self.vector_size)
+        self.syn1neg = np.zeros((0, self.vector_size), dtype=np.float32)
+        self.syn1 = np.zeros((0, self.vector_size), dtype=np.float32)
         self.raw_vocab: Dict[str, int] = {}
         self.corpus_count = 0
         self.corpus_total_words = 0
-        self.effective_min_count = min_count
-        self.min_alpha_yet_reached = float(alpha)
+        self.effective_min_count = self.min_count
+        self.min_alpha_yet_reached = float(self.alpha)
         self.running_training_loss = 0.0
         self.loss_history: List[float] = []
         self.train_count = 0
@@ -263,7 +119,7 @@ class Word2Vec:
 
         self.add_lifecycle_event("created", params=self._describe())
         if sentences is not None or corpus_file is not None:
-            self._check_corpus_sanity(sentences, corpus_file, passes=epochs + 1)
+            self._check_corpus_sanity(sentences, corpus_file, passes=self.epochs + 1)
             self.build_vocab(sentences, corpus_file=corpus_file, trim_rule=trim_rule)
             self.train(
                 sentences,
@@ -283,66 +139,23 @@ class Word2Vec:
 
     # ---- parameters ---------------------------------------------------------------------
 
-    def _validate_params(self) -> None:
-        _check_int("vector_size", self.vector_size, 1)
-        _check_int("window", self.window, 1)
-        _check_int("min_count", self.min_count, 0)
-        _check_int("negative", self.negative, 0)
-        _check_int("hs", self.hs, 0, allowed=(0, 1))
-        _check_int("sg", self.sg, 0, allowed=(0, 1))
-        _check_int("cbow_mean", self.cbow_mean, 0, allowed=(0, 1))
-        _check_int("null_word", self.null_word, 0, allowed=(0, 1))
-        _check_int("workers", self.workers, 1)
-        _check_int("epochs", self.epochs, 1)
-        _check_int("batch_words", self.batch_words, 1)
-        if not self.negative and not self.hs:
+    @staticmethod
+    def _check_param_combinations(params: Dict[str, Any]) -> None:
+        """The rules that span parameters (each one alone is checked by the table)."""
+        if not params["negative"] and not params["hs"]:
             raise ValueError(
                 "negative == 0 and hs == 0 leave nothing to train: set negative > 0 "
                 "(negative sampling) or hs=1 (hierarchical softmax)"
             )
-        _check_real("alpha", self.alpha, positive=True)
-        _check_real("min_alpha", self.min_alpha, positive=True)
-        _check_real("sample", self.sample, nonnegative=True)
-        _check_real("ns_exponent", self.ns_exponent)
-        if self.max_vocab_size is not None:
-            _check_int("max_vocab_size", self.max_vocab_size, 1)
-        if self.max_final_vocab is not None:
-            _check_int("max_final_vocab", self.max_final_vocab, 1)
-        if not isinstance(self.seed, (int, np.integer)):
-            raise ValueError(f"seed must be an integer, got {self.seed!r}")
-        if self.min_alpha > self.alpha:
+        if params["min_alpha"] > params["alpha"]:
             logger.warning(
                 "min_alpha (%g) > alpha (%g): the learning rate will rise",
-                self.min_alpha,
-                self.alpha,
+                params["min_alpha"],
+                params["alpha"],
             )
 
     def _describe(self) -> Dict[str, Any]:
-        return {
-            "vector_size": self.vector_size,
-            "alpha": self.alpha,
-            "window": self.window,
-            "min_count": self.min_count,
-            "max_vocab_size": self.max_vocab_size,
-            "sample": self.sample,
-            "seed": int(self.seed),
-            "workers": self.workers,
-            "min_alpha": self.min_alpha,
-            "sg": int(self.sg),
-            "hs": int(self.hs),
-            "negative": self.negative,
-            "ns_exponent": self.ns_exponent,
-            "cbow_mean": int(self.cbow_mean),
-            "epochs": self.epochs,
-            "null_word": int(self.null_word),
-            "sorted_vocab": int(self.sorted_vocab),
-            "batch_words": self.batch_words,
-            "compute_loss": bool(self.compute_loss),
-            "comment": self.comment,
-            "max_final_vocab": self.max_final_vocab,
-            "shrink_windows": bool(self.shrink_windows),
-            "shared_negatives": bool(self.shared_negatives),
-        }
+        return describe(self)
 
     def add_lifecycle_event(
         self, event_name: str, log_level: int = logging.INFO, **event: Any
@@ -668,8 +481,7 @@ class Word2Vec:
         list of str
         """
         self._require_vocab()
-        if not _is_int(k) or k < 0:
-            raise ValueError(f"k must be an integer >= 0, got {k!r}")
+        check_value("k", k, int_at_least(0))
         avoid = -1
         if word is not None:
             avoid = self.wv.get_index(word)
@@ -718,7 +530,7 @@ class Word2Vec:
                 "corpus, using the count cached in the model is sufficient: "
                 "total_examples=model.corpus_count."
             )
-        if epochs is None or not _is_int(epochs) or epochs <= 0:
+        if epochs is None or not is_integer(epochs) or epochs <= 0:
             raise ValueError(
                 "You must specify an explicit epochs count. The usual value is epochs=model.epochs."
             )
@@ -768,8 +580,8 @@ class Word2Vec:
         """
         alpha = self.alpha if start_alpha is None else start_alpha
         min_alpha = self.min_alpha if end_alpha is None else end_alpha
-        _check_real("start_alpha", alpha, positive=True)
-        _check_real("end_alpha", min_alpha, positive=True)
+        check_value("start_alpha", alpha, POSITIVE)
+        check_value("end_alpha", min_alpha, POSITIVE)
         if corpus_file is not None and total_words is None:
             raise ValueError("total_words must be provided alongside corpus_file argument.")
         self._check_training_sanity(epochs, total_examples, total_words)

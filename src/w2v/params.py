@@ -1,0 +1,670 @@
+"""Parameters declared once: a table of rows that drives validation, persistence and the CLI.
+
+Each :class:`Param` row gives a parameter's name, default, constraints, one-line doc and (if
+the command line offers it) its option. From the table come:
+
+- the signature of ``Word2Vec.__init__`` (:func:`signature`) and its docstring's
+  ``Parameters`` section (:func:`numpy_doc`);
+- validation, one message style for every parameter (:func:`validate`);
+- the parameters saved in an archive and shown by ``w2v info`` (:func:`describe`);
+- the options of ``w2v train`` and ``w2v demo`` (``w2v.cli.parser``);
+- the fields of the native ``KernelParams`` (rows with ``kernel=True``; the C++ field has the
+  same name).
+
+Adding a parameter means adding a row here (and, for a kernel parameter, its C++ field).
+Constraints follow scikit-learn's ``_parameter_constraints``: a row is valid if any of its
+constraints accepts the value.
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+import numbers
+import textwrap
+from dataclasses import dataclass
+from typing import Any, Callable, Dict, Iterable, Mapping, Optional, Sequence, Tuple
+
+import numpy as np
+
+INT32_MAX = 2**31 - 1
+
+
+# ---- constraints -----------------------------------------------------------------------------
+
+
+class Constraint:
+    """Accepts some values; ``describe()`` says which, for error messages."""
+
+    def accepts(self, value: Any) -> bool:
+        raise NotImplementedError
+
+    def describe(self) -> str:
+        raise NotImplementedError
+
+
+def is_integer(value: Any) -> bool:
+    """An int (Python or numpy), not a bool."""
+    return isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
+
+
+@dataclass(frozen=True)
+class Interval(Constraint):
+    """Integers or finite reals in ``[low, high]`` (``None``: unbounded on that side).
+
+    ``open_low`` excludes ``low`` itself (``Interval(float, 0, None, open_low=True)`` is
+    "positive").
+    """
+
+    kind: type
+    low: Optional[float]
+    high: Optional[float]
+    open_low: bool = False
+
+    def accepts(self, value: Any) -> bool:
+        if self.kind is int:
+            if not is_integer(value):
+                return False
+        else:
+            if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+                return False
+            if not math.isfinite(float(value)):
+                return False
+        if self.low is not None and (value <= self.low if self.open_low else value < self.low):
+            return False
+        return self.high is None or value <= self.high
+
+    def describe(self) -> str:
+        kind = "an int" if self.kind is int else "a finite number"
+        if self.low is None and self.high is None:
+            return kind
+        lo = "-inf" if self.low is None else f"{self.low:g}"
+        hi = "inf" if self.high is None else f"{self.high:g}"
+        left = "(" if self.open_low or self.low is None else "["
+        right = "]" if self.high is not None else ")"
+        return f"{kind} in the range {left}{lo}, {hi}{right}"
+
+
+@dataclass(frozen=True)
+class Options(Constraint):
+    """One of a few integers; ``True``/``False`` count as 1/0, as in gensim."""
+
+    values: Tuple[int, ...]
+
+    def accepts(self, value: Any) -> bool:
+        ok = is_integer(value) or isinstance(value, (bool, np.bool_))
+        return ok and int(value) in self.values
+
+    def describe(self) -> str:
+        return "one of " + ", ".join(map(str, self.values))
+
+
+class Boolean(Constraint):
+    """``True``/``False`` (or 0/1, which gensim users pass for flags)."""
+
+    def accepts(self, value: Any) -> bool:
+        return isinstance(value, (bool, np.bool_)) or (is_integer(value) and value in (0, 1))
+
+    def describe(self) -> str:
+        return "a bool"
+
+
+class Anything(Constraint):
+    """No constraint here: corpora are checked where they are read, with gensim's errors."""
+
+    def accepts(self, value: Any) -> bool:
+        return True
+
+    def describe(self) -> str:
+        return "anything"
+
+
+class NoneValue(Constraint):
+    def accepts(self, value: Any) -> bool:
+        return value is None
+
+    def describe(self) -> str:
+        return "None"
+
+
+class AnyInteger(Constraint):
+    def accepts(self, value: Any) -> bool:
+        return is_integer(value)
+
+    def describe(self) -> str:
+        return "an integer"
+
+
+class IsCallable(Constraint):
+    def accepts(self, value: Any) -> bool:
+        return callable(value)
+
+    def describe(self) -> str:
+        return "a callable"
+
+
+class IsString(Constraint):
+    def accepts(self, value: Any) -> bool:
+        return isinstance(value, str)
+
+    def describe(self) -> str:
+        return "a str"
+
+
+class IsIterable(Constraint):
+    """An iterable that is not a string (a sequence of callbacks, say)."""
+
+    def accepts(self, value: Any) -> bool:
+        if isinstance(value, (str, bytes)):
+            return False
+        try:
+            iter(value)
+        except TypeError:
+            return False
+        return True
+
+    def describe(self) -> str:
+        return "an iterable"
+
+
+class NoiseSpec(Constraint):
+    """What ``noise_weights`` may be. Only its kind is checked here: its values need the
+    vocabulary, and ``w2v.noise.resolve_noise_weights`` checks them when it is built."""
+
+    def accepts(self, value: Any) -> bool:
+        return not isinstance(value, (str, bytes))
+
+    def describe(self) -> str:
+        return "None, a mapping, an array or a callable"
+
+
+def check_value(name: str, value: Any, *constraints: Constraint) -> None:
+    """Raise ``ValueError`` unless one of ``constraints`` accepts ``value``.
+
+    The one message style of every parameter check: ``"<name> must be <what is allowed>, got
+    <value>"``.
+    """
+    if any(c.accepts(value) for c in constraints):
+        return
+    allowed = " or ".join(c.describe() for c in constraints)
+    raise ValueError(f"{name} must be {allowed}, got {value!r}")
+
+
+POSITIVE = Interval(float, 0, None, open_low=True)
+FINITE = Interval(float, None, None)
+ZERO_ONE = Options((0, 1))
+
+
+def int_at_least(low: int) -> Interval:
+    """Integers from ``low`` up to what the C++ core holds (a 32-bit int)."""
+    return Interval(int, low, INT32_MAX)
+
+
+# ---- the table -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Cli:
+    """How a parameter appears on the command line.
+
+    Attributes
+    ----------
+    group : str
+        The help section: ``"model"`` or ``"training"``.
+    style : str
+        ``"value"`` (``--window 5``), ``"zero_one"`` (``--sg`` alone means 1, or ``--sg 0``),
+        ``"toggle"`` (``--shrink-windows`` / ``--no-shrink-windows``) or ``"flag"``
+        (``--compute-loss`` sets True).
+    metavar : str, optional
+    aliases : tuple of str
+        Other option strings, e.g. gensim 3's ``--size``.
+    help : str, optional
+        Help text when it should differ from the row's doc.
+    """
+
+    group: str
+    style: str = "value"
+    metavar: Optional[str] = None
+    aliases: Tuple[str, ...] = ()
+    help: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class Param:
+    """One parameter: name, default, constraints, doc, and where else it appears.
+
+    Attributes
+    ----------
+    name : str
+    default : Any
+    constraints : tuple of Constraint
+        The value must satisfy at least one.
+    doc : str
+        One line, used in the docstring, the CLI help and error messages.
+    type_doc : str
+        The type as the numpy docstring shows it.
+    details : str
+        Further docstring text (optional).
+    cli : Cli, optional
+        The command-line option, if there is one.
+    kernel : bool
+        A field of the native ``KernelParams`` with the same name.
+    saved : bool
+        Stored in archives and shown by ``w2v info``.
+    keyword_only : bool
+        w2v's own additions come after gensim's parameters, keyword-only.
+    """
+
+    name: str
+    default: Any
+    constraints: Tuple[Constraint, ...]
+    doc: str
+    type_doc: str
+    details: str = ""
+    cli: Optional[Cli] = None
+    kernel: bool = False
+    saved: bool = True
+    keyword_only: bool = False
+
+    @property
+    def option(self) -> str:
+        """The command-line option, ``--vector-size`` for ``vector_size``."""
+        return "--" + self.name.replace("_", "-")
+
+    def check(self, value: Any) -> None:
+        """Raise ``ValueError`` naming the parameter, the value and what is allowed."""
+        check_value(self.name, value, *self.constraints)
+
+    def normalise(self, value: Any) -> Any:
+        """The value as saved and shown: plain ``int``/``float``/``bool``, JSON-safe."""
+        if value is None:
+            return None
+        if any(isinstance(c, Boolean) for c in self.constraints):
+            return bool(value)
+        if isinstance(value, (bool, np.bool_)) or is_integer(value):
+            return int(value)
+        if isinstance(value, numbers.Real):
+            return float(value)
+        return value
+
+
+DATA_DETAILS = (
+    "A restartable iterable of tokenised sentences (a list, :class:`~w2v.LineSentence`, ...). "
+    "File corpora (``LineSentence``, ``PathLineSentences``, ``Text8Corpus``) are read in C++ "
+    "by all workers. If given, the model is trained at once."
+)
+
+WORD2VEC_PARAMS: Tuple[Param, ...] = (
+    Param(
+        "sentences",
+        None,
+        (Anything(),),
+        "sentences to train on (an iterable of lists of str tokens)",
+        "iterable of list of str, optional",
+        details=DATA_DETAILS,
+        saved=False,
+    ),
+    Param(
+        "corpus_file",
+        None,
+        (Anything(),),
+        "path(s) of a corpus in LineSentence format (one sentence per line)",
+        "str or list of str, optional",
+        details="Read in C++ by all workers; gzip, bzip2 and xz files are decompressed on the "
+        "fly. Use instead of ``sentences``.",
+        saved=False,
+    ),
+    Param(
+        "vector_size",
+        100,
+        (int_at_least(1),),
+        "dimensionality of the word vectors",
+        "int",
+        cli=Cli("model", metavar="N", aliases=("--size",)),
+        kernel=True,
+    ),
+    Param(
+        "alpha",
+        0.025,
+        (POSITIVE,),
+        "initial learning rate",
+        "float",
+        cli=Cli("training", metavar="LR"),
+    ),
+    Param(
+        "window",
+        5,
+        (int_at_least(1),),
+        "maximum distance between the centre and a context word",
+        "int",
+        cli=Cli("model", metavar="N"),
+        kernel=True,
+    ),
+    Param(
+        "min_count",
+        5,
+        (int_at_least(0),),
+        "ignore words with a lower total count",
+        "int",
+        cli=Cli("model", metavar="N"),
+    ),
+    Param(
+        "max_vocab_size",
+        None,
+        (NoneValue(), Interval(int, 1, None)),
+        "prune rare words during the scan to hold at most this many (None: no limit)",
+        "int, optional",
+        cli=Cli("model", metavar="N"),
+    ),
+    Param(
+        "sample",
+        1e-3,
+        (Interval(float, 0, None),),
+        "downsampling threshold of frequent words, 0 disables",
+        "float",
+        cli=Cli("model", metavar="T"),
+    ),
+    Param(
+        "seed",
+        1,
+        (AnyInteger(),),
+        "seed of the initial vectors and of the threads' random streams",
+        "int",
+        cli=Cli("training", metavar="N"),
+    ),
+    Param(
+        "workers",
+        3,
+        (int_at_least(1),),
+        "training threads",
+        "int",
+        cli=Cli("training", metavar="N"),
+    ),
+    Param(
+        "min_alpha",
+        0.0001,
+        (POSITIVE,),
+        "final learning rate, reached linearly over all epochs",
+        "float",
+        cli=Cli("training", metavar="LR"),
+    ),
+    Param(
+        "sg",
+        0,
+        (ZERO_ONE,),
+        "1 for skip-gram, 0 for CBOW",
+        "{0, 1}",
+        cli=Cli("model", style="zero_one", help="1 (or just --sg): skip-gram; 0: CBOW"),
+        kernel=True,
+    ),
+    Param(
+        "hs",
+        0,
+        (ZERO_ONE,),
+        "1 for hierarchical softmax",
+        "{0, 1}",
+        cli=Cli("model", style="zero_one", help="1 (or just --hs): hierarchical softmax"),
+        kernel=True,
+    ),
+    Param(
+        "negative",
+        5,
+        (int_at_least(0),),
+        "noise words per positive example, 0 for none",
+        "int",
+        cli=Cli("model", metavar="K"),
+        kernel=True,
+    ),
+    Param(
+        "ns_exponent",
+        0.75,
+        (FINITE,),
+        "exponent of the counts in the noise distribution",
+        "float",
+        details="0.75 in word2vec.c; 0 is uniform; negative favours rare words.",
+        cli=Cli("model", metavar="X"),
+    ),
+    Param(
+        "cbow_mean",
+        1,
+        (ZERO_ONE,),
+        "CBOW: 1 averages the context vectors, 0 sums them",
+        "{0, 1}",
+        cli=Cli("model", style="zero_one"),
+        kernel=True,
+    ),
+    Param(
+        "hashfxn",
+        hash,
+        (IsCallable(),),
+        "accepted for compatibility; unused (initial vectors come from seed only)",
+        "callable",
+        saved=False,
+    ),
+    Param(
+        "epochs",
+        5,
+        (int_at_least(1),),
+        "passes over the corpus",
+        "int",
+        cli=Cli("training", metavar="N", aliases=("--iter",)),
+    ),
+    Param(
+        "null_word",
+        0,
+        (ZERO_ONE,),
+        'add a null word ("\\0") to the vocabulary, as gensim can',
+        "{0, 1}",
+        cli=Cli("model", style="zero_one"),
+    ),
+    Param(
+        "trim_rule",
+        None,
+        (NoneValue(), IsCallable()),
+        "trim_rule(word, count, min_count) -> RULE_KEEP, RULE_DISCARD or RULE_DEFAULT",
+        "callable, optional",
+        details="The same values as gensim's ``gensim.utils`` constants; only used while "
+        "building the vocabulary.",
+        saved=False,
+    ),
+    Param(
+        "sorted_vocab",
+        1,
+        (ZERO_ONE,),
+        "sort the vocabulary by descending count",
+        "{0, 1}",
+        cli=Cli("model", style="zero_one"),
+    ),
+    Param(
+        "batch_words",
+        10000,
+        (int_at_least(1),),
+        "words per job given to the training threads (Python iterables)",
+        "int",
+        cli=Cli("training", metavar="N"),
+    ),
+    Param(
+        "compute_loss",
+        False,
+        (Boolean(),),
+        "record the loss of each epoch",
+        "bool",
+        details="See ``Word2Vec.get_latest_training_loss`` and ``loss_history``.",
+        cli=Cli(
+            "training",
+            style="flag",
+            help="record the loss of each epoch (for 'w2v plot loss' and 'w2v info')",
+        ),
+        kernel=True,
+    ),
+    Param(
+        "callbacks",
+        (),
+        (IsIterable(),),
+        "hooks run around epochs and training (CallbackAny2Vec instances)",
+        "sequence of CallbackAny2Vec",
+        saved=False,
+    ),
+    Param(
+        "comment",
+        None,
+        (NoneValue(), IsString()),
+        "free text kept in the model's history",
+        "str, optional",
+        cli=Cli("training", metavar="TEXT"),
+    ),
+    Param(
+        "max_final_vocab",
+        None,
+        (NoneValue(), Interval(int, 1, None)),
+        "keep at most this many words, raising min_count as needed (None: no limit)",
+        "int, optional",
+        cli=Cli("model", metavar="N"),
+    ),
+    Param(
+        "shrink_windows",
+        True,
+        (Boolean(),),
+        "sample each window size uniformly from 1..window (word2vec's reduced windows)",
+        "bool",
+        cli=Cli("model", style="toggle"),
+        kernel=True,
+    ),
+    Param(
+        "noise_weights",
+        None,
+        (NoiseSpec(),),
+        "replace the unigram**ns_exponent noise weights",
+        "mapping, array or callable, optional",
+        details="``{word: weight}`` (absent words get 0), an array aligned with the "
+        "vocabulary, or ``f(word, count) -> weight``. See ``docs/negative-sampling.md``.",
+        saved=False,
+        keyword_only=True,
+    ),
+    Param(
+        "shared_negatives",
+        True,
+        (Boolean(),),
+        "draw noise words once and share them (False: a fresh draw per prediction)",
+        "bool",
+        details="In skip-gram each centre word draws one set for its whole window, and the "
+        "window is updated as small matrix products (Ji et al., 2016). In CBOW each set "
+        "serves four centre words ``2 * window + 1`` apart (so they share no context word), "
+        "each still trained in turn. Several times (skip-gram) or about 1.2 times (CBOW) "
+        "faster at equal quality. False: fresh noise words for every prediction, as in "
+        "word2vec.c and gensim. CBOW with hierarchical softmax always uses the classic update.",
+        cli=Cli(
+            "model",
+            style="toggle",
+            help="share noise words: skip-gram, one set per centre word; CBOW, one set per 4 "
+            "centre words 2*window+1 apart (off: a fresh draw per prediction, as in "
+            "word2vec.c)",
+        ),
+        kernel=True,
+        keyword_only=True,
+    ),
+    Param(
+        "progress",
+        False,
+        (Boolean(),),
+        "show progress bars (needs tqdm) while scanning and training",
+        "bool",
+        saved=False,
+        keyword_only=True,
+    ),
+)
+
+PARAMS_BY_NAME: Dict[str, Param] = {p.name: p for p in WORD2VEC_PARAMS}
+
+
+# ---- what the table drives -------------------------------------------------------------------
+
+
+def signature(table: Sequence[Param] = WORD2VEC_PARAMS) -> inspect.Signature:
+    """The ``__init__`` signature the table declares (``self`` first)."""
+    params = [inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
+    for p in table:
+        kind = (
+            inspect.Parameter.KEYWORD_ONLY
+            if p.keyword_only
+            else inspect.Parameter.POSITIONAL_OR_KEYWORD
+        )
+        params.append(inspect.Parameter(p.name, kind, default=p.default))
+    return inspect.Signature(params)
+
+
+def declared_init(table: Sequence[Param]) -> Callable[[Callable], Callable]:
+    """Give an ``__init__(self, **params)`` the table's signature.
+
+    The wrapper binds its arguments as Python would for that signature (so unknown or
+    duplicated arguments are the usual ``TypeError``) and passes every parameter, defaults
+    filled in, as keywords.
+    """
+    sig = signature(table)
+
+    def decorate(init: Callable) -> Callable:
+        def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+            bound = sig.bind(self, *args, **kwargs)
+            bound.apply_defaults()
+            values = dict(bound.arguments)
+            values.pop("self")
+            init(self, **values)
+
+        __init__.__signature__ = sig  # type: ignore[attr-defined]
+        __init__.__doc__ = init.__doc__
+        __init__.__qualname__ = init.__qualname__
+        __init__.__module__ = init.__module__
+        return __init__
+
+    return decorate
+
+
+def validate(values: Mapping[str, Any], table: Sequence[Param] = WORD2VEC_PARAMS) -> None:
+    """Check every value in ``values`` against its row; raise ``ValueError`` on the first bad one.
+
+    Raises
+    ------
+    ValueError
+        ``"<name> must be <what is allowed>, got <value>"``.
+    """
+    rows = {p.name: p for p in table}
+    for name, value in values.items():
+        row = rows.get(name)
+        if row is not None:
+            row.check(value)
+
+
+def describe(obj: Any, table: Sequence[Param] = WORD2VEC_PARAMS) -> Dict[str, Any]:
+    """The saved parameters of ``obj`` (an object with them as attributes), JSON-safe."""
+    return {p.name: p.normalise(getattr(obj, p.name)) for p in table if p.saved}
+
+
+def defaults(table: Sequence[Param] = WORD2VEC_PARAMS) -> Dict[str, Any]:
+    """``{name: default}`` of every row."""
+    return {p.name: p.default for p in table}
+
+
+def cli_params(table: Sequence[Param] = WORD2VEC_PARAMS) -> Tuple[Param, ...]:
+    """The rows the command line offers as options."""
+    return tuple(p for p in table if p.cli is not None)
+
+
+def kernel_params(table: Sequence[Param] = WORD2VEC_PARAMS) -> Tuple[Param, ...]:
+    """The rows that are fields of the native ``KernelParams``."""
+    return tuple(p for p in table if p.kernel)
+
+
+def numpy_doc(table: Sequence[Param] = WORD2VEC_PARAMS) -> str:
+    """The ``Parameters`` section of a numpy docstring, from the rows' docs."""
+    lines = ["Parameters", "----------"]
+    for p in table:
+        lines.append(f"{p.name} : {p.type_doc}")
+        text = p.doc[0].upper() + p.doc[1:] + "."
+        if p.details:
+            text += " " + p.details
+        lines.extend(_wrap(text, 88, "    "))
+    return "\n".join(lines)
+
+
+def _wrap(text: str, width: int, indent: str) -> Iterable[str]:
+    return textwrap.wrap(text, width=width, initial_indent=indent, subsequent_indent=indent)

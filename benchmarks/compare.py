@@ -53,7 +53,7 @@ DEFAULT_EVAL_DIR = REPO_ROOT.parent / "shared" / "data" / "eval"
 CACHE_DIR = Path(tempfile.gettempdir()) / "w2v-bench"
 RESULT_MARKER = "@@W2V-BENCH-RESULT@@ "
 ALL_WORKLOADS = ("sg-file", "cbow-file", "sg-iterable", "vocab-scan", "scaling")
-KNOWN_SYSTEMS = ("w2v", "w2v-classic", "gensim", "fasttext")
+KNOWN_SYSTEMS = ("w2v", "w2v-classic", "w2v-baseline", "gensim", "fasttext")
 REFERENCE_SYSTEM = "gensim"
 ANALOGY_RESTRICT_VOCAB = 30000
 QUALITY_EPOCHS = 5
@@ -156,6 +156,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         + ", ".join(KNOWN_SYSTEMS)
         + " (default w2v,gensim, plus fasttext when it imports)",
     )
+    p.add_argument(
+        "--baseline-python",
+        default=None,
+        help="interpreter of the system w2v-baseline: another w2v build (e.g. the commit before "
+        "a change, installed in its own venv), run interleaved with this one",
+    )
     p.add_argument("--repeats", type=int, default=1, help="repeats per measurement (median)")
     p.add_argument(
         "--quality",
@@ -192,6 +198,8 @@ def validate_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> 
     for name in split_list(args.systems):
         if name not in KNOWN_SYSTEMS:
             parser.error(f"unknown system {name!r}")
+    if "w2v-baseline" in split_list(args.systems) and not args.baseline_python:
+        parser.error("the system w2v-baseline needs --baseline-python")
     if args.repeats < 1 or args.workers < 1 or args.epochs < 1:
         parser.error("--repeats, --workers and --epochs must be >= 1")
 
@@ -280,7 +288,7 @@ def training_kwargs(spec: dict[str, Any]) -> dict[str, Any]:
 
 def word2vec_class(system: str) -> tuple[Any, dict[str, Any]]:
     """The Word2Vec class of a system and its system-specific extra keyword arguments."""
-    if system in ("w2v", "w2v-classic"):
+    if system in ("w2v", "w2v-classic", "w2v-baseline"):
         import w2v
 
         extra = {"shared_negatives": False} if system == "w2v-classic" else {}
@@ -474,9 +482,12 @@ def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def run_subprocess(spec: dict[str, Any], env: dict[str, str] | None = None) -> dict[str, Any]:
-    """Run one child process; return its parsed JSON result or raise RuntimeError."""
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--_child", json.dumps(spec)]
+def run_subprocess(
+    spec: dict[str, Any], env: dict[str, str] | None = None, python: str | None = None
+) -> dict[str, Any]:
+    """Run one child process (with ``python``, default this interpreter); return its parsed
+    JSON result or raise RuntimeError."""
+    cmd = [python or sys.executable, str(Path(__file__).resolve()), "--_child", json.dumps(spec)]
     proc = subprocess.run(cmd, capture_output=True, text=True, check=False, env=env)
     for line in reversed(proc.stdout.splitlines()):
         if line.startswith(RESULT_MARKER):
@@ -528,7 +539,8 @@ def run_once(
         return
     vectors = workdir / "vectors.bin" if (job.trains and i == 0) else None
     try:
-        result = run_subprocess(child_spec(job, args, corpus, vectors))
+        python = args.baseline_python if job.system == "w2v-baseline" else None
+        result = run_subprocess(child_spec(job, args, corpus, vectors), python=python)
     except RuntimeError as exc:
         m.error = str(exc)
         log(f"    FAILED: {exc}")
@@ -632,9 +644,17 @@ def plan_workload(
             for label, system, mode in file_labels(systems)
         ]
     if workload == "sg-iterable":
-        return [(s, Job(s, "iterable", 1, w, e, seed)) for s in systems if s != "fasttext"]
+        return [
+            (s, Job(s, "iterable", 1, w, e, seed))
+            for s in systems
+            if s in ("w2v", "w2v-baseline", "gensim")
+        ]
     if workload == "vocab-scan":
-        return [(s, Job(s, "vocab", 1, w, 1, seed)) for s in systems if s in ("w2v", "gensim")]
+        return [
+            (s, Job(s, "vocab", 1, w, 1, seed))
+            for s in systems
+            if s in ("w2v", "w2v-baseline", "gensim")
+        ]
     if workload == "scaling":
         counts = sorted({1, w if w > 1 else 2})
         return [(s, Job(s, "file", 1, n, e, seed)) for s in systems for n in counts]

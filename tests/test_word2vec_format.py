@@ -175,17 +175,18 @@ def test_file_objects() -> None:
 
 
 def test_large_binary_crosses_read_chunks(tmp_path: Path, monkeypatch) -> None:
-    import w2v.word2vec_format as fmt
+    import w2v._word2vec_format.binary as binary_fmt
+    import w2v._word2vec_format.text as text_fmt
 
-    monkeypatch.setattr(fmt, "_CHUNK_BYTES", 1000)  # rows straddle chunk borders
-    monkeypatch.setattr(fmt, "_GATHER_ROWS", 7)
+    monkeypatch.setattr(binary_fmt, "_CHUNK_BYTES", 1000)  # rows straddle chunk borders
+    monkeypatch.setattr(binary_fmt, "_GATHER_ROWS", 7)
     kv = make_kv(500, 9)
     kv.save_word2vec_format(tmp_path / "v.bin.gz", binary=True)
     assert_same(KeyedVectors.load_word2vec_format(tmp_path / "v.bin.gz", binary=True), kv)
     (tmp_path / "c.bin").write_bytes(c_binary(kv.index_to_key, kv.vectors))
     assert_same(KeyedVectors.load_word2vec_format(tmp_path / "c.bin", binary=True), kv)
     kv.save_word2vec_format(tmp_path / "v.txt.gz")
-    monkeypatch.setattr(fmt, "_TEXT_CHUNK_BYTES", 500)
+    monkeypatch.setattr(text_fmt, "_TEXT_CHUNK_BYTES", 500)
     assert_same(KeyedVectors.load_word2vec_format(tmp_path / "v.txt.gz"), kv)
 
 
@@ -391,9 +392,9 @@ def test_binary_huge_declared_count_does_not_allocate(tmp_path: Path) -> None:
 
 
 def test_binary_garbage_never_hangs(tmp_path: Path, monkeypatch) -> None:
-    import w2v.word2vec_format as fmt
+    import w2v._word2vec_format.binary as binary_fmt
 
-    monkeypatch.setattr(fmt, "_MAX_KEY_BYTES", 1 << 12)
+    monkeypatch.setattr(binary_fmt, "_MAX_KEY_BYTES", 1 << 12)
     for name, body in [
         ("zeros", b"\x00" * 3_000_000),
         ("nospace", b"x" * 3_000_000),

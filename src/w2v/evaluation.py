@@ -16,6 +16,7 @@ from typing import Any, Dict, List, Optional, Tuple, Union
 
 import numpy as np
 
+from w2v.vectors_math import top_indices, unit_rows
 from w2v.word2vec_format import open_for_reading
 
 logger = logging.getLogger(__name__)
@@ -53,19 +54,6 @@ def _ok_vocab(
     if len(vocab) != n:
         canon = np.fromiter((vocab[k] for k in folded), dtype=np.intp, count=n)
     return vocab, canon, n
-
-
-def _normed_rows(kv: Any, n: int) -> Tuple[np.ndarray, np.ndarray]:
-    """Unit-normalised copy of the first ``n`` vectors, and a mask of zero vectors."""
-    kv.fill_norms()
-    vectors = np.asarray(kv.vectors[:n])
-    norms = np.asarray(kv.norms[:n])
-    zero = norms == 0
-    with np.errstate(divide="ignore", invalid="ignore"):
-        normed = vectors / norms[:, None]
-    if zero.any():
-        normed[zero] = 0
-    return normed, zero
 
 
 def evaluate_word_analogies(
@@ -196,10 +184,11 @@ def _answer_analogies(
     correct = np.zeros(len(ids), dtype=bool)
     if not len(ids):
         return correct
-    normed, zero = _normed_rows(kv, n_ok)
+    kv.fill_norms()
+    normed = unit_rows(kv.vectors[:n_ok], kv.norms[:n_ok])
     cosmul = similarity_function == "most_similar_cosmul"
     batch = max(1, min(2048, _BATCH_BUDGET // (max(n_ok, 1) * (3 if cosmul else 1))))
-    zero_rows = np.flatnonzero(zero)
+    zero_rows = np.flatnonzero(kv.norms[:n_ok] == 0)
     for start in range(0, len(ids), batch):
         q = ids[start : start + batch]
         a, b, c, expected = q[:, 0], q[:, 1], q[:, 2], q[:, 3]
@@ -247,8 +236,6 @@ def _gensim_pick(row: np.ndarray, a: int, b: int, c: int, canon: Optional[np.nda
     """gensim's choice for one question whose best candidate is a variant of an input word:
     among the best five candidates (rows a, b, c excluded), the first that does not fold to
     an input word, else the last one looked at; -1 if there is none."""
-    from w2v.keyedvectors import top_indices
-
     inputs = {a, b, c}
     order = top_indices(row, _GENSIM_TOPN + 3)
     candidates = [int(i) for i in order if i not in inputs][:_GENSIM_TOPN]
@@ -355,20 +342,17 @@ def evaluate_word_pairs(
     else:
         oov_ratio = float(oov) / (len(gold) + oov) * 100
     logger.debug("Pairs with unknown words: %d", oov)
+    log_word_pairs(pearson, spearman, oov_ratio, pairs)
+    return pearson, spearman, oov_ratio
+
+
+def log_word_pairs(pearson: Any, spearman: Any, oov: float, pairs: Any) -> None:
+    """Log word-pair evaluation results (as gensim)."""
     logger.info("Pearson correlation coefficient against %s: %.4f", pairs, pearson[0])
     logger.info("Spearman rank-order correlation coefficient against %s: %.4f", pairs, spearman[0])
-    logger.info("Pairs with unknown words ratio: %.1f%%", oov_ratio)
-    return pearson, spearman, oov_ratio
+    logger.info("Pairs with unknown words ratio: %.1f%%", oov)
 
 
 def _pair_similarities(kv: Any, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Cosine similarity of rows ``a[i]`` and ``b[i]`` (0 for a zero vector)."""
-    va = np.asarray(kv.vectors[a])
-    vb = np.asarray(kv.vectors[b])
-    na = np.linalg.norm(va, axis=1)
-    nb = np.linalg.norm(vb, axis=1)
-    na[na == 0] = 1
-    nb[nb == 0] = 1
-    ua = va / na[:, None]
-    ub = vb / nb[:, None]
-    return np.einsum("ij,ij->i", ua, ub)
+    return np.einsum("ij,ij->i", unit_rows(kv.vectors[a]), unit_rows(kv.vectors[b]))

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import warnings
-from numbers import Integral
 from typing import Any, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from w2v.keyedvectors import top_indices
+from w2v.similarity import check_topn
+from w2v.vectors_math import top_indices
 
 
 def predict_output_word(
@@ -43,8 +43,7 @@ def predict_output_word(
     ValueError
         If ``topn`` is negative or not an integer.
     """
-    if topn is not None and (not isinstance(topn, Integral) or isinstance(topn, bool) or topn < 0):
-        raise ValueError(f"topn must be a non-negative integer or None, got {topn!r}")
+    topn = check_topn(topn)
     if not getattr(model, "negative", 0):
         raise RuntimeError(
             "predict_output_word needs a model trained with negative sampling (negative > 0); "

@@ -1,0 +1,415 @@
+"""The storage half of :class:`~w2v.keyedvectors.KeyedVectors`: keys, rows, per-key attributes.
+
+:class:`KeyedStorage` holds the vectors and their keys and does the bookkeeping around them
+(lookup, adding, per-key attributes, cached norms, reordering, subsets, the archive
+conversion); it knows no similarity maths and no file format but w2v's own archive.
+:class:`~w2v.keyedvectors.KeyedVectors` builds gensim's query and file API on top of it.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Type, TypeVar, Union
+
+import numpy as np
+
+logger = logging.getLogger(__name__)
+
+Key = Union[str, int]
+KEY_TYPES = (str, int, np.integer)  # what counts as one key rather than a list of keys
+
+_Self = TypeVar("_Self", bound="KeyedStorage")
+
+
+def _one_row(key: Key, vector: Any) -> Tuple[List[Key], np.ndarray]:
+    """A single key and vector as a one-key list and a one-row matrix."""
+    return [key], np.asarray(vector).reshape(1, -1)
+
+
+class KeyedStorage:
+    """Vectors with one key per row, and per-key attributes (see ``KeyedVectors``)."""
+
+    def __init__(
+        self,
+        vector_size: int,
+        count: int = 0,
+        dtype: Any = np.float32,
+        mapfile_path: Optional[str] = None,
+    ) -> None:
+        self.vector_size = int(vector_size)
+        self.index_to_key: List[Any] = [None] * count
+        self.next_index = 0
+        self.key_to_index: Dict[Any, int] = {}
+        self.vectors = np.zeros((count, self.vector_size), dtype=dtype)
+        self.norms: Optional[np.ndarray] = None
+        self.expandos: Dict[str, np.ndarray] = {}
+        self.mapfile_path = mapfile_path
+
+    @classmethod
+    def _from_rows(
+        cls: Type[_Self],
+        keys: List[Any],
+        vectors: np.ndarray,
+        key_to_index: Optional[Dict[Any, int]] = None,
+    ) -> _Self:
+        """A new instance holding ``vectors`` (not copied), row ``i`` keyed by ``keys[i]``.
+
+        ``None`` keys are free preallocated slots, left out of ``key_to_index``; a caller that
+        already built ``key_to_index`` passes it to save building it twice.
+        """
+        kv = cls(vectors.shape[1], 0, dtype=vectors.dtype)
+        kv.vectors = vectors
+        kv.index_to_key = keys
+        if key_to_index is None:
+            key_to_index = dict(zip(keys, range(len(keys))))
+            key_to_index.pop(None, None)
+        kv.key_to_index = key_to_index
+        kv.next_index = len(keys)
+        return kv
+
+    def __str__(self) -> str:
+        return f"{type(self).__name__}<vector_size={self.vector_size}, {len(self)} keys>"
+
+    __repr__ = __str__
+
+    # ---- per-key attributes ------------------------------------------------------------------
+
+    def allocate_vecattrs(
+        self, attrs: Optional[Sequence[str]] = None, types: Optional[Sequence[Any]] = None
+    ) -> None:
+        """Make sure each named attribute array exists with one slot per key.
+
+        Parameters
+        ----------
+        attrs : list of str, optional
+            Attribute names; by default all existing attributes are resized to ``len(self)``.
+        types : list of type, optional
+            Their types (``int`` is stored as int64, ``str`` as object).
+        """
+        if attrs is None:
+            attrs = list(self.expandos)
+            types = [self.expandos[a].dtype for a in attrs]
+        elif types is None:
+            raise ValueError("types must be given with attrs")
+        size = len(self.index_to_key)
+        for attr, kind in zip(attrs, types):
+            if kind is int:
+                kind = np.int64
+            elif kind is str or kind is type(None):
+                kind = object
+            if attr not in self.expandos:
+                self.expandos[attr] = np.zeros(size, dtype=kind)
+                continue
+            prev = self.expandos[attr]
+            if not np.issubdtype(kind, prev.dtype):
+                raise TypeError(
+                    f"cannot store type {kind} in attribute {attr!r}, which holds {prev.dtype}"
+                )
+            if len(prev) != size:
+                grown = np.zeros(size, dtype=prev.dtype)
+                keep = min(len(prev), size)
+                grown[:keep] = prev[:keep]
+                self.expandos[attr] = grown
+
+    def set_vecattr(self, key: Key, attr: str, val: Any) -> None:
+        """Set attribute ``attr`` (e.g. ``"count"``) of ``key`` to ``val``."""
+        self.allocate_vecattrs(attrs=[attr], types=[type(val)])
+        self.expandos[attr][self.get_index(key)] = val
+
+    def get_vecattr(self, key: Key, attr: str) -> Any:
+        """Attribute ``attr`` (e.g. ``"count"``) of ``key``.
+
+        Raises
+        ------
+        KeyError
+            If ``key`` is unknown or no key has attribute ``attr``.
+        """
+        index = self.get_index(key)
+        if attr not in self.expandos:
+            raise KeyError(f"no attribute '{attr}' (known: {sorted(self.expandos)})")
+        return self.expandos[attr][index]
+
+    def resize_vectors(self, seed: int = 0) -> None:
+        """Make ``vectors`` match ``index_to_key``, filling new rows with small random values."""
+        n = len(self.index_to_key)
+        old = self.vectors
+        if old.shape != (n, self.vector_size):
+            rng = np.random.default_rng(seed=seed)
+            new = rng.random((n, self.vector_size), dtype=np.float32).astype(old.dtype)
+            new *= 2.0
+            new -= 1.0
+            new /= self.vector_size
+            keep_rows, keep_cols = min(len(old), n), min(old.shape[1], self.vector_size)
+            new[:keep_rows, :keep_cols] = old[:keep_rows, :keep_cols]
+            self.vectors = new
+        self.allocate_vecattrs()
+        self.norms = None
+
+    # ---- lookup ----------------------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return len(self.index_to_key)
+
+    def __contains__(self, key: Key) -> bool:
+        return self.has_index_for(key)
+
+    def has_index_for(self, key: Key) -> bool:
+        """Whether ``key`` has a vector (an int is also accepted as a row number)."""
+        return self.get_index(key, -1) >= 0
+
+    def get_index(self, key: Key, default: Optional[int] = None) -> int:
+        """Row of ``key``.
+
+        Parameters
+        ----------
+        key : str or int
+            A key; an int that is not a key is taken as a row number if in range.
+        default : int, optional
+            Returned for unknown keys instead of raising.
+
+        Raises
+        ------
+        KeyError
+            If ``key`` is unknown and no ``default`` is given.
+        """
+        val = self.key_to_index.get(key, -1)
+        if val >= 0:
+            return val
+        if isinstance(key, (int, np.integer)) and 0 <= key < len(self.index_to_key):
+            return int(key)
+        if default is not None:
+            return default
+        raise KeyError(f"Key '{key}' not present")
+
+    def _indices(self, keys: Iterable[Key]) -> np.ndarray:
+        """Rows of ``keys`` (KeyError for an unknown one)."""
+        return np.asarray([self.get_index(k) for k in keys], dtype=np.intp)
+
+    def get_vector(self, key: Key, norm: bool = False) -> np.ndarray:
+        """The vector of ``key`` (a read-only view), unit-normalised if ``norm``.
+
+        Raises
+        ------
+        KeyError
+            If ``key`` is unknown.
+        """
+        index = self.get_index(key)
+        if norm:
+            self.fill_norms()
+            result = self.vectors[index] / self.norms[index]
+        else:
+            result = self.vectors[index]
+        result.setflags(write=False)
+        return result
+
+    def __getitem__(self, key_or_keys: Union[Key, Iterable[Key]]) -> np.ndarray:
+        """``kv[key]`` is a 1-d vector; ``kv[[k1, k2]]`` a 2-d array of their vectors."""
+        if isinstance(key_or_keys, KEY_TYPES):
+            return self.get_vector(key_or_keys)
+        return self.vectors[self._indices(key_or_keys)]
+
+    # ---- adding vectors --------------------------------------------------------------------------
+
+    def add_vector(self, key: Key, vector: Any) -> int:
+        """Add one key and its vector (in a preallocated slot if one is free).
+
+        Returns
+        -------
+        int
+            The row of the new vector.
+        """
+        target = self.next_index
+        if target >= len(self) or self.index_to_key[target] is not None:
+            target = len(self)
+            warnings.warn(
+                "adding vectors one by one to a KeyedVectors that grows each time is slow; "
+                "add them in batches with add_vectors, or preallocate with count=",
+                UserWarning,
+                stacklevel=2,
+            )
+            self.add_vectors([key], [vector])
+            self.next_index = target + 1
+        else:
+            self.index_to_key[target] = key
+            self.key_to_index[key] = target
+            self.vectors[target] = vector
+            self.norms = None
+            self.next_index += 1
+        return target
+
+    def add_vectors(
+        self,
+        keys: Union[Key, Sequence[Key]],
+        weights: Any,
+        extras: Optional[Dict[str, Any]] = None,
+        replace: bool = False,
+    ) -> None:
+        """Append keys and their vectors; existing keys keep their vector unless ``replace``.
+
+        Parameters
+        ----------
+        keys : key or list of keys
+        weights : numpy.ndarray or list of vectors
+            One row per key.
+        extras : dict of str to array, optional
+            Per-key attribute values, aligned with ``keys``.
+        replace : bool
+            Overwrite the vectors (and extras) of keys already present.
+        """
+        if isinstance(keys, KEY_TYPES):
+            keys, weights = _one_row(keys, weights)
+        else:
+            keys = list(keys)
+            weights = np.asarray(weights)
+        if weights.ndim != 2 or len(weights) != len(keys):
+            raise ValueError("weights must have one row per key")
+        if weights.shape[1] != self.vector_size:
+            raise ValueError(
+                f"vectors of size {weights.shape[1]} cannot be added to vectors of size "
+                f"{self.vector_size}"
+            )
+        extras = {k: np.asarray(v) for k, v in (extras or {}).items()}
+        new_rows: List[int] = []
+        old_rows: List[int] = []
+        old_targets: List[int] = []
+        for i, key in enumerate(keys):
+            index = self.key_to_index.get(key, -1)
+            if index < 0:
+                index = len(self.index_to_key)
+                self.key_to_index[key] = index
+                self.index_to_key.append(key)
+                new_rows.append(i)
+            elif replace:
+                old_rows.append(i)
+                old_targets.append(index)
+        new = np.asarray(new_rows, dtype=np.intp)
+        added = weights[new].astype(self.vectors.dtype)
+        self.vectors = np.vstack((self.vectors, added)) if len(added) else self.vectors
+        if old_rows:
+            self.vectors[np.asarray(old_targets)] = weights[np.asarray(old_rows)]
+        self.allocate_vecattrs(list(extras), [v.dtype for v in extras.values()])
+        self.allocate_vecattrs()
+        start = len(self.index_to_key) - len(new_rows)
+        for attr, values in extras.items():
+            self.expandos[attr][start:] = values[new]
+            if old_rows:
+                self.expandos[attr][np.asarray(old_targets)] = values[np.asarray(old_rows)]
+        self.norms = None
+
+    def __setitem__(self, keys: Union[Key, Sequence[Key]], weights: Any) -> None:
+        """``kv[key] = vector`` (or lists of both): add or replace."""
+        # As gensim: anything but a list (a tuple too) is one key.
+        if not isinstance(keys, list):
+            keys, weights = _one_row(keys, weights)
+        self.add_vectors(keys, weights, replace=True)
+
+    # ---- norms -----------------------------------------------------------------------------------
+
+    def fill_norms(self, force: bool = False) -> None:
+        """Compute (and cache in ``norms``) the L2 norm of every vector."""
+        if self.norms is None or force or len(self.norms) != len(self.vectors):
+            self.norms = np.linalg.norm(self.vectors, axis=1)
+
+    def get_normed_vectors(self) -> np.ndarray:
+        """All vectors scaled to unit length, as a new ``(len(self), vector_size)`` array."""
+        self.fill_norms()
+        return self.vectors / self.norms[..., np.newaxis]
+
+    def unit_normalize_all(self) -> None:
+        """Scale every vector to unit length in place (training cannot sensibly continue)."""
+        self.fill_norms()
+        self.vectors /= self.norms[..., np.newaxis]
+        self.norms = np.ones(len(self.vectors))
+
+    # ---- reordering and subsets ------------------------------------------------------------------
+
+    def sort_by_descending_frequency(self) -> None:
+        """Reorder keys (and vectors and attributes) by descending ``count``, as gensim."""
+        if not len(self):
+            return
+        counts = np.asarray(self.expandos["count"], dtype=np.int64)
+        order = np.lexsort((-np.arange(len(counts)), -counts))
+        self.index_to_key = [self.index_to_key[i] for i in order]
+        self.allocate_vecattrs()
+        for attr in self.expandos:
+            self.expandos[attr] = self.expandos[attr][order]
+        if len(self.vectors):
+            logger.warning("sorting after vectors have been allocated is expensive & error-prone")
+            self.vectors = self.vectors[order]
+        self.key_to_index = {k: i for i, k in enumerate(self.index_to_key)}
+        self.norms = None
+
+    def vectors_for_all(
+        self: _Self, keys: Iterable[Key], allow_inference: bool = True, copy_vecattrs: bool = False
+    ) -> _Self:
+        """A new KeyedVectors with the vectors of those ``keys`` that are known (deduplicated).
+
+        Parameters
+        ----------
+        keys : iterable of keys
+        allow_inference : bool
+            Unused for plain word vectors (no vectors are inferred).
+        copy_vecattrs : bool
+            Also copy the per-key attributes.
+        """
+        seen = dict.fromkeys(keys)
+        found = [k for k in seen if k in self]
+        idx = self._indices(found)
+        kv = self._from_rows(found, self.vectors[idx])
+        if copy_vecattrs:
+            kv.expandos = {a: v[idx] for a, v in self.expandos.items()}
+        return kv
+
+    # ---- w2v's archive ---------------------------------------------------------------------------
+
+    def _to_archive(self) -> Tuple[Dict[str, Any], Dict[str, np.ndarray]]:
+        """The metadata (JSON) and arrays that w2v's archive stores for these vectors."""
+        keys = [int(k) if isinstance(k, np.integer) else k for k in self.index_to_key]
+        meta: Dict[str, Any] = {"vector_size": self.vector_size, "index_to_key": keys}
+        arrays: Dict[str, np.ndarray] = {"vectors": self.vectors}
+        object_attrs: Dict[str, List[Any]] = {}
+        for name, arr in self.expandos.items():
+            if arr.dtype.hasobject:  # e.g. strings: kept in meta.json, never pickled
+                values = [x.item() if isinstance(x, np.generic) else x for x in arr]
+                if not all(x is None or isinstance(x, (str, int, float, bool)) for x in values):
+                    raise TypeError(
+                        f"attribute {name!r} holds objects other than str, int, float, bool "
+                        "or None, which cannot be saved"
+                    )
+                object_attrs[name] = values
+            else:
+                arrays[f"vecattr.{name}"] = arr
+        if object_attrs:
+            meta["object_vecattrs"] = object_attrs
+        if None in self.index_to_key:  # preallocated slots still to fill with add_vector
+            meta["next_index"] = int(self.next_index)
+        return meta, arrays
+
+    @classmethod
+    def _from_archive(
+        cls: Type[_Self], meta: Dict[str, Any], arrays: Dict[str, np.ndarray]
+    ) -> _Self:
+        """The inverse of :meth:`_to_archive`, checking that the parts fit together."""
+        vectors = arrays["vectors"]
+        keys = list(meta["index_to_key"])
+        if len(keys) != len(vectors):
+            raise ValueError("corrupt file: the number of keys and of vectors differ")
+        if vectors.ndim != 2 or vectors.shape[1] != int(meta["vector_size"]):
+            raise ValueError("corrupt file: the vectors do not have the declared size")
+        kv = cls._from_rows(keys, vectors)
+        kv.next_index = int(meta.get("next_index", len(keys)))
+        attrs = {
+            name[len("vecattr.") :]: arr
+            for name, arr in arrays.items()
+            if name.startswith("vecattr.")
+        }
+        for attr, values in meta.get("object_vecattrs", {}).items():
+            column = np.empty(len(values), dtype=object)
+            column[:] = values
+            attrs[attr] = column
+        for attr, arr in attrs.items():
+            if len(arr) != len(keys):
+                raise ValueError(f"corrupt file: attribute {attr!r} has the wrong length")
+            kv.expandos[attr] = arr
+        return kv

@@ -1,0 +1,345 @@
+"""Similarity queries over keyed vectors: the maths behind ``KeyedVectors.most_similar`` & co.
+
+Plain functions taking the vectors (a :class:`~w2v.keyed_storage.KeyedStorage`) first; the
+gensim-compatible methods of :class:`~w2v.keyedvectors.KeyedVectors` hold the defaults and the
+documentation and forward every argument here. Every query is one matrix-vector (or
+matrix-matrix) product over the vocabulary; nothing loops over the vocabulary in Python.
+"""
+
+from __future__ import annotations
+
+import logging
+from numbers import Integral
+from typing import Any, Iterable, List, Optional, Sequence, Set, Tuple, Union
+
+import numpy as np
+
+from w2v.keyed_storage import KEY_TYPES, Key, KeyedStorage
+from w2v.vectors_math import cosine_similarities, top_indices, unitvec
+
+logger = logging.getLogger(__name__)
+
+Similarities = Union[List[Tuple[Any, float]], np.ndarray]
+_ITEM_TYPES = (*KEY_TYPES, np.ndarray)  # a query item that is not a (item, weight) pair
+
+
+def check_topn(topn: Any) -> Optional[int]:
+    """``topn`` as an int, or None.
+
+    Raises
+    ------
+    ValueError
+        If ``topn`` is neither None nor a non-negative integer.
+    """
+    if topn is None:
+        return None
+    if isinstance(topn, Integral) and not isinstance(topn, bool):
+        if topn < 0:
+            raise ValueError(f"topn must be a non-negative integer or None, got {topn}")
+        return int(topn)
+    raise ValueError(f"topn must be a non-negative integer or None, got {topn!r}")
+
+
+def _as_list(value: Any) -> list:
+    """A single key or vector becomes a one-element list; a 2-d array a list of rows."""
+    if value is None:
+        return []
+    if isinstance(value, KEY_TYPES):
+        return [value]
+    if isinstance(value, np.ndarray):
+        if value.ndim == 1:
+            return [value]
+        if value.ndim == 2:
+            return list(value)
+    return list(value)
+
+
+# ---- weighted means ------------------------------------------------------------------------
+
+
+def _split_items(
+    kv: KeyedStorage, weighted: Iterable[Tuple[Any, Any]], ignore_missing: bool
+) -> Tuple[List[int], List[Any], List[np.ndarray], List[Any]]:
+    """Rows of the keys and the raw vectors among ``(item, weight)`` pairs, with their weights.
+
+    Raises
+    ------
+    KeyError
+        For an unknown key, unless ``ignore_missing``.
+    """
+    rows: List[int] = []
+    row_weights: List[Any] = []
+    raw: List[np.ndarray] = []
+    raw_weights: List[Any] = []
+    for item, weight in weighted:
+        if isinstance(item, np.ndarray):
+            raw.append(item)
+            raw_weights.append(weight)
+            continue
+        row = kv.get_index(item, -1)
+        if row >= 0:
+            rows.append(row)
+            row_weights.append(weight)
+        elif not ignore_missing:
+            raise KeyError(f"Key '{item}' not present in vocabulary")
+    return rows, row_weights, raw, raw_weights
+
+
+def _weighted_mean(
+    kv: KeyedStorage,
+    rows: List[int],
+    row_weights: List[Any],
+    raw: List[np.ndarray],
+    raw_weights: List[Any],
+    pre_normalize: bool,
+) -> np.ndarray:
+    """Weighted sum of the vectors of ``rows`` (unit-normalised if ``pre_normalize``) and of
+    the raw vectors (as given), divided by the total absolute weight; in the vectors' dtype."""
+    dtype = kv.vectors.dtype
+    mean = np.zeros(kv.vector_size, dtype=dtype)
+    total = 0.0
+    if rows:
+        w = np.array(row_weights, dtype=dtype)
+        total += float(np.abs(w).sum())
+        if pre_normalize:
+            # Scaling the k weights is cheaper than dividing the k x d block of vectors.
+            kv.fill_norms()
+            w = w / kv.norms[rows]
+        if len(rows) == 1:  # a single-key query skips the fancy-indexing copy
+            mean += w[0] * kv.vectors[rows[0]]
+        else:
+            mean += w @ kv.vectors[rows]
+    if raw:
+        w = np.array(raw_weights, dtype=dtype)
+        mean += w @ np.vstack(raw).astype(dtype, copy=False)
+        total += float(np.abs(w).sum())
+    if total > 0:
+        mean /= total
+    return mean
+
+
+def mean_vector(
+    kv: KeyedStorage,
+    keys: Any,
+    weights: Optional[Union[Sequence[float], np.ndarray]],
+    pre_normalize: bool,
+    post_normalize: bool,
+    ignore_missing: bool,
+) -> np.ndarray:
+    """Weighted mean of the vectors of ``keys`` (see ``KeyedVectors.get_mean_vector``)."""
+    if isinstance(keys, np.ndarray) and keys.ndim == 2:
+        keys = list(keys)
+    if len(keys) == 0:
+        raise ValueError("cannot compute a mean with no input")
+    dtype = kv.vectors.dtype
+    if weights is None:
+        weights = np.ones(len(keys), dtype=dtype)
+    else:
+        weights = np.asarray(weights, dtype=dtype)
+    if len(keys) != weights.shape[0]:
+        raise ValueError("keys and weights must have the same number of elements")
+    parts = _split_items(kv, zip(keys, weights), ignore_missing)
+    mean = _weighted_mean(kv, *parts, pre_normalize=pre_normalize)
+    if post_normalize:
+        mean = unitvec(mean).astype(np.float32)
+    return mean
+
+
+# ---- nearest keys --------------------------------------------------------------------------
+
+
+def _best(
+    kv: KeyedStorage, dists: np.ndarray, topn: int, exclude: Set[int], offset: int = 0
+) -> List[Tuple[Any, float]]:
+    """The ``topn`` best-scoring keys, skipping the rows in ``exclude``; row ``i`` of
+    ``dists`` is row ``i + offset`` of the vectors."""
+    best = top_indices(dists, topn + len(exclude))
+    keys = kv.index_to_key
+    result = [
+        (keys[i + offset], sim)
+        for i, sim in zip(best.tolist(), dists[best].tolist())
+        if i + offset not in exclude
+    ]
+    return result[:topn]
+
+
+def most_similar(
+    kv: KeyedStorage,
+    positive: Any,
+    negative: Any,
+    topn: Optional[int],
+    clip_start: int,
+    clip_end: Optional[int],
+    restrict_vocab: Optional[int],
+    indexer: Any,
+) -> Similarities:
+    """Cosine similarity to the weighted mean of the inputs (``KeyedVectors.most_similar``)."""
+    topn = check_topn(topn)
+    if topn == 0:
+        return []
+    positive = _as_list(positive)
+    negative = _as_list(negative)
+    if not positive and not negative:
+        raise ValueError("cannot compute similarity with no input: give positive or negative")
+    kv.fill_norms()
+    clip_end = clip_end or len(kv.vectors)
+    if restrict_vocab:
+        clip_start, clip_end = 0, restrict_vocab
+    weighted = []
+    for i, item in enumerate(positive + negative):
+        weight = 1.0 if i < len(positive) else -1.0
+        if not isinstance(item, _ITEM_TYPES):  # (key or vector, weight)
+            item, weight = item[0], float(item[1])
+        weighted.append((item, weight))
+    rows, row_weights, raw, raw_weights = _split_items(kv, weighted, ignore_missing=False)
+    mean = _weighted_mean(kv, rows, row_weights, raw, raw_weights, pre_normalize=True)
+    mean = unitvec(mean).astype(np.float32, copy=False)
+    if indexer is not None and isinstance(topn, int):
+        return indexer.most_similar(mean, topn)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        dists = kv.vectors[clip_start:clip_end] @ mean / kv.norms[clip_start:clip_end]
+    if topn is None:
+        return dists
+    return _best(kv, dists, topn, set(rows), offset=clip_start)
+
+
+def most_similar_cosmul(
+    kv: KeyedStorage,
+    positive: Any,
+    negative: Any,
+    topn: Optional[int],
+    restrict_vocab: Optional[int],
+) -> Similarities:
+    """3CosMul scores (``KeyedVectors.most_similar_cosmul``)."""
+    topn = check_topn(topn)
+    if topn == 0:
+        return []
+    positive = _as_list(positive)
+    negative = _as_list(negative)
+    if not positive:
+        raise ValueError("cannot compute similarity with no positive input")
+    kv.fill_norms()
+    exclude = {
+        kv.get_index(k)
+        for k in positive + negative
+        if not isinstance(k, np.ndarray) and k in kv.key_to_index
+    }
+    terms = [
+        np.asarray(k) if isinstance(k, np.ndarray) else kv.get_vector(k, norm=True)
+        for k in positive + negative
+    ]
+    everything = np.vstack(terms).astype(kv.vectors.dtype, copy=False)
+    end = restrict_vocab or len(kv.vectors)
+    vectors, norms = kv.vectors[:end], kv.norms[:end]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        sims = (1 + (vectors @ everything.T) / norms[:, None]) / 2
+    dists = np.prod(sims[:, : len(positive)], axis=1)
+    dists /= np.prod(sims[:, len(positive) :], axis=1) + 0.000001
+    if topn is None:
+        return dists
+    return _best(kv, dists, topn, exclude)
+
+
+def rank_by_centrality(
+    kv: KeyedStorage, words: Sequence[Key], use_norm: bool
+) -> List[Tuple[float, Key]]:
+    """``words`` by cosine similarity to their mean (``KeyedVectors.rank_by_centrality``)."""
+    kv.fill_norms()
+    used = [w for w in words if w in kv]
+    if len(used) != len(words):
+        logger.warning(
+            "vectors for words %s are not present in the model, ignoring these words",
+            set(words) - set(used),
+        )
+    if not used:
+        raise ValueError("cannot select a word from an empty list")
+    idx = kv._indices(used)
+    vectors = kv.vectors[idx]
+    if use_norm:
+        vectors = vectors / kv.norms[idx, None]
+    vectors = vectors.astype(np.float32, copy=False)
+    mean = mean_vector(kv, vectors, None, True, True, True)
+    dists = vectors @ mean
+    return sorted(zip(dists.tolist(), used), reverse=True)
+
+
+# ---- pairwise measures ---------------------------------------------------------------------
+
+
+def distances(
+    kv: KeyedStorage, word_or_vector: Union[Key, np.ndarray], other_words: Sequence[Key]
+) -> np.ndarray:
+    """Cosine distances from a key or vector to ``other_words`` (all keys if empty)."""
+    if isinstance(word_or_vector, KEY_TYPES):
+        vector = kv.get_vector(word_or_vector)
+    else:
+        vector = np.asarray(word_or_vector)
+    if other_words is None or len(other_words) == 0:
+        others = kv.vectors
+    else:
+        others = kv.vectors[kv._indices(other_words)]
+    return 1 - cosine_similarities(vector, others)
+
+
+def similarity(kv: KeyedStorage, w1: Key, w2: Key) -> float:
+    """Cosine similarity of two keys."""
+    return float(np.dot(unitvec(kv[w1]), unitvec(kv[w2])))
+
+
+def n_similarity(kv: KeyedStorage, ws1: Sequence[Key], ws2: Sequence[Key]) -> float:
+    """Cosine similarity of the (raw) means of two sets of keys."""
+    if not (len(ws1) and len(ws2)):
+        raise ZeroDivisionError("At least one of the passed lists is empty.")
+    mean1 = mean_vector(kv, ws1, None, False, False, True)
+    mean2 = mean_vector(kv, ws2, None, False, False, True)
+    return float(np.dot(unitvec(mean1), unitvec(mean2)))
+
+
+def closer_than(kv: KeyedStorage, key1: Key, key2: Key) -> List[Key]:
+    """All keys closer to ``key1`` than ``key2`` is (``key1`` itself excluded)."""
+    all_distances = distances(kv, key1, ())
+    i1 = kv.get_index(key1)
+    i2 = kv.get_index(key2)
+    closer = np.flatnonzero(all_distances < all_distances[i2])
+    return [kv.index_to_key[i] for i in closer if i != i1]
+
+
+def wmdistance(
+    kv: KeyedStorage, document1: Sequence[Key], document2: Sequence[Key], norm: bool
+) -> float:
+    """Word Mover's Distance between two documents (``KeyedVectors.wmdistance``)."""
+    # POT is optional: imported only when a distance is asked for.
+    from ot import emd2
+
+    doc1 = [w for w in document1 if w in kv]
+    doc2 = [w for w in document2 if w in kv]
+    if len(doc1) != len(document1) or len(doc2) != len(document2):
+        logger.info(
+            "Removed %d and %d OOV words from document 1 and 2 (respectively).",
+            len(document1) - len(doc1),
+            len(document2) - len(doc2),
+        )
+    if not doc1 or not doc2:
+        logger.warning("At least one of the documents had no words that were in the vocabulary.")
+        return float("inf")
+    vocab = {w: i for i, w in enumerate(dict.fromkeys(doc1 + doc2))}
+    if len(vocab) == 1:
+        return 0.0
+    words1, words2 = list(dict.fromkeys(doc1)), list(dict.fromkeys(doc2))
+    v1 = np.array([kv.get_vector(w, norm=norm) for w in words1], dtype=np.float64)
+    v2 = np.array([kv.get_vector(w, norm=norm) for w in words2], dtype=np.float64)
+    pairwise = np.sqrt(
+        np.maximum((v1**2).sum(1)[:, None] + (v2**2).sum(1)[None, :] - 2 * v1 @ v2.T, 0.0)
+    )
+    distance = np.zeros((len(vocab), len(vocab)), dtype=np.float64)
+    distance[np.ix_([vocab[w] for w in words1], [vocab[w] for w in words2])] = pairwise
+    if abs(distance.sum()) < 1e-8:
+        logger.info("The distance matrix is all zeros. Aborting (returning inf).")
+        return float("inf")
+
+    def nbow(doc: List[Key]) -> np.ndarray:
+        weights = np.zeros(len(vocab), dtype=np.float64)
+        np.add.at(weights, [vocab[w] for w in doc], 1.0 / len(doc))
+        return weights
+
+    return float(emd2(nbow(doc1), nbow(doc2), distance))

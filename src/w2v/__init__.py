@@ -8,6 +8,7 @@ from w2v import datasets
 from w2v.callbacks import CallbackAny2Vec
 from w2v.corpora import LineSentence, PathLineSentences, Text8Corpus
 from w2v.keyedvectors import KeyedVectors
+from w2v.loading import load
 from w2v.model import Word2Vec
 from w2v.vocabulary import RULE_DEFAULT, RULE_DISCARD, RULE_KEEP
 
@@ -16,6 +17,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Word2Vec",
     "KeyedVectors",
+    "load",
     "LineSentence",
     "PathLineSentences",
     "Text8Corpus",

@@ -11,6 +11,7 @@ crash mid-save leaves the previous file intact. See ``docs/format.md``.
 from __future__ import annotations
 
 import json
+import math
 import os
 import struct
 import tempfile
@@ -30,16 +31,22 @@ PathLike = Union[str, "os.PathLike[str]"]
 PICKLE_MAGIC = b"\x80"
 
 
-def jsonable(x: Any) -> Any:
-    """``x`` with every value JSON can hold kept and anything else turned into text."""
+def jsonable(x: Any, *, finite: bool = False) -> Any:
+    """``x`` with every value JSON can hold kept and anything else turned into text.
+
+    With ``finite``, NaN and infinities become None, so the result is strict JSON (the
+    command line's ``--json`` output).
+    """
     if isinstance(x, dict):
-        return {str(k): jsonable(v) for k, v in x.items()}
+        return {str(k): jsonable(v, finite=finite) for k, v in x.items()}
     if isinstance(x, (list, tuple)):
-        return [jsonable(v) for v in x]
+        return [jsonable(v, finite=finite) for v in x]
+    if finite and isinstance(x, float) and not math.isfinite(x):
+        return None
     if isinstance(x, (str, int, float, bool)) or x is None:
         return x
     if isinstance(x, np.generic):
-        return jsonable(x.item())
+        return jsonable(x.item(), finite=finite)
     return str(x)
 
 

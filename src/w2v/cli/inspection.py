@@ -1,0 +1,124 @@
+"""``w2v convert`` and ``w2v info``: rewrite a model file, or say what it holds."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from typing import Any, Dict, List, Tuple
+
+from w2v.cli.common import PROG, CommandError, fmt_loss, print_json, same_file, say
+from w2v.cli.models import load_model, output_format
+from w2v.loading import save_vectors
+from w2v.model import Word2Vec
+from w2v.params import describe
+
+
+def cmd_convert(args: argparse.Namespace) -> int:
+    """``w2v convert``: rewrite vectors in another format."""
+    fmt = output_format(args.output, args.to)
+    if same_file(args.model, args.output):
+        raise CommandError("the output is the input file; choose another output path")
+    loaded = load_model(args.model, args.model_format, limit=args.limit, cut_archives=True)
+    kv = loaded.kv
+    if not loaded.has_counts and fmt == "w2v":
+        kv.expandos.pop("count", None)  # do not keep the counts the reader made up
+    save_vectors(kv, args.output, fmt)
+    say(
+        args,
+        f"{PROG}: wrote {len(kv):,} vectors of {kv.vector_size} dimensions to {args.output} "
+        f"({fmt})",
+    )
+    return 0
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    """``w2v info``: what a model file holds."""
+    loaded = load_model(args.model, args.model_format, full=True)
+    kv, model = loaded.kv, loaded.model
+    info: Dict[str, Any] = {
+        "file": args.model,
+        "file_size": os.path.getsize(args.model),
+        "format": loaded.format,
+        "kind": loaded.description,
+        "vocabulary_size": len(kv),
+        "vector_size": int(kv.vector_size),
+        "dtype": str(kv.vectors.dtype),
+    }
+    if model is not None:
+        info.update(_model_info(model))
+    counts = kv.expandos.get("count") if loaded.has_counts else None
+    if counts is not None and len(counts) == len(kv):
+        info["most_frequent"] = [
+            {"word": str(kv.index_to_key[i]), "count": int(counts[i])}
+            for i in range(min(10, len(kv)))
+        ]
+    if args.json:
+        print_json(info)
+        return 0
+    rows: List[Tuple[str, str]] = [
+        ("file", f"{args.model} ({_human_bytes(info['file_size'])})"),
+        ("format", loaded.description),
+        ("vocabulary", f"{len(kv):,} words"),
+        ("vector size", f"{kv.vector_size} ({info['dtype']})"),
+    ]
+    if model is not None:
+        rows += _model_rows(model, info)
+    if "most_frequent" in info:
+        words = ", ".join(f"{d['word']} ({d['count']:,})" for d in info["most_frequent"])
+        rows.append(("most frequent", words))
+    _print_rows(rows)
+    if model is not None:
+        print("parameters")
+        _print_rows(list(info["parameters"].items()), indent="  ")
+    return 0
+
+
+def _model_info(model: Word2Vec) -> Dict[str, Any]:
+    """What only a whole model file holds: architecture, parameters, corpus, training."""
+    arch = "skip-gram" if model.sg else ("CBOW (mean)" if model.cbow_mean else "CBOW (sum)")
+    layers = ["hierarchical softmax"] if model.hs else []
+    if model.negative:
+        layers.append(f"negative sampling ({model.negative})")
+    parameters: Dict[str, Any] = {}
+    for name, value in describe(model).items():
+        parameters[name] = value
+        if name == "min_count":
+            parameters["effective_min_count"] = int(model.effective_min_count)
+    return {
+        "architecture": arch,
+        "output_layer": layers,
+        "parameters": parameters,
+        "corpus_count": int(model.corpus_count),
+        "corpus_total_words": int(model.corpus_total_words),
+        "train_count": int(model.train_count),
+        "total_train_time": float(model.total_train_time),
+        "loss_history": [float(x) for x in model.loss_history],
+    }
+
+
+def _model_rows(model: Word2Vec, info: Dict[str, Any]) -> List[Tuple[str, str]]:
+    if model.loss_history:
+        loss = "  ".join(f"{i + 1}: {fmt_loss(x)}" for i, x in enumerate(model.loss_history))
+    else:
+        loss = "not recorded (train with --compute-loss)"
+    return [
+        ("architecture", f"{info['architecture']}, {' + '.join(info['output_layer'])}"),
+        ("corpus", f"{model.corpus_count:,} sentences, {model.corpus_total_words:,} words"),
+        ("training", f"{model.train_count} run(s), {model.total_train_time:.1f} s in total"),
+        ("loss", loss),
+    ]
+
+
+def _print_rows(rows: List[Tuple[str, Any]], indent: str = "") -> None:
+    """``name  value`` lines, the values aligned."""
+    width = max(len(k) for k, _ in rows)
+    for k, v in rows:
+        print(f"{indent}{k:<{width}}  {v}")
+
+
+def _human_bytes(n: float) -> str:
+    for unit in ("B", "kB", "MB", "GB"):
+        if n < 1000 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1000.0
+    return f"{n:.1f} GB"

@@ -1,0 +1,57 @@
+"""The entry point: parse the command line, run the command, turn failures into exit codes."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Optional, Sequence
+
+from w2v.cli.common import PROG, UsageError, one_line
+from w2v.cli.parser import build_parser
+from w2v.cli.reporting import log_level, setup_logging
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """Run the ``w2v`` command.
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        The arguments (default: ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        The exit status: 0 success, 1 runtime error, 2 usage error (argparse exits itself),
+        130 interrupted.
+    """
+    args = build_parser().parse_args(argv)
+    args.debug = debug = bool(getattr(args, "debug", False))
+    if not hasattr(args, "quiet"):
+        args.quiet = False
+    setup_logging(log_level(debug))
+    try:
+        return int(args.func(args) or 0)
+    except UsageError as exc:
+        if debug:
+            raise
+        args._parser.error(one_line(exc))
+        return 2  # not reached: error() exits
+    except KeyboardInterrupt:
+        if debug:
+            raise
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # The reader of our output went away (e.g. `w2v similar ... | head`): not an error.
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        except OSError:
+            pass
+        return 0
+    except Exception as exc:
+        if debug:
+            raise
+        print(f"{PROG}: error: {one_line(exc)}", file=sys.stderr)
+        return 1

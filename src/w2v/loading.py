@@ -1,0 +1,266 @@
+"""Open any file of word vectors: a w2v archive or a word2vec.c text or binary file.
+
+:func:`load` tells the formats apart by the file's content, never its name, so
+``vectors.txt`` that is really binary, or ``model`` without a suffix, are read right:
+
+- a w2v archive (``Word2Vec.save``, ``KeyedVectors.save``) is a zip file;
+- otherwise the first line must be word2vec.c's ``COUNT DIMENSIONS`` header, and the file is
+  text if the next line is a word followed by DIMENSIONS decimal numbers, binary otherwise;
+- gzip, bzip2 and xz compression is recognised by its magic bytes (:mod:`w2v.compression`);
+- Python pickles (gensim's ``.model`` files) are refused, since loading them can run code.
+
+:func:`save_vectors` writes the other way, choosing the format from the target's suffix.
+
+Examples
+--------
+>>> import w2v
+>>> kv = w2v.load("vectors.bin.gz")                     # doctest: +SKIP
+>>> model = w2v.load("model.w2v")                       # doctest: +SKIP
+>>> kv = w2v.load("model.w2v", kind="vectors")          # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import zipfile
+from typing import Optional, Union
+
+from w2v import compression
+from w2v._archive import refuse_pickle
+from w2v.keyedvectors import KeyedVectors
+from w2v.model import Word2Vec
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+#: The formats :func:`load` reads and :func:`save_vectors` writes.
+FORMATS = ("w2v", "word2vec-text", "word2vec-binary")
+#: What :func:`load` may be asked to return.
+KINDS = ("model", "vectors")
+
+_ZIP_MAGIC = b"PK\x03\x04"
+_TEXT_SUFFIXES = (".txt", ".vec")
+_BINARY_SUFFIXES = (".bin",)
+
+
+class FormatError(ValueError):
+    """A file is not in a format w2v reads, or not in the one it was asked to read."""
+
+
+def detect_format(path: PathLike) -> str:
+    """Tell which format the file at ``path`` is in, from its content.
+
+    Parameters
+    ----------
+    path : str or path-like
+
+    Returns
+    -------
+    str
+        ``"w2v"``, ``"word2vec-text"`` or ``"word2vec-binary"``.
+
+    Raises
+    ------
+    FileNotFoundError
+        No file at ``path``.
+    IsADirectoryError
+        ``path`` is a directory.
+    ValueError
+        The file is a Python pickle (refused), or it is in none of the formats
+        (:class:`FormatError`, also when its compressed data cannot be read).
+    """
+    path = _check_file(path)
+    with open(path, "rb") as fh:
+        head = fh.read(compression.HEAD_BYTES)
+    if head.startswith(_ZIP_MAGIC):
+        return "w2v"
+    refuse_pickle(path, head)
+    try:
+        with compression.open_read(path) as fh:
+            header = fh.readline(256).split()
+            is_header = len(header) == 2 and all(p.isdigit() for p in header)
+            dim = int(header[1]) if is_header else 0
+            row = fh.readline(max(1 << 20, 64 * dim)) if is_header else b""
+    except compression.DECOMPRESSION_ERRORS as exc:
+        raise FormatError(f"cannot read {path!r}: {exc}") from exc
+    if not is_header:
+        raise FormatError(
+            f"{path!r} is not a model file: not a w2v file, and its first line is not "
+            "word2vec's 'COUNT DIMENSIONS' header"
+        )
+    if not row.strip() or _is_text_row(row, dim):
+        return "word2vec-text"
+    return "word2vec-binary"
+
+
+def load(
+    path: PathLike,
+    *,
+    mmap: Optional[str] = None,
+    limit: Optional[int] = None,
+    kind: Optional[str] = None,
+    format: Optional[str] = None,
+) -> Union[Word2Vec, KeyedVectors]:
+    """Load a model or word vectors from any file w2v reads.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A w2v archive (``Word2Vec.save`` or ``KeyedVectors.save``) or a word2vec.c text or
+        binary file, compressed (gzip, bzip2, xz) or not.
+    mmap : {None, 'r', 'r+', 'c'}
+        Memory-map the arrays of a w2v archive instead of reading them (word2vec files are
+        always read).
+    limit : int, optional
+        Return only the first ``limit`` vectors. A word2vec file is read no further; an
+        archive is read and then cut. Only for vectors: with ``kind="model"``, or a model
+        archive and no ``kind``, it is an error.
+    kind : {None, 'model', 'vectors'}
+        What to return: ``None``, what the file holds (a ``Word2Vec`` for a model archive,
+        ``KeyedVectors`` otherwise); ``"vectors"``, always ``KeyedVectors`` (a model's
+        ``wv``); ``"model"``, a ``Word2Vec``, or an error if the file holds only vectors.
+    format : {None, 'w2v', 'word2vec-text', 'word2vec-binary'}
+        Skip the detection (:func:`detect_format`) and read the file as this format.
+
+    Returns
+    -------
+    Word2Vec or KeyedVectors
+
+    Raises
+    ------
+    FileNotFoundError, IsADirectoryError
+        ``path`` is not a file.
+    ValueError
+        The file is a pickle, in no known format, not what ``kind`` asks for
+        (:class:`FormatError`), or malformed.
+    """
+    if kind not in (None,) + KINDS:
+        raise ValueError(f"kind must be None, 'model' or 'vectors', got {kind!r}")
+    if format is None:
+        format = detect_format(path)
+    elif format not in FORMATS:
+        raise ValueError(f"format must be one of {', '.join(FORMATS)}, got {format!r}")
+    path = _check_file(path)
+    if format != "w2v":
+        if kind == "model":
+            raise FormatError(f"{path!r} holds only word vectors ({format}), not a model")
+        return KeyedVectors.load_word2vec_format(
+            path, binary=format == "word2vec-binary", limit=limit
+        )
+    holds = archive_kind(path)
+    if kind == "model" and holds != "Word2Vec":
+        raise FormatError(f"{path!r} holds only word vectors (KeyedVectors.save), not a model")
+    if kind == "model" or (kind is None and holds == "Word2Vec"):
+        if limit is not None:
+            raise ValueError("limit applies to vectors; pass kind='vectors' to cut a model's")
+        return Word2Vec.load(path, mmap=mmap)
+    kv = KeyedVectors.load(path, mmap=mmap)
+    return first_vectors(kv, limit) if limit is not None and limit < len(kv) else kv
+
+
+def archive_kind(path: PathLike) -> str:
+    """What a w2v archive holds: ``"Word2Vec"`` or ``"KeyedVectors"``.
+
+    Raises
+    ------
+    FormatError
+        The file is not a w2v archive, or holds something else.
+    """
+    path = os.fspath(path)
+    try:
+        with zipfile.ZipFile(path) as zf:
+            meta = json.loads(zf.read("meta.json"))
+    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
+        raise FormatError(
+            f"{path!r} is a zip file but not a valid w2v model file ({_reason(exc)})"
+        ) from None
+    kind = meta.get("kind") if isinstance(meta, dict) else None
+    if kind not in ("Word2Vec", "KeyedVectors"):
+        raise FormatError(f"{path!r} is not a w2v model file (it holds {kind!r})")
+    return str(kind)
+
+
+def first_vectors(kv: KeyedVectors, n: int) -> KeyedVectors:
+    """A copy of the first ``n`` keys of ``kv``, with their vectors and attributes."""
+    out = KeyedVectors(kv.vector_size, 0, dtype=kv.vectors.dtype)
+    out.index_to_key = list(kv.index_to_key[:n])
+    out.key_to_index = {k: i for i, k in enumerate(out.index_to_key)}
+    out.vectors = kv.vectors[:n].copy()
+    for name, arr in kv.expandos.items():
+        out.expandos[name] = arr[:n].copy()
+    return out
+
+
+def format_for_name(path: PathLike) -> str:
+    """The format a file called ``path`` should be written in, from its suffix.
+
+    ``.txt`` and ``.vec`` are word2vec text, ``.bin`` word2vec binary, anything else a w2v
+    archive; a compression suffix after them (``vectors.txt.gz``) does not count.
+    """
+    name = compression.strip_suffix(path).lower()
+    if name.endswith(_TEXT_SUFFIXES):
+        return "word2vec-text"
+    if name.endswith(_BINARY_SUFFIXES):
+        return "word2vec-binary"
+    return "w2v"
+
+
+def save_vectors(
+    obj: Union[Word2Vec, KeyedVectors], path: PathLike, format: Optional[str] = None
+) -> str:
+    """Write a model or word vectors to ``path``.
+
+    Parameters
+    ----------
+    obj : Word2Vec or KeyedVectors
+    path : str or path-like
+        The target; a ``.gz``, ``.bz2`` or ``.xz`` suffix compresses a word2vec file.
+    format : {None, 'w2v', 'word2vec-text', 'word2vec-binary'}
+        ``None``: from the suffix (:func:`format_for_name`). ``"w2v"`` saves ``obj`` itself (a
+        whole model stays a model); the word2vec formats hold its vectors only.
+
+    Returns
+    -------
+    str
+        The format written.
+    """
+    if format is None:
+        format = format_for_name(path)
+    elif format not in FORMATS:
+        raise ValueError(f"format must be one of {', '.join(FORMATS)}, got {format!r}")
+    if format == "w2v":
+        obj.save(path)
+    else:
+        kv = obj.wv if isinstance(obj, Word2Vec) else obj
+        kv.save_word2vec_format(path, binary=format == "word2vec-binary")
+    return format
+
+
+def _check_file(path: PathLike) -> str:
+    path = os.fspath(path)
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"no such model file: {path!r}")
+    if os.path.isdir(path):
+        raise IsADirectoryError(f"{path!r} is a directory, not a model file")
+    return path
+
+
+def _reason(exc: Exception) -> str:
+    """Why an archive could not be opened, in a few words."""
+    if isinstance(exc, KeyError) and exc.args:
+        return str(exc.args[0])
+    if isinstance(exc, zipfile.BadZipFile):
+        return f"BadZipFile: {exc}"
+    return str(exc)
+
+
+def _is_text_row(row: bytes, dim: int) -> bool:
+    """Whether ``row`` is a word followed by ``dim`` decimal numbers."""
+    try:
+        fields = row.decode("utf-8").rstrip("\r\n ").split(" ")
+        if len(fields) < dim + 1:
+            return False
+        [float(x) for x in fields[len(fields) - dim :]]
+    except (UnicodeDecodeError, ValueError):
+        return False
+    return True

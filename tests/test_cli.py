@@ -23,6 +23,7 @@ import numpy as np
 import pytest
 
 import w2v
+from w2v.params import cli_params, describe
 
 W2V = shutil.which("w2v")
 COMMAND: List[str] = [W2V] if W2V else [sys.executable, "-m", "w2v"]
@@ -370,6 +371,40 @@ def test_info_text_and_json(trained: SimpleNamespace, text_vectors: str) -> None
     info = json.loads(run("info", text_vectors, "--json").stdout)
     assert info["format"] == "word2vec-text" and info["vocabulary_size"] == len(trained.kv)
     assert "most_frequent" not in info and "loss_history" not in info
+
+
+def test_info_parameters_are_the_saved_ones(trained: SimpleNamespace) -> None:
+    info = json.loads(run("info", trained.path, "--json").stdout)
+    model = w2v.Word2Vec.load(trained.path)
+    want = dict(describe(model))
+    assert info["parameters"].pop("effective_min_count") == model.effective_min_count
+    assert info["parameters"] == want and want["vector_size"] == DIM
+
+
+def test_train_options_come_from_the_parameter_table() -> None:
+    from w2v.cli.parser import build_parser, cpu_count
+
+    parser = build_parser()
+    args = parser.parse_args(["train", "corpus.txt", "-o", "model.w2v"])
+    for p in cli_params():
+        assert getattr(args, p.name) == (cpu_count() if p.name == "workers" else p.default)
+    args = parser.parse_args(
+        ["train", "c", "-o", "m", "--size", "7", "--iter", "3", "--sg", "--hs", "0"]
+        + ["--no-shrink-windows", "--compute-loss", "--max-vocab-size", "100", "--alpha", "0.5"]
+    )
+    assert (args.vector_size, args.epochs, args.sg, args.hs) == (7, 3, 1, 0)
+    assert (args.shrink_windows, args.compute_loss) == (False, True)
+    assert (args.max_vocab_size, args.alpha) == (100, 0.5)
+    demo_args = parser.parse_args(["demo", "--epochs", "2"])
+    assert (demo_args.epochs, demo_args.workers) == (2, cpu_count())
+    assert not hasattr(demo_args, "sg")  # demo trains skip-gram, always
+
+
+def test_json_output_is_strict(capsys: pytest.CaptureFixture) -> None:
+    from w2v.cli.common import print_json
+
+    print_json({"nan": float("nan"), "inf": np.float32("inf"), "x": np.float64(0.5)})
+    assert json.loads(capsys.readouterr().out) == {"nan": None, "inf": None, "x": 0.5}
 
 
 def test_demo(work: Path) -> None:

@@ -53,10 +53,15 @@ def print_json(obj: Any) -> None:
     print(json.dumps(jsonable(obj, finite=True), indent=2, ensure_ascii=False))
 
 
+def note(message: str) -> None:
+    """A line on stderr, after the command's name."""
+    print(f"{PROG}: {message}", file=sys.stderr, flush=True)
+
+
 def say(args: argparse.Namespace, message: str) -> None:
     """A status line on stderr (not with --quiet)."""
     if not getattr(args, "quiet", False):
-        print(message, file=sys.stderr, flush=True)
+        note(message)
 
 
 def fmt_loss(x: float) -> str:

@@ -10,7 +10,7 @@ import tempfile
 from typing import Any, Dict, Iterator, List, Optional, Sequence
 
 from w2v import compression
-from w2v.cli.common import PROG, CommandError, UsageError
+from w2v.cli.common import CommandError, UsageError, note
 from w2v.corpora import Text8Corpus, _FileCorpus
 
 STDIN = "-"
@@ -112,7 +112,7 @@ def _spool_stdin(directory: str) -> str:
     """Copy standard input to a file (training reads the corpus several times)."""
     stream = sys.stdin.buffer
     if sys.stdin.isatty():
-        print(f"{PROG}: reading the corpus from the terminal; end it with Ctrl-D", file=sys.stderr)
+        note("reading the corpus from the terminal; end it with Ctrl-D")
     head = stream.read(compression.HEAD_BYTES)
     codec = compression.sniff(head)
     path = os.path.join(directory, "stdin" + (codec.suffix if codec else ".txt"))

@@ -6,7 +6,7 @@ import argparse
 import os
 from typing import Any, Dict, List, Tuple
 
-from w2v.cli.common import PROG, CommandError, fmt_loss, print_json, same_file, say
+from w2v.cli.common import CommandError, fmt_loss, print_json, same_file, say
 from w2v.cli.models import load_model, output_format
 from w2v.loading import save_vectors
 from w2v.model import Word2Vec
@@ -25,8 +25,7 @@ def cmd_convert(args: argparse.Namespace) -> int:
     save_vectors(kv, args.output, fmt)
     say(
         args,
-        f"{PROG}: wrote {len(kv):,} vectors of {kv.vector_size} dimensions to {args.output} "
-        f"({fmt})",
+        f"wrote {len(kv):,} vectors of {kv.vector_size} dimensions to {args.output} ({fmt})",
     )
     return 0
 

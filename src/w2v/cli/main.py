@@ -6,7 +6,7 @@ import os
 import sys
 from typing import Optional, Sequence
 
-from w2v.cli.common import PROG, UsageError, one_line
+from w2v.cli.common import UsageError, note, one_line
 from w2v.cli.parser import build_parser
 from w2v.cli.reporting import log_level, setup_logging
 
@@ -40,7 +40,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except KeyboardInterrupt:
         if debug:
             raise
-        print(f"{PROG}: interrupted", file=sys.stderr)
+        note("interrupted")
         return 130
     except BrokenPipeError:
         # The reader of our output went away (e.g. `w2v similar ... | head`): not an error.
@@ -53,5 +53,5 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except Exception as exc:
         if debug:
             raise
-        print(f"{PROG}: error: {one_line(exc)}", file=sys.stderr)
+        note(f"error: {one_line(exc)}")
         return 1

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import argparse
 import zipfile
 from dataclasses import dataclass
-from typing import Optional
+from typing import Optional, Sequence
 
 from w2v import loading
-from w2v.cli.common import CommandError, check_output_path, one_line
+from w2v.cli.common import CommandError, check_output_path, one_line, require_words
 from w2v.keyedvectors import KeyedVectors
 from w2v.model import Word2Vec
 
@@ -106,6 +107,24 @@ def load_model(
     if isinstance(obj, Word2Vec):
         return Loaded(obj.wv, obj, fmt, path)
     return Loaded(obj, None, fmt, path)
+
+
+def load_vectors(args: argparse.Namespace, words: Sequence[str] = ()) -> KeyedVectors:
+    """The vectors of ``args.model`` (read as ``--model-format`` and ``--limit`` say).
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+    words : sequence of str
+        Fail, naming the missing ones, unless the vectors hold all of these.
+
+    Returns
+    -------
+    KeyedVectors
+    """
+    kv = load_model(args.model, args.model_format, limit=args.limit).kv
+    require_words(kv, words, args.model)
+    return kv
 
 
 def output_format(path: str, explicit: Optional[str] = None) -> str:

@@ -7,8 +7,8 @@ import importlib
 import os
 from typing import Any
 
-from w2v.cli.common import PROG, CommandError, check_output_path, require_words, say
-from w2v.cli.models import load_model
+from w2v.cli.common import CommandError, check_output_path, say
+from w2v.cli.models import load_model, load_vectors
 
 
 def cmd_plot_loss(args: argparse.Namespace) -> int:
@@ -26,7 +26,7 @@ def cmd_plot_loss(args: argparse.Namespace) -> int:
     plotting.plot_loss(
         loaded.model.loss_history, args.output, size=args.size, dpi=args.dpi, title=args.title
     )
-    say(args, f"{PROG}: wrote {args.output}")
+    say(args, f"wrote {args.output}")
     return 0
 
 
@@ -36,8 +36,7 @@ def cmd_plot_map(args: argparse.Namespace) -> int:
     if args.method == "tsne":
         _require("sklearn", "t-SNE needs scikit-learn")
     check_output_path(args.output)
-    kv = load_model(args.model, args.model_format, limit=args.limit).kv
-    require_words(kv, args.words, args.model)
+    kv = load_vectors(args, args.words)
     plotting.plot_map(
         kv,
         args.words,
@@ -50,7 +49,7 @@ def cmd_plot_map(args: argparse.Namespace) -> int:
         perplexity=args.perplexity,
         title=args.title,
     )
-    say(args, f"{PROG}: wrote {args.output}")
+    say(args, f"wrote {args.output}")
     return 0
 
 
@@ -70,7 +69,7 @@ def cmd_export_projector(args: argparse.Namespace) -> int:
     )
     say(
         args,
-        f"{PROG}: wrote {n:,} vectors to {vec_path} and their labels to {meta_path}; "
+        f"wrote {n:,} vectors to {vec_path} and their labels to {meta_path}; "
         "load both in the Embedding Projector (projector.tensorflow.org, 'Load')",
     )
     return 0

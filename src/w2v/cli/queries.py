@@ -5,15 +5,15 @@ from __future__ import annotations
 import argparse
 from typing import Any, Dict, List, Sequence, Tuple
 
-from w2v.cli.common import UsageError, check_input_file, print_json, require_words
-from w2v.cli.models import load_model
+from w2v.cli.common import UsageError, check_input_file, print_json
+from w2v.cli.models import load_vectors
 
 Neighbours = Sequence[Tuple[str, float]]
 
 
 def cmd_similar(args: argparse.Namespace) -> int:
     """``w2v similar``: nearest neighbours of words."""
-    kv = _vectors_with(args, args.words)
+    kv = load_vectors(args, args.words)
     results = {
         w: kv.most_similar(w, topn=args.topn, restrict_vocab=args.restrict_vocab)
         for w in args.words
@@ -31,7 +31,7 @@ def cmd_similar(args: argparse.Namespace) -> int:
 def cmd_analogy(args: argparse.Namespace) -> int:
     """``w2v analogy``: A is to B as C is to ?"""
     a, b, c = args.a, args.b, args.c
-    kv = _vectors_with(args, [a, b, c])
+    kv = load_vectors(args, [a, b, c])
     if args.method == "cosmul":
         result = kv.most_similar_cosmul(positive=[b, c], negative=[a], topn=args.topn)
     else:
@@ -52,7 +52,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     for path, what in ((args.analogies, "analogies"), (args.pairs, "word pairs")):
         if path:
             check_input_file(path, what)
-    kv = load_model(args.model, args.model_format, limit=args.limit).kv
+    kv = load_vectors(args)
     report: Dict[str, Any] = {"model": args.model}
     case_insensitive = not args.case_sensitive
     if args.analogies:
@@ -101,13 +101,6 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
             print()
         _print_pairs(report["pairs"])
     return 0
-
-
-def _vectors_with(args: argparse.Namespace, words: Sequence[str]) -> Any:
-    """The vectors of ``args.model``, failing unless they hold every one of ``words``."""
-    kv = load_model(args.model, args.model_format, limit=args.limit).kv
-    require_words(kv, words, args.model)
-    return kv
 
 
 def _neighbour_rows(pairs: Neighbours) -> List[Dict[str, Any]]:

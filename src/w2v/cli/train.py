@@ -9,7 +9,6 @@ from typing import Any, ContextManager, Dict, Optional, Tuple
 
 from w2v import datasets
 from w2v.cli.common import (
-    PROG,
     CommandError,
     UsageError,
     fmt_loss,
@@ -46,13 +45,13 @@ def cmd_train(args: argparse.Namespace) -> int:
     arch = "skip-gram" if model.sg else "CBOW"
     say(
         args,
-        f"{PROG}: trained {arch} on {model.corpus_total_words:,} words in {elapsed:.1f} s: "
+        f"trained {arch} on {model.corpus_total_words:,} words in {elapsed:.1f} s: "
         f"{len(model.wv):,} words x {model.vector_size} dimensions, saved to {args.output} "
         f"({fmt})",
     )
     if model.compute_loss and model.loss_history:
         losses = ", ".join(fmt_loss(x) for x in model.loss_history)
-        say(args, f"{PROG}: loss per epoch: {losses}")
+        say(args, f"loss per epoch: {losses}")
     return 0
 
 
@@ -63,12 +62,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
     params = {**DEMO_PARAMS, **word2vec_params(args)}
     say(
         args,
-        f"{PROG}: training skip-gram on the demo corpus (1.6 M words of 19 novels), "
+        f"training skip-gram on the demo corpus (1.6 M words of 19 novels), "
         f"{args.epochs} epochs, {args.workers} workers",
     )
     corpus = contextlib.nullcontext({"corpus_file": datasets.demo_path()})
     model, elapsed = _train(args, mode, params, corpus, args.output, fmt)
-    say(args, f"{PROG}: trained in {elapsed:.1f} s; {len(model.wv):,} words in the vocabulary")
+    say(args, f"trained in {elapsed:.1f} s; {len(model.wv):,} words in the vocabulary")
     words = [w for w in (args.words or DEMO_WORDS) if w in model.wv]
     if args.words:
         require_words(model.wv, args.words, "the demo model")
@@ -78,7 +77,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         near = model.wv.most_similar(w, topn=args.topn)
         print(f"  {w:<{width}}  " + ", ".join(f"{o} ({s:.2f})" for o, s in near))
     if args.output:
-        say(args, f"{PROG}: saved to {args.output}; try: w2v similar {args.output} {words[0]}")
+        say(args, f"saved to {args.output}; try: w2v similar {args.output} {words[0]}")
     return 0
 
 

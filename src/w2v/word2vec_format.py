@@ -95,13 +95,13 @@ def _rows_in_save_order(
         )
         return rows, None
     values = np.asarray(kv.expandos[sort_attr])[rows]
-    if values.dtype.kind == "u":
-        values = values.astype(np.int64)  # so that negating cannot wrap around
     if values.dtype.kind in "biuf":
-        rows = rows[np.argsort(-values, kind="stable")]
+        # unsigned values are negated as int64, where they cannot wrap around
+        signed = values.astype(np.int64) if values.dtype.kind == "u" else values
+        order: Any = np.argsort(-signed, kind="stable")
     else:
-        rows = rows[sorted(range(len(rows)), key=lambda i: -values[i])]
-    return rows, np.asarray(kv.expandos[sort_attr])[rows].tolist()
+        order = sorted(range(len(rows)), key=lambda i: -values[i])
+    return rows[order], values[order].tolist()
 
 
 def write_keyed_vectors(

@@ -136,11 +136,11 @@ def load(
     """
     if kind not in (None,) + KINDS:
         raise ValueError(f"kind must be None, 'model' or 'vectors', got {kind!r}")
+    path = _check_file(path)
     if format is None:
         format = detect_format(path)
     elif format not in FORMATS:
         raise ValueError(f"format must be one of {', '.join(FORMATS)}, got {format!r}")
-    path = _check_file(path)
     if format != "w2v":
         if kind == "model":
             raise FormatError(f"{path!r} holds only word vectors ({format}), not a model")

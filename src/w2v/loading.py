@@ -159,7 +159,16 @@ def load(
 
 
 def archive_kind(path: PathLike) -> str:
-    """What a w2v archive holds: ``"Word2Vec"`` or ``"KeyedVectors"``.
+    """What a w2v archive holds, from its ``meta.json``.
+
+    Parameters
+    ----------
+    path : str or path-like
+
+    Returns
+    -------
+    str
+        ``"Word2Vec"`` or ``"KeyedVectors"``.
 
     Raises
     ------
@@ -181,7 +190,17 @@ def archive_kind(path: PathLike) -> str:
 
 
 def first_vectors(kv: KeyedVectors, n: int) -> KeyedVectors:
-    """A copy of the first ``n`` keys of ``kv``, with their vectors and attributes."""
+    """A copy of the first ``n`` keys of ``kv``, with their vectors and attributes.
+
+    Parameters
+    ----------
+    kv : KeyedVectors
+    n : int
+
+    Returns
+    -------
+    KeyedVectors
+    """
     out = KeyedVectors(kv.vector_size, 0, dtype=kv.vectors.dtype)
     out.index_to_key = list(kv.index_to_key[:n])
     out.key_to_index = {k: i for i, k in enumerate(out.index_to_key)}
@@ -196,6 +215,15 @@ def format_for_name(path: PathLike) -> str:
 
     ``.txt`` and ``.vec`` are word2vec text, ``.bin`` word2vec binary, anything else a w2v
     archive; a compression suffix after them (``vectors.txt.gz``) does not count.
+
+    Parameters
+    ----------
+    path : str or path-like
+
+    Returns
+    -------
+    str
+        ``"w2v"``, ``"word2vec-text"`` or ``"word2vec-binary"``.
     """
     name = compression.strip_suffix(path).lower()
     if name.endswith(_TEXT_SUFFIXES):

@@ -14,20 +14,11 @@ import numpy as np
 
 from w2v import _core
 from w2v.callbacks import CallbackAny2Vec
+from w2v.constraints import POSITIVE, check_value, int_at_least, is_integer
 from w2v.corpora import resolve_corpus
 from w2v.keyedvectors import KeyedVectors
 from w2v.noise import NoiseWeights, resolve_noise_weights
-from w2v.params import (
-    POSITIVE,
-    WORD2VEC_PARAMS,
-    check_value,
-    declared_init,
-    describe,
-    int_at_least,
-    is_integer,
-    numpy_doc,
-    validate,
-)
+from w2v.params import WORD2VEC_PARAMS, declared_init, describe, numpy_doc, validate
 from w2v.persistence import load_model, save_model
 from w2v.training import train_epochs
 from w2v.vocabulary import (

@@ -20,8 +20,9 @@ from w2v.cli.pictures import cmd_export_projector, cmd_plot_loss, cmd_plot_map
 from w2v.cli.queries import cmd_analogy, cmd_evaluate, cmd_similar
 from w2v.cli.reporting import PROGRESS_MODES
 from w2v.cli.train import DEMO_OPTIONS, DEMO_WORDS, cmd_demo, cmd_train
+from w2v.constraints import AnyInteger, Interval
 from w2v.loading import FORMATS
-from w2v.params import AnyInteger, Cli, Interval, Param, cli_params
+from w2v.params import Cli, Param, cli_params
 
 Command = Callable[[argparse.Namespace], int]
 

@@ -35,18 +35,18 @@ Array1<T> to_numpy(std::vector<T>&& v) {
   return Array1<T>(heap->data(), {heap->size()}, owner);
 }
 
-SplitMode to_mode(const std::string& mode) {
-  if (mode == "lines") return SplitMode::kLines;
-  if (mode == "stream") return SplitMode::kStream;
-  throw std::invalid_argument("mode must be 'lines' or 'stream'");
-}
-
 std::vector<FileSource> to_sources(const std::vector<std::string>& paths,
                                    const std::vector<uint64_t>& sizes) {
   if (paths.size() != sizes.size()) throw std::invalid_argument("paths and sizes differ in length");
   std::vector<FileSource> out;
   for (size_t i = 0; i < paths.size(); ++i) out.push_back(FileSource{paths[i], sizes[i]});
   return out;
+}
+
+nb::str decode(std::string_view w) {
+  PyObject* s = PyUnicode_DecodeUTF8(w.data(), static_cast<Py_ssize_t>(w.size()), "replace");
+  if (!s) throw nb::python_error();
+  return nb::steal<nb::str>(s);
 }
 
 std::string_view token_bytes(PyObject* token) {
@@ -65,119 +65,106 @@ std::string_view token_bytes(PyObject* token) {
   return std::string_view(data, static_cast<size_t>(size));
 }
 
-// Calls f(token_view) for each token of each sentence and done(sentence_index) after each,
-// checking the types as gensim users would wish it did.
-template <class OnToken, class OnSentence>
-void walk_sentences(nb::handle batch, OnToken&& on_token, OnSentence&& on_sentence) {
-  nb::object seq = nb::steal(PySequence_Fast(batch.ptr(), "a batch must be a sequence"));
-  if (!seq.is_valid()) throw nb::python_error();
-  const Py_ssize_t n = PySequence_Fast_GET_SIZE(seq.ptr());
-  PyObject** items = PySequence_Fast_ITEMS(seq.ptr());
-  for (Py_ssize_t s = 0; s < n; ++s) {
-    PyObject* sentence = items[s];
-    if (PyUnicode_Check(sentence) || PyBytes_Check(sentence)) {
-      throw nb::type_error(
-          "each sentence must be a list of str tokens, got a plain string; split it first "
-          "(e.g. text.split()), or pass a file with corpus_file= / LineSentence");
+// Hands the tokens of each sentence of a Python batch to sink.token() and ends each with
+// sink.end_sentence(), checking the types as gensim users would wish it did. The views
+// point into the batch's str objects: on an error the sink drops the ones it still holds.
+template <class Sink>
+void walk_sentences(nb::handle batch, Sink& sink) {
+  try {
+    nb::object seq = nb::steal(PySequence_Fast(batch.ptr(), "a batch must be a sequence"));
+    if (!seq.is_valid()) throw nb::python_error();
+    const Py_ssize_t n = PySequence_Fast_GET_SIZE(seq.ptr());
+    PyObject** items = PySequence_Fast_ITEMS(seq.ptr());
+    for (Py_ssize_t s = 0; s < n; ++s) {
+      PyObject* sentence = items[s];
+      if (PyUnicode_Check(sentence) || PyBytes_Check(sentence)) {
+        throw nb::type_error(
+            "each sentence must be a list of str tokens, got a plain string; split it first "
+            "(e.g. text.split()), or pass a file with corpus_file= / LineSentence");
+      }
+      nb::object tokens = nb::steal(PySequence_Fast(sentence, ""));
+      if (!tokens.is_valid()) {
+        PyErr_Clear();
+        throw nb::type_error(("each sentence must be a list of str tokens, got " +
+                              std::string(Py_TYPE(sentence)->tp_name))
+                                 .c_str());
+      }
+      const Py_ssize_t len = PySequence_Fast_GET_SIZE(tokens.ptr());
+      PyObject** toks = PySequence_Fast_ITEMS(tokens.ptr());
+      for (Py_ssize_t i = 0; i < len; ++i) sink.token(token_bytes(toks[i]));
+      sink.end_sentence();
     }
-    nb::object tokens = nb::steal(PySequence_Fast(sentence, ""));
-    if (!tokens.is_valid()) {
-      PyErr_Clear();
-      throw nb::type_error(("each sentence must be a list of str tokens, got " +
-                            std::string(Py_TYPE(sentence)->tp_name))
-                               .c_str());
-    }
-    const Py_ssize_t len = PySequence_Fast_GET_SIZE(tokens.ptr());
-    PyObject** toks = PySequence_Fast_ITEMS(tokens.ptr());
-    for (Py_ssize_t i = 0; i < len; ++i) on_token(token_bytes(toks[i]), i);
-    on_sentence(static_cast<size_t>(len));
+  } catch (...) {
+    sink.drop_pending();
+    throw;
   }
 }
 
-// Counts a Python corpus batch by batch, and text streams chunk by chunk.
+// Wraps a Python keep(word, count, min_reduce) -> bool; it may run on a scan thread.
+VocabCounter::KeepRule keep_rule(std::optional<nb::callable> fn) {
+  if (!fn) return nullptr;
+  auto holder = std::make_shared<nb::callable>(std::move(*fn));
+  return [holder](std::string_view w, int64_t count, int64_t min_reduce) {
+    nb::gil_scoped_acquire gil;
+    return nb::cast<bool>((*holder)(decode(w), count, min_reduce));
+  };
+}
+
 class PyVocabCounter {
  public:
-  PyVocabCounter(int64_t max_vocab_size, uint32_t max_sentence_length, nb::object keep)
-      : keep_(make_rule(keep)), counter_(max_vocab_size, keep_), max_len_(max_sentence_length) {}
-
-  // Wraps a Python keep(word, count, min_reduce) -> bool; it may run on a scan thread.
-  static VocabCounter::KeepRule make_rule(nb::object fn) {
-    if (fn.is_none()) return nullptr;
-    auto holder = std::make_shared<nb::object>(fn);
-    return [holder](std::string_view w, int64_t count, int64_t min_reduce) {
-      nb::gil_scoped_acquire gil;
-      PyObject* s = PyUnicode_DecodeUTF8(w.data(), static_cast<Py_ssize_t>(w.size()), "replace");
-      if (!s) throw nb::python_error();
-      nb::object word = nb::steal(s);
-      return nb::cast<bool>((*holder)(word, count, min_reduce));
-    };
-  }
-
-  void count_sentences(nb::handle batch) {
+  PyVocabCounter(int64_t max_vocab_size, uint32_t max_sentence_length, int workers,
+                 std::optional<nb::callable> keep)
+      : scan(max_vocab_size, max_sentence_length, workers, keep_rule(std::move(keep))) {}
+  ~PyVocabCounter() {
+    if (!scan.files_running()) return;
+    // The file scan may be waiting for the GIL in a keep rule: stop it without the GIL.
+    nb::gil_scoped_release release;
+    scan.request_stop();
     try {
-      walk_sentences(
-          batch, [&](std::string_view t, Py_ssize_t) { counter_.token(t); },
-          [&](size_t) { counter_.end_sentence(); });
-    } catch (...) {
-      counter_.drop_pending();  // the half-read sentence's tokens may already be freed
-      throw;
+      scan.finish();
+    } catch (...) {  // nobody is left to report it to
     }
   }
-  void count_text(nb::bytes data, const std::string& mode) {
-    if (!tok_) tok_ = std::make_unique<Tokenizer>(to_mode(mode), max_len_);
+  void feed_files(const std::vector<std::string>& paths, const std::vector<uint64_t>& sizes,
+                  SplitMode mode) {
+    auto sources = to_sources(paths, sizes);
+    nb::gil_scoped_release release;
+    scan.feed_files(sources, mode);
+  }
+  bool feed_text(nb::bytes data, SplitMode mode) {
     const char* p = data.c_str();
     const size_t n = data.size();
     nb::gil_scoped_release release;
-    tok_->feed(p, n, counter_);
+    scan.feed_text(p, n, mode);
+    return true;
   }
-  void end_text() {
-    if (tok_) tok_->finish(counter_);
-    tok_.reset();
+  bool feed_sentences(nb::handle batch) {
+    walk_sentences(batch, scan.sentence_sink());
+    return true;
   }
-  void count_files(const std::vector<std::string>& paths, const std::vector<uint64_t>& sizes,
-                   const std::string& mode, int workers, int64_t max_vocab_size) {
-    auto sources = to_sources(paths, sizes);
-    const SplitMode m = to_mode(mode);
-    VocabCounter counted;
-    {
-      nb::gil_scoped_release release;
-      counted = VocabCounter::count_files(sources, m, max_len_, workers, max_vocab_size,
-                                          &bytes_read_, keep_);
-      if (counter_.size() == 0 && counter_.total_words() == 0 && counter_.sentences() == 0)
-        counter_ = std::move(counted);  // the usual case; a merge would copy every word
-      else
-        counter_.merge(counted);
-    }
+  bool wait(double seconds) {
+    nb::gil_scoped_release release;
+    return scan.wait_for(seconds);
   }
-  Array1<int64_t> counts() const { return to_numpy(std::vector<int64_t>(counter_.counts())); }
-  nb::list words(std::optional<In1<int64_t>> ids) const {
-    nb::list out;
+  void finish() {
+    nb::gil_scoped_release release;
+    scan.finish();
+  }
+  nb::typed<nb::list, nb::str> words(std::optional<In1<int64_t>> ids) const {
+    const VocabCounter& c = scan.counter();
+    nb::typed<nb::list, nb::str> out;
     auto add = [&](size_t id) {
-      if (id >= counter_.size()) throw std::out_of_range("word id out of range");
-      const std::string_view w = counter_.word(id);
-      PyObject* s = PyUnicode_DecodeUTF8(w.data(), static_cast<Py_ssize_t>(w.size()), "replace");
-      if (!s) throw nb::python_error();
-      out.append(nb::steal(s));
+      if (id >= c.size()) throw std::out_of_range("word id out of range");
+      out.append(decode(c.word(id)));
     };
     if (ids) {
       for (size_t i = 0; i < ids->shape(0); ++i) add(static_cast<size_t>((*ids)(i)));
     } else {
-      for (size_t i = 0; i < counter_.size(); ++i) add(i);
+      for (size_t i = 0; i < c.size(); ++i) add(i);
     }
     return out;
   }
-  int64_t total_words() const { return counter_.total_words(); }
-  int64_t sentences() const { return counter_.sentences(); }
-  int64_t min_reduce() const { return counter_.min_reduce(); }
-  size_t size() const { return counter_.size(); }
-  uint64_t bytes_read() const { return bytes_read_.load(std::memory_order_relaxed); }
-
- private:
-  std::atomic<uint64_t> bytes_read_{0};
-  VocabCounter::KeepRule keep_;
-  VocabCounter counter_;
-  uint32_t max_len_;
-  std::unique_ptr<Tokenizer> tok_;
+  VocabScan scan;
 };
 
 class PyWordIndex {
@@ -196,31 +183,14 @@ class PyWordIndex {
 class PyNoiseSampler {
  public:
   explicit PyNoiseSampler(In1<double> weights) : sampler(weights.data(), weights.shape(0)) {}
-  Array1<double> probabilities() const { return to_numpy(sampler.probabilities()); }
   Array1<int64_t> sample(size_t k, int64_t avoid, uint64_t seed) const {
-    std::vector<int64_t> out(k);
-    Rng rng(derive_seed(seed, 0x5a17));
+    std::vector<int64_t> out;
     {
       nb::gil_scoped_release release;
-      for (size_t i = 0; i < k; ++i) {
-        if (avoid < 0) {
-          out[i] = sampler.sample(rng);
-        } else {
-          // Redraw until different; bounded so a distribution concentrated on `avoid` fails
-          // instead of hanging (the Python layer checks for that case first).
-          int64_t w = avoid;
-          for (int tries = 0; w == avoid; ++tries) {
-            if (tries == (1 << 28))
-              throw std::invalid_argument("cannot draw a noise word other than `avoid`");
-            w = sampler.sample(rng);
-          }
-          out[i] = w;
-        }
-      }
+      out = sampler.sample_avoiding(k, avoid, seed);
     }
     return to_numpy(std::move(out));
   }
-  size_t size() const { return sampler.size(); }
   NoiseSampler sampler;
 };
 
@@ -228,161 +198,76 @@ class PyHuffmanTree {
  public:
   explicit PyHuffmanTree(In1<int64_t> counts)
       : tree(build_huffman_tree(counts.data(), counts.shape(0))) {}
-  Array1<uint8_t> codes() const { return to_numpy(std::vector<uint8_t>(tree.codes)); }
-  Array1<uint32_t> points() const { return to_numpy(std::vector<uint32_t>(tree.points)); }
-  Array1<uint64_t> offsets() const { return to_numpy(std::vector<uint64_t>(tree.offsets)); }
   HuffmanTree tree;
 };
 
 // Keeps the Python objects whose memory the C++ trainer points into alive.
 class PyTrainer {
  public:
-  PyTrainer(nb::dict params, Matrix syn0, nb::object syn1neg, nb::object syn1,
-            In1<uint32_t> sample_int, nb::object noise, nb::object tree, nb::object vocab,
-            uint32_t max_sentence_length, int workers)
-      : keep_{nb::cast(syn0), syn1neg, syn1, nb::cast(sample_int), noise, tree, vocab},
-        vocab_(&nb::cast<PyWordIndex&>(vocab)),
-        max_len_(max_sentence_length) {
-    KernelParams p;
-    p.dim = nb::cast<int>(params["dim"]);
-    p.window = nb::cast<int>(params["window"]);
-    p.negative = nb::cast<int>(params["negative"]);
-    p.hs = nb::cast<bool>(params["hs"]);
-    p.sg = nb::cast<bool>(params["sg"]);
-    p.cbow_mean = nb::cast<bool>(params["cbow_mean"]);
-    p.shrink_windows = nb::cast<bool>(params["shrink_windows"]);
-    p.compute_loss = nb::cast<bool>(params["compute_loss"]);
-    p.mode = nb::cast<std::string>(params["update"]) == "classic" ? UpdateMode::kClassic
-                                                                  : UpdateMode::kBatched;
-    const size_t v = vocab_->index.size();
-    if (syn0.shape(0) != v || syn0.shape(1) != static_cast<size_t>(p.dim))
-      throw nb::value_error("syn0 has the wrong shape");
+  PyTrainer(const KernelParams& p, Matrix syn0, std::optional<Matrix> syn1neg,
+            std::optional<Matrix> syn1, In1<uint32_t> sample_int, const PyNoiseSampler* noise,
+            const PyHuffmanTree* tree, const PyWordIndex& vocab, uint32_t max_sentence_length,
+            int workers)
+      : keep_{nb::cast(syn0),  nb::cast(syn1neg), nb::cast(syn1),  nb::cast(sample_int),
+              nb::find(noise), nb::find(tree),    nb::find(&vocab)} {
+    const WordIndex& index = vocab.index;
+    const size_t v = index.size(), d = static_cast<size_t>(p.vector_size);
+    if (syn0.shape(0) != v || syn0.shape(1) != d) throw nb::value_error("syn0 has the wrong shape");
     if (sample_int.shape(0) != v) throw nb::value_error("sample_int has the wrong length");
     ModelArrays a;
     a.syn0 = syn0.data();
     a.vocab_size = v;
     a.sample_int = sample_int.data();
     if (p.negative > 0) {
-      auto m = nb::cast<Matrix>(syn1neg);
-      if (m.shape(0) != v || m.shape(1) != static_cast<size_t>(p.dim))
+      if (!syn1neg || !noise) throw nb::value_error("negative sampling needs syn1neg and noise");
+      if (syn1neg->shape(0) != v || syn1neg->shape(1) != d)
         throw nb::value_error("syn1neg has the wrong shape");
-      a.syn1neg = m.data();
-      auto& ns = nb::cast<PyNoiseSampler&>(noise);
-      if (ns.size() != v) throw nb::value_error("noise sampler does not match the vocabulary");
-      a.noise = &ns.sampler;
+      a.syn1neg = syn1neg->data();
+      if (noise->sampler.size() != v)
+        throw nb::value_error("noise sampler does not match the vocabulary");
+      a.noise = &noise->sampler;
     }
     if (p.hs) {
-      auto m = nb::cast<Matrix>(syn1);
-      if (v > 1 && (m.shape(0) < v - 1 || m.shape(1) != static_cast<size_t>(p.dim)))
+      if (!syn1 || !tree) throw nb::value_error("hierarchical softmax needs syn1 and tree");
+      if (v > 1 && (syn1->shape(0) < v - 1 || syn1->shape(1) != d))
         throw nb::value_error("syn1 has the wrong shape");
-      a.syn1 = m.data();
-      auto& t = nb::cast<PyHuffmanTree&>(tree);
-      if (t.tree.offsets.size() != v + 1) throw nb::value_error("Huffman tree does not match");
-      a.tree = &t.tree;
+      a.syn1 = syn1->data();
+      if (tree->tree.offsets.size() != v + 1) throw nb::value_error("Huffman tree does not match");
+      a.tree = &tree->tree;
     }
-    trainer_ = std::make_unique<Trainer>(p, a, &vocab_->index, max_sentence_length, workers);
+    trainer = std::make_unique<Trainer>(p, a, &index, max_sentence_length, workers);
   }
 
-  static EpochPlan plan(nb::dict d) {
-    EpochPlan p;
-    p.start_alpha = nb::cast<double>(d["start_alpha"]);
-    p.end_alpha = nb::cast<double>(d["end_alpha"]);
-    p.epoch = nb::cast<int>(d["epoch"]);
-    p.epochs = nb::cast<int>(d["epochs"]);
-    p.expected_words = nb::cast<uint64_t>(d["expected_words"]);
-    p.expected_sentences = nb::cast<uint64_t>(d["expected_sentences"]);
-    p.seed = nb::cast<uint64_t>(d["seed"]);
-    return p;
-  }
-
-  void start_files(const std::vector<std::string>& paths, const std::vector<uint64_t>& sizes,
-                   const std::string& mode, nb::dict plan_dict) {
+  void feed_files(const std::vector<std::string>& paths, const std::vector<uint64_t>& sizes,
+                  SplitMode mode) {
     auto sources = to_sources(paths, sizes);
-    const SplitMode m = to_mode(mode);
-    EpochPlan p = plan(plan_dict);
     nb::gil_scoped_release release;
-    trainer_->start_files(sources, m, p);
+    trainer->feed_files(sources, mode);
   }
-  void start_queue(nb::dict plan_dict) { trainer_->start_queue(plan(plan_dict)); }
-
-  // Converts a batch of Python sentences to ids (GIL held), then queues it (GIL released).
-  // Returns the number of raw tokens, or -1 if training is stopping.
-  int64_t push_sentences(nb::handle batch) {
-    Job job;
-    int64_t raw_total = 0;
-    uint32_t raw = 0;
-    auto close_chunk = [&] {
-      job.ends.push_back(static_cast<uint32_t>(job.ids.size()));
-      job.raw_lengths.push_back(raw);
-      raw_total += raw;
-      raw = 0;
-    };
-    const WordIndex& index = vocab_->index;
-    PrefetchedBatch pending;  // tokens whose vocabulary slots are loading
-    auto keep = [&](std::string_view t, uint64_t h) {
-      const int32_t id = index.find(t, h);
-      if (id >= 0) job.ids.push_back(id);
-    };
-    try {
-      walk_sentences(
-          batch,
-          [&](std::string_view t, Py_ssize_t) {
-            pending.add(index, t, keep);
-            if (++raw == max_len_) {  // long sentences are split, never cut
-              pending.flush(keep);
-              close_chunk();
-            }
-          },
-          [&](size_t) {
-            pending.flush(keep);
-            if (raw) close_chunk();
-          });
-    } catch (...) {
-      pending.clear();  // the half-read sentence's tokens may already be freed
-      throw;
-    }
+  bool feed_text(nb::bytes data, SplitMode mode) {
+    std::string text(data.c_str(), data.size());
     nb::gil_scoped_release release;
-    if (!trainer_->push(std::move(job))) return -1;
-    return raw_total;
+    return trainer->feed_text(std::move(text), mode);
   }
-  bool push_text(nb::bytes data, const std::string& mode) {
-    Job job;
-    job.is_text = true;
-    job.mode = to_mode(mode);
-    job.text.assign(data.c_str(), data.size());
+  // Tokens are looked up with the GIL held (their views point into the batch's str objects),
+  // then the batch is queued without it.
+  bool feed_sentences(nb::handle batch) {
+    IdSentences sentences = trainer->sentence_batch();
+    walk_sentences(batch, sentences);
     nb::gil_scoped_release release;
-    return trainer_->push(std::move(job));
+    return trainer->feed_sentences(std::move(sentences));
   }
-  void close_queue() { trainer_->close_queue(); }
   bool wait(double seconds) {
     nb::gil_scoped_release release;
-    return trainer_->wait_for(seconds);
+    return trainer->wait_for(seconds);
   }
-  nb::dict finish() {
-    EpochStats s;
-    {
-      nb::gil_scoped_release release;
-      s = trainer_->finish();
-    }
-    nb::dict d;
-    d["raw_words"] = s.raw_words;
-    d["effective_words"] = s.effective_words;
-    d["sentences"] = s.sentences;
-    d["loss"] = s.loss;
-    return d;
+  EpochStats finish() {
+    nb::gil_scoped_release release;
+    return trainer->finish();
   }
-  void stop() { trainer_->request_stop(); }
-  uint64_t words_done() const { return trainer_->words_done(); }
-  uint64_t sentences_done() const { return trainer_->sentences_done(); }
-  double alpha() const { return trainer_->current_alpha(); }
-  double loss_so_far() const { return trainer_->loss_so_far(); }
-  std::string isa() const { return trainer_->isa(); }
 
- private:
   std::vector<nb::object> keep_;
-  PyWordIndex* vocab_;
-  uint32_t max_len_;
-  std::unique_ptr<Trainer> trainer_;
+  std::unique_ptr<Trainer> trainer;
 };
 
 }  // namespace
@@ -392,64 +277,169 @@ NB_MODULE(_core, m) {
   using namespace w2v;
   m.doc() = "w2v's native core: file reading, vocabulary counting, sampling and training.";
 
-  nb::class_<PyVocabCounter>(m, "VocabCounter")
-      .def(nb::init<int64_t, uint32_t, nb::object>(), "max_vocab_size"_a, "max_sentence_length"_a,
-           "keep"_a.none() = nb::none())
-      .def("count_sentences", &PyVocabCounter::count_sentences, "batch"_a)
-      .def("count_text", &PyVocabCounter::count_text, "data"_a, "mode"_a)
-      .def("end_text", &PyVocabCounter::end_text)
-      .def("count_files", &PyVocabCounter::count_files, "paths"_a, "sizes"_a, "mode"_a, "workers"_a,
-           "max_vocab_size"_a)
-      .def("counts", &PyVocabCounter::counts)
-      .def("words", &PyVocabCounter::words, "ids"_a = nb::none())
-      .def_prop_ro("total_words", &PyVocabCounter::total_words)
-      .def_prop_ro("sentences", &PyVocabCounter::sentences)
-      .def_prop_ro("min_reduce", &PyVocabCounter::min_reduce)
-      .def_prop_ro("bytes_read", &PyVocabCounter::bytes_read)
-      .def("__len__", &PyVocabCounter::size);
+  nb::enum_<SplitMode>(m, "SplitMode", "Where a file corpus's sentences end.")
+      .value("lines", SplitMode::kLines, "At each newline (LineSentence).")
+      .value("stream", SplitMode::kStream,
+             "Newlines are ordinary whitespace; sentences are runs of max_sentence_length "
+             "tokens (Text8Corpus).");
 
-  nb::class_<PyWordIndex>(m, "WordIndex")
-      .def(nb::init<nb::handle>(), "words"_a)
-      .def("find", &PyWordIndex::find, "word"_a)
+  nb::class_<KernelParams>(m, "KernelParams",
+                           "What the training kernels train; each field is named like the "
+                           "Word2Vec parameter it comes from.")
+      .def(nb::init<>())
+      .def_rw("vector_size", &KernelParams::vector_size)
+      .def_rw("window", &KernelParams::window)
+      .def_rw("negative", &KernelParams::negative)
+      .def_rw("hs", &KernelParams::hs)
+      .def_rw("sg", &KernelParams::sg)
+      .def_rw("cbow_mean", &KernelParams::cbow_mean)
+      .def_rw("shrink_windows", &KernelParams::shrink_windows)
+      .def_rw("compute_loss", &KernelParams::compute_loss)
+      .def_rw("shared_negatives", &KernelParams::shared_negatives);
+
+  nb::class_<EpochPlan>(m, "EpochPlan",
+                        "One epoch's learning-rate plan: alpha falls linearly from start_alpha "
+                        "to end_alpha over all epochs, measured in words (or sentences when "
+                        "expected_words is 0).")
+      .def(nb::init<>())
+      .def_rw("start_alpha", &EpochPlan::start_alpha)
+      .def_rw("end_alpha", &EpochPlan::end_alpha)
+      .def_rw("epoch", &EpochPlan::epoch)
+      .def_rw("epochs", &EpochPlan::epochs)
+      .def_rw("expected_words", &EpochPlan::expected_words)
+      .def_rw("expected_sentences", &EpochPlan::expected_sentences)
+      .def_rw("seed", &EpochPlan::seed);
+
+  nb::class_<EpochStats>(m, "EpochStats", "What one epoch trained.")
+      .def_ro("raw_words", &EpochStats::raw_words, "Tokens read, in or out of the vocabulary.")
+      .def_ro("effective_words", &EpochStats::effective_words,
+              "Tokens trained on (in the vocabulary and kept by subsampling).")
+      .def_ro("sentences", &EpochStats::sentences)
+      .def_ro("loss", &EpochStats::loss, "Summed loss (when compute_loss).");
+
+  nb::class_<PyVocabCounter>(
+      m, "VocabCounter",
+      "Counts the words of a corpus (first-seen order, gensim's pruning at max_vocab_size).\n\n"
+      "Fed like Trainer: feed_files() (counted by `workers` threads in the background), or\n"
+      "feed_text() pieces, or feed_sentences() batches; then end_input(), wait() until it\n"
+      "returns True, and finish().")
+      .def(nb::init<int64_t, uint32_t, int, std::optional<nb::callable>>(), "max_vocab_size"_a,
+           "max_sentence_length"_a, "workers"_a = 1, "keep"_a.none() = nb::none(),
+           "keep(word, count, min_reduce) -> bool, if given, decides which words survive "
+           "pruning.")
+      .def("feed_files", &PyVocabCounter::feed_files, "paths"_a, "sizes"_a, "mode"_a,
+           "Starts counting the first sizes[i] bytes of each file in the background.")
+      .def("feed_text", &PyVocabCounter::feed_text, "data"_a, "mode"_a,
+           "Counts a piece of text ending at ASCII whitespace (or at the end of the stream).")
+      .def("feed_sentences", &PyVocabCounter::feed_sentences, "batch"_a,
+           nb::sig("def feed_sentences(self, batch: collections.abc.Sequence[collections.abc."
+                   "Sequence[str]]) -> bool"),
+           "Counts a batch of sentences (lists of str).")
+      .def(
+          "end_input", [](PyVocabCounter& c) { c.scan.end_input(); }, "No more input.")
+      .def("wait", &PyVocabCounter::wait, "seconds"_a,
+           "Waits up to `seconds` for the file scan; True when it is done.")
+      .def("finish", &PyVocabCounter::finish, "Waits for the file scan and raises its error.")
+      .def(
+          "stop", [](PyVocabCounter& c) { c.scan.request_stop(); },
+          "Asks a running file scan to stop early.")
+      .def(
+          "counts",
+          [](const PyVocabCounter& c) {
+            return to_numpy(std::vector<int64_t>(c.scan.counter().counts()));
+          },
+          "The count of each word, by id.")
+      .def("words", &PyVocabCounter::words, "ids"_a = nb::none(),
+           "The words with these ids (all words if None).")
+      .def_prop_ro("total_words",
+                   [](const PyVocabCounter& c) { return c.scan.counter().total_words(); })
+      .def_prop_ro("sentences",
+                   [](const PyVocabCounter& c) { return c.scan.counter().sentences(); })
+      .def_prop_ro("min_reduce",
+                   [](const PyVocabCounter& c) { return c.scan.counter().min_reduce(); })
+      .def_prop_ro(
+          "bytes_read", [](const PyVocabCounter& c) { return c.scan.bytes_read(); },
+          "File bytes read so far by feed_files().")
+      .def("__len__", [](const PyVocabCounter& c) { return c.scan.counter().size(); });
+
+  nb::class_<PyWordIndex>(m, "WordIndex", "The vocabulary's words to their ids.")
+      .def(nb::init<nb::handle>(), "words"_a,
+           nb::sig("def __init__(self, words: collections.abc.Iterable[str]) -> None"))
+      .def("find", &PyWordIndex::find, "word"_a, nb::sig("def find(self, word: str) -> int"),
+           "The id of `word`, or -1.")
       .def("__len__", [](const PyWordIndex& w) { return w.index.size(); });
 
-  nb::class_<PyNoiseSampler>(m, "NoiseSampler")
+  nb::class_<PyNoiseSampler>(m, "NoiseSampler", "Draws noise words (alias method).")
       .def(nb::init<In1<double>>(), "weights"_a)
-      .def("probabilities", &PyNoiseSampler::probabilities)
-      .def("sample", &PyNoiseSampler::sample, "k"_a, "avoid"_a, "seed"_a)
-      .def("__len__", &PyNoiseSampler::size);
+      .def(
+          "probabilities",
+          [](const PyNoiseSampler& s) { return to_numpy(s.sampler.probabilities()); },
+          "The exact distribution the draws follow.")
+      .def("sample", &PyNoiseSampler::sample, "k"_a, "avoid"_a, "seed"_a,
+           "k draws seeded by `seed`, each redrawn until it differs from `avoid` (if >= 0).")
+      .def("__len__", [](const PyNoiseSampler& s) { return s.sampler.size(); });
 
-  nb::class_<PyHuffmanTree>(m, "HuffmanTree")
+  nb::class_<PyHuffmanTree>(m, "HuffmanTree", "The hierarchical-softmax tree over the counts.")
       .def(nb::init<In1<int64_t>>(), "counts"_a)
-      .def("codes", &PyHuffmanTree::codes)
-      .def("points", &PyHuffmanTree::points)
-      .def("offsets", &PyHuffmanTree::offsets);
+      .def("codes",
+           [](const PyHuffmanTree& t) { return to_numpy(std::vector<uint8_t>(t.tree.codes)); })
+      .def("points",
+           [](const PyHuffmanTree& t) { return to_numpy(std::vector<uint32_t>(t.tree.points)); })
+      .def("offsets",
+           [](const PyHuffmanTree& t) { return to_numpy(std::vector<uint64_t>(t.tree.offsets)); });
 
-  nb::class_<PyTrainer>(m, "Trainer")
-      .def(nb::init<nb::dict, Matrix, nb::object, nb::object, In1<uint32_t>, nb::object, nb::object,
-                    nb::object, uint32_t, int>(),
+  nb::class_<PyTrainer>(
+      m, "Trainer",
+      "Hogwild training threads over the model's arrays, updated in place.\n\n"
+      "Each epoch: begin_epoch(plan); feed_files() or feed_text()/feed_sentences() batches;\n"
+      "end_input(); wait() until it returns True; finish() returns the EpochStats.")
+      .def(nb::init<const KernelParams&, Matrix, std::optional<Matrix>, std::optional<Matrix>,
+                    In1<uint32_t>, const PyNoiseSampler*, const PyHuffmanTree*, const PyWordIndex&,
+                    uint32_t, int>(),
            "params"_a, "syn0"_a, "syn1neg"_a.none(), "syn1"_a.none(), "sample_int"_a,
            "noise"_a.none(), "tree"_a.none(), "vocab"_a, "max_sentence_length"_a, "workers"_a)
-      .def("start_files", &PyTrainer::start_files, "paths"_a, "sizes"_a, "mode"_a, "plan"_a)
-      .def("start_queue", &PyTrainer::start_queue, "plan"_a)
-      .def("push_sentences", &PyTrainer::push_sentences, "batch"_a)
-      .def("push_text", &PyTrainer::push_text, "data"_a, "mode"_a)
-      .def("close_queue", &PyTrainer::close_queue)
-      .def("wait", &PyTrainer::wait, "seconds"_a)
-      .def("finish", &PyTrainer::finish)
-      .def("stop", &PyTrainer::stop)
-      .def_prop_ro("words_done", &PyTrainer::words_done)
-      .def_prop_ro("sentences_done", &PyTrainer::sentences_done)
-      .def_prop_ro("alpha", &PyTrainer::alpha)
-      .def_prop_ro("loss_so_far", &PyTrainer::loss_so_far)
-      .def_prop_ro("isa", &PyTrainer::isa);
+      .def(
+          "begin_epoch", [](PyTrainer& t, const EpochPlan& plan) { t.trainer->begin_epoch(plan); },
+          "plan"_a)
+      .def("feed_files", &PyTrainer::feed_files, "paths"_a, "sizes"_a, "mode"_a,
+           "Starts one reader thread per byte range of the files.")
+      .def("feed_text", &PyTrainer::feed_text, "data"_a, "mode"_a,
+           "Queues a piece of text (tokenised on its own); False once the epoch is stopping.")
+      .def("feed_sentences", &PyTrainer::feed_sentences, "batch"_a,
+           nb::sig("def feed_sentences(self, batch: collections.abc.Sequence[collections.abc."
+                   "Sequence[str]]) -> bool"),
+           "Queues a batch of sentences (lists of str); False once the epoch is stopping.")
+      .def(
+          "end_input", [](PyTrainer& t) { t.trainer->end_input(); }, "No more input this epoch.")
+      .def("wait", &PyTrainer::wait, "seconds"_a,
+           "Waits up to `seconds` for the epoch's threads; True when they have finished.")
+      .def("finish", &PyTrainer::finish,
+           "Joins the threads and returns the epoch's tallies; raises a thread's error.")
+      .def(
+          "stop", [](PyTrainer& t) { t.trainer->request_stop(); }, "Asks the epoch to stop.")
+      .def_prop_ro("words_done", [](const PyTrainer& t) { return t.trainer->words_done(); })
+      .def_prop_ro("sentences_done", [](const PyTrainer& t) { return t.trainer->sentences_done(); })
+      .def_prop_ro(
+          "alpha", [](const PyTrainer& t) { return t.trainer->current_alpha(); },
+          "The learning rate now.")
+      .def_prop_ro("loss_so_far", [](const PyTrainer& t) { return t.trainer->loss_so_far(); })
+      .def_prop_ro(
+          "isa", [](const PyTrainer& t) { return std::string(t.trainer->isa()); },
+          "The instruction set the kernels were compiled for.")
+      .def_prop_ro(
+          "variant", [](const PyTrainer& t) { return t.trainer->describe(); },
+          "How the model trains, e.g. 'skip-gram with negative=5, shared negatives'.");
 
-  m.def("cpu_isa", [] { return std::string(select_kernels().isa); });
+  m.def(
+      "cpu_isa", [] { return std::string(select_kernels().isa); },
+      "The instruction set the training kernels use on this CPU.");
   m.def(
       "fill_uniform_rows",
       [](Matrix out, uint64_t seed, uint64_t first_row, float scale, int threads) {
         nb::gil_scoped_release release;
         fill_uniform_rows(out.data(), out.shape(0), out.shape(1), seed, first_row, scale, threads);
       },
-      "out"_a, "seed"_a, "first_row"_a, "scale"_a, "threads"_a = 1);
+      "out"_a, "seed"_a, "first_row"_a, "scale"_a, "threads"_a = 1,
+      "Fills the rows of `out` uniformly in [-scale, scale); row r from its own stream seeded "
+      "by (seed, first_row + r).");
 }

@@ -1,30 +1,22 @@
-// The per-sentence training kernels and their runtime dispatch by CPU features.
+// The per-sentence training kernels, and the one place that picks which of them a model runs.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
-#include <new>
-#include <vector>
+#include <string>
 
 #include "huffman.h"
-#include "memory.h"
 #include "noise_sampler.h"
-#include "random.h"
+#include "worker_state.h"
 
 namespace w2v {
-
-enum class UpdateMode {
-  // Shared negatives: skip-gram shares one draw per centre word across its window (trained as
-  // small matrix products); in CBOW each draw serves kCbowShare centres 2 * window + 1 apart.
-  kBatched = 0,
-  kClassic = 1,  // word2vec.c / gensim: fresh negatives for every prediction
-};
 
 // How many CBOW centres use each set of shared negatives.
 constexpr int kCbowShare = 4;
 
+// What the kernels train; each field is named like the Word2Vec parameter it comes from.
 struct KernelParams {
-  int dim = 100;
+  int vector_size = 100;
   int window = 5;
   int negative = 5;
   bool hs = false;
@@ -32,12 +24,29 @@ struct KernelParams {
   bool cbow_mean = true;
   bool shrink_windows = true;
   bool compute_loss = false;
-  UpdateMode mode = UpdateMode::kBatched;
+  // Skip-gram trains each centre's outputs against its whole window at once (one draw of
+  // negatives per centre); CBOW with negative sampling alone shares each draw between
+  // kCbowShare centres 2 * window + 1 apart. False: word2vec.c / gensim's update, fresh
+  // negatives for every prediction.
+  bool shared_negatives = true;
 };
+
+// The per-sentence routine a model trains with, resolved once from its KernelParams.
+enum class KernelVariant {
+  kSkipGramShared,   // a centre's outputs trained against its whole window at once
+  kSkipGramClassic,  // one update per (centre, context) pair
+  kCbowShared,       // negatives shared by centres 2 * window + 1 apart (negative only)
+  kCbowClassic,      // one update per centre, fresh negatives
+};
+constexpr int kVariantCount = 4;
+
+KernelVariant resolve_variant(const KernelParams& p);
+// How the model trains, for the log: "skip-gram with negative=5, shared negatives".
+std::string describe(const KernelParams& p);
 
 // Views of the model's arrays, owned elsewhere (numpy on the Python side).
 struct ModelArrays {
-  float* syn0 = nullptr;     // input vectors, vocab_size x dim
+  float* syn0 = nullptr;     // input vectors, vocab_size x vector_size
   float* syn1neg = nullptr;  // output vectors for negative sampling
   float* syn1 = nullptr;     // inner-node vectors for hierarchical softmax
   const uint32_t* sample_int = nullptr;
@@ -46,42 +55,12 @@ struct ModelArrays {
   const HuffmanTree* tree = nullptr;
 };
 
-// Per-thread scratch and tallies; each thread owns one, so nothing here is shared.
-struct alignas(64) WorkerState {
-  WorkerState(const KernelParams& p, uint64_t seed);
-  Rng rng;
-  LineVector<float> work, neu1;
-  LineVector<float> grad_in;    // batched: one gradient row per context word
-  LineVector<float> scores;     // batched: context x output coefficients
-  LineVector<float*> in_rows;   // batched: the context words' input rows
-  LineVector<float*> out_rows;  // batched: the shared output rows
-  LineVector<float> labels;
-  LineVector<float> coef;  // CBOW: weight of each context row in the hidden vector
-  // Negatives drawn ahead: kLookahead sets of up to negative + 1 ids in a ring, so a
-  // centre's noise rows have a few centres' time to arrive from memory.
-  static constexpr int kLookahead = 3;
-  LineVector<int32_t> neg_ring;
-  int neg_count[kLookahead] = {};
-  int ring_head = 0, ring_tail = 0;
-  int cur_slot = 0;  // the set the centre being trained uses
-  // Shared-negative CBOW: 2 * window + 1 sets of negatives, the uses each has left, and the
-  // running centre count that picks the set.
-  LineVector<int32_t> shared_sets;
-  LineVector<int32_t> shared_uses;
-  uint64_t shared_pos = 0;
-  LineVector<NoiseSampler::Draw> raw_draws;  // the draws after that, their bins loading
-  bool raw_draws_ready = false;
-  LineVector<int32_t> kept;  // the sentence after subsampling
-  double loss = 0;
-  uint64_t effective_words = 0;
-  char pad_[64];  // keeps the next object's first line apart from these tallies
-};
-
 using TrainSentenceFn = void (*)(const KernelParams&, const ModelArrays&, WorkerState&,
                                  const int32_t* ids, size_t n, float alpha);
 
+// The kernels compiled for one instruction set, one per variant.
 struct KernelSet {
-  TrainSentenceFn train_sentence;
+  TrainSentenceFn train_sentence[kVariantCount];
   const char* isa;
 };
 
@@ -95,5 +74,13 @@ extern const KernelSet kKernels;
 bool cpu_has_avx2_fma();
 // The fastest kernels this CPU runs; W2V_ISA=generic in the environment forces the baseline.
 const KernelSet& select_kernels();
+
+// The routine a model trains with: its variant, compiled for the fastest instruction set.
+struct Kernel {
+  TrainSentenceFn train_sentence;
+  KernelVariant variant;
+  const char* isa;
+};
+Kernel select_kernel(const KernelParams& p);
 
 }  // namespace w2v

@@ -56,8 +56,8 @@ inline uint32_t next_noise_word(const KernelParams& p, const ModelArrays& m, Wor
 
 // The context of centre i in a sentence of n words: [lo, hi) without i, its reach shrunk by
 // a random 0..window-1 when p.shrink_windows (word2vec's reduced windows).
-inline void context_bounds(const KernelParams& p, WorkerState& ws, size_t i, size_t n,
-                           size_t* lo, size_t* hi) {
+inline void context_bounds(const KernelParams& p, WorkerState& ws, size_t i, size_t n, size_t* lo,
+                           size_t* hi) {
   const size_t window = static_cast<size_t>(p.window);
   const size_t shrink = p.shrink_windows ? ws.rng.below(static_cast<uint32_t>(window)) : 0;
   const size_t reach = window - shrink;
@@ -65,25 +65,35 @@ inline void context_bounds(const KernelParams& p, WorkerState& ws, size_t i, siz
   *hi = std::min(n, i + reach + 1);
 }
 
+// The noise set in slot `slot` of the ring of sets drawn ahead.
+inline int32_t* ring_set(const KernelParams& p, WorkerState& ws, int slot) {
+  return ws.neg_ring.data() + static_cast<size_t>(slot) * (p.negative + 1);
+}
+
+// Draws p.negative noise words into `set` and starts loading their rows; a draw equal to
+// `avoid` (if >= 0) is redrawn, and skipped if no other word comes up. Returns the count.
+inline int draw_noise_set(const KernelParams& p, const ModelArrays& m, WorkerState& ws,
+                          int32_t avoid, int32_t* set) {
+  int count = 0;
+  for (int k = 0; k < p.negative; ++k) {
+    int64_t w = next_noise_word(p, m, ws, k);
+    if (w == avoid) w = m.noise->sample_excluding(ws.rng, static_cast<uint32_t>(avoid));
+    if (w < 0) continue;
+    set[count++] = static_cast<int32_t>(w);
+    prefetch_row(row(m.syn1neg, w, p.vector_size), p.vector_size);
+  }
+  return count;
+}
+
 // Draws the negatives for predicting `target` into the next free set of ws.neg_ring and
 // starts loading their rows: the rows are random, so usually cache misses, and drawing a few
 // predictions ahead hides them. Returns the set's slot.
 inline int draw_negatives(const KernelParams& p, const ModelArrays& m, WorkerState& ws,
                           int32_t target) {
-  const NoiseSampler& noise = *m.noise;
   const int slot = ws.ring_head;
   ws.ring_head = (slot + 1) % WorkerState::kLookahead;
-  int32_t* set = ws.neg_ring.data() + static_cast<size_t>(slot) * (p.negative + 1);
-  int count = 0;
-  prefetch_row(row(m.syn1neg, target, p.dim), p.dim);
-  for (int k = 0; k < p.negative; ++k) {
-    int64_t w = next_noise_word(p, m, ws, k);
-    if (w == target) w = noise.sample_excluding(ws.rng, static_cast<uint32_t>(target));
-    if (w < 0) continue;
-    set[count++] = static_cast<int32_t>(w);
-    prefetch_row(row(m.syn1neg, w, p.dim), p.dim);
-  }
-  ws.neg_count[slot] = count;
+  prefetch_row(row(m.syn1neg, target, p.vector_size), p.vector_size);
+  ws.neg_count[slot] = draw_noise_set(p, m, ws, target, ring_set(p, ws, slot));
   return slot;
 }
 
@@ -94,11 +104,12 @@ inline void take_negatives(WorkerState& ws) {
 }
 
 // Output rows and labels for predicting `target`: its Huffman path first (hs), then itself
-// and the current set of negatives (negative sampling). Returns the count; *n_hs is how many
-// come from the path (those skip saturated scores, as in word2vec.c and gensim).
+// and the noise words of `set` other than itself (negative sampling). Returns the count;
+// *n_hs is how many come from the path (those skip saturated scores, as in word2vec.c and
+// gensim).
 inline int gather_outputs(const KernelParams& p, const ModelArrays& m, WorkerState& ws,
-                          int32_t target, int* n_hs) {
-  const int d = p.dim;
+                          int32_t target, const int32_t* set, int set_size, int* n_hs) {
+  const int d = p.vector_size;
   float** out = ws.out_rows.data();
   float* labels = ws.labels.data();
   int O = 0;
@@ -113,13 +124,30 @@ inline int gather_outputs(const KernelParams& p, const ModelArrays& m, WorkerSta
   if (p.negative) {
     out[O] = row(m.syn1neg, target, d);
     labels[O++] = 1.0f;
-    const int32_t* set = ws.neg_ring.data() + static_cast<size_t>(ws.cur_slot) * (p.negative + 1);
-    for (int k = 0; k < ws.neg_count[ws.cur_slot]; ++k) {
+    for (int k = 0; k < set_size; ++k) {
+      if (set[k] == target) continue;
       out[O] = row(m.syn1neg, set[k], d);
       labels[O++] = 0.0f;
     }
   }
   return O;
+}
+
+// gather_outputs() with the current centre's set of negatives drawn ahead.
+inline int gather_outputs(const KernelParams& p, const ModelArrays& m, WorkerState& ws,
+                          int32_t target, int* n_hs) {
+  return gather_outputs(p, m, ws, target, ring_set(p, ws, ws.cur_slot), ws.neg_count[ws.cur_slot],
+                        n_hs);
+}
+
+// The input rows of centre i's context [lo, hi) (without i) into ws.in_rows; returns how many.
+inline int gather_context(const KernelParams& p, const ModelArrays& m, WorkerState& ws,
+                          const int32_t* ids, size_t i, size_t lo, size_t hi) {
+  float** in = ws.in_rows.data();
+  int C = 0;
+  for (size_t j = lo; j < hi; ++j)
+    if (j != i) in[C++] = row(m.syn0, ids[j], p.vector_size);
+  return C;
 }
 
 // Turns scores g[0..O) into gradient coefficients (label - sigmoid(score)) * alpha, adding
@@ -140,7 +168,7 @@ inline void score_to_gradient(const KernelParams& p, WorkerState& ws, float* g, 
 // One hidden vector against O outputs: work = G out; out += G hidden (one pass per row).
 inline void hidden_update(const KernelParams& p, WorkerState& ws, const float* hidden, int O,
                           int n_hs, float alpha, float* work) {
-  const int d = p.dim;
+  const int d = p.vector_size;
   float* const* out = ws.out_rows.data();
   float* g = ws.scores.data();
   multi_dot(hidden, out, O, d, g);
@@ -152,7 +180,7 @@ inline void hidden_update(const KernelParams& p, WorkerState& ws, const float* h
 // G = (labels - sigmoid(in . out^T)) * alpha;  in += G out;  out += G^T in.
 inline void window_update(const KernelParams& p, WorkerState& ws, float* const* in, int C, int O,
                           int n_hs, float alpha) {
-  const int d = p.dim;
+  const int d = p.vector_size;
   float* const* out = ws.out_rows.data();
   float* G = ws.scores.data();  // C x O, row-major
   for (int c = 0; c < C; ++c) {
@@ -160,28 +188,28 @@ inline void window_update(const KernelParams& p, WorkerState& ws, float* const* 
     score_to_gradient(p, ws, G + c * O, ws.labels.data(), O, n_hs, alpha);
   }
   float* grad = ws.grad_in.data();
-  for (int c = 0; c < C; ++c) combine(G + c * O, 1, out, O, d, grad + static_cast<size_t>(c) * d, false);
+  for (int c = 0; c < C; ++c)
+    combine(G + c * O, 1, out, O, d, grad + static_cast<size_t>(c) * d, false);
   for (int o = 0; o < O; ++o) combine(G + o, O, in, C, d, out[o], true);
   for (int c = 0; c < C; ++c) axpy(1.0f, grad + static_cast<size_t>(c) * d, in[c], d);
 }
 
+// ---- one centre --------------------------------------------------------------------------
+
 // Skip-gram, shared outputs: the centre's outputs are trained against its whole window at once.
-inline void sg_batched(const KernelParams& p, const ModelArrays& m, WorkerState& ws,
-                       const int32_t* ids, size_t i, size_t lo, size_t hi, float alpha) {
-  float** in = ws.in_rows.data();
-  int C = 0;
-  for (size_t j = lo; j < hi; ++j)
-    if (j != i) in[C++] = row(m.syn0, ids[j], p.dim);
+inline void sg_shared(const KernelParams& p, const ModelArrays& m, WorkerState& ws,
+                      const int32_t* ids, size_t i, size_t lo, size_t hi, float alpha) {
+  const int C = gather_context(p, m, ws, ids, i, lo, hi);
   if (C == 0) return;
   int n_hs;
   const int O = gather_outputs(p, m, ws, ids[i], &n_hs);
-  if (O) window_update(p, ws, in, C, O, n_hs, alpha);
+  if (O) window_update(p, ws, ws.in_rows.data(), C, O, n_hs, alpha);
 }
 
 // Skip-gram, classic: each (centre, context) pair gets its own negatives and update.
 inline void sg_classic(const KernelParams& p, const ModelArrays& m, WorkerState& ws,
                        const int32_t* ids, size_t i, size_t lo, size_t hi, float alpha) {
-  const int d = p.dim;
+  const int d = p.vector_size;
   float* work = ws.work.data();
   for (size_t j = lo; j < hi; ++j) {
     if (j == i) continue;
@@ -198,23 +226,19 @@ inline void sg_classic(const KernelParams& p, const ModelArrays& m, WorkerState&
 // context rows into ws.in_rows; returns the context size.
 inline int cbow_hidden(const KernelParams& p, const ModelArrays& m, WorkerState& ws,
                        const int32_t* ids, size_t i, size_t lo, size_t hi) {
-  const int d = p.dim;
-  float** in = ws.in_rows.data();
-  int C = 0;
-  for (size_t j = lo; j < hi; ++j)
-    if (j != i) in[C++] = row(m.syn0, ids[j], d);
+  const int C = gather_context(p, m, ws, ids, i, lo, hi);
   if (C == 0) return 0;
   const float c = p.cbow_mean ? 1.0f / static_cast<float>(C) : 1.0f;
   float* coef = ws.coef.data();
   for (int k = 0; k < C; ++k) coef[k] = c;
-  combine(coef, 1, in, C, d, ws.neu1.data(), false);
+  combine(coef, 1, ws.in_rows.data(), C, p.vector_size, ws.neu1.data(), false);
   return C;
 }
 
 // Trains ws.neu1 against the O outputs in ws.out_rows / ws.labels, then the C context rows.
 inline void cbow_update(const KernelParams& p, WorkerState& ws, int C, int O, int n_hs,
                         float alpha) {
-  const int d = p.dim;
+  const int d = p.vector_size;
   float* work = ws.work.data();
   hidden_update(p, ws, ws.neu1.data(), O, n_hs, alpha, work);
   // With a sum, the error is shared over the summed vectors (gensim's choice).
@@ -223,24 +247,17 @@ inline void cbow_update(const KernelParams& p, WorkerState& ws, int C, int O, in
   for (int c = 0; c < C; ++c) axpy(1.0f, work, in[c], d);
 }
 
+// CBOW: the centre predicted from its context, against `set` (set_size noise words).
 inline void cbow(const KernelParams& p, const ModelArrays& m, WorkerState& ws, const int32_t* ids,
-                 size_t i, size_t lo, size_t hi, float alpha) {
+                 size_t i, size_t lo, size_t hi, float alpha, const int32_t* set, int set_size) {
   const int C = cbow_hidden(p, m, ws, ids, i, lo, hi);
   if (C == 0) return;
   int n_hs;
-  const int O = gather_outputs(p, m, ws, ids[i], &n_hs);
+  const int O = gather_outputs(p, m, ws, ids[i], set, set_size, &n_hs);
   cbow_update(p, ws, C, O, n_hs, alpha);
 }
 
-// Draws p.negative noise words into `set` and starts loading their rows.
-inline void draw_shared_set(const KernelParams& p, const ModelArrays& m, WorkerState& ws,
-                            int32_t* set) {
-  for (int k = 0; k < p.negative; ++k) {
-    const uint32_t w = next_noise_word(p, m, ws, k);
-    set[k] = static_cast<int32_t>(w);
-    prefetch_row(row(m.syn1neg, w, p.dim), p.dim);
-  }
-}
+// ---- one sentence ------------------------------------------------------------------------
 
 // CBOW with shared negatives. Each set of noise words serves kCbowShare centres spaced
 // S = 2 * window + 1 apart (centre t uses set t mod S), so centres that share noise words
@@ -250,15 +267,15 @@ inline void draw_shared_set(const KernelParams& p, const ModelArrays& m, WorkerS
 // target and its set (a noise word equal to the target is skipped). A set's rows are fetched
 // from memory once and stay in cache for its later uses; a used-up set is redrawn at once, S
 // centres before it is needed, so its rows have time to arrive.
-inline void cbow_shared_sentence(const KernelParams& p, const ModelArrays& m, WorkerState& ws,
-                                 const int32_t* ids, size_t n, float alpha) {
+void cbow_shared_sentence(const KernelParams& p, const ModelArrays& m, WorkerState& ws,
+                          const int32_t* ids, size_t n, float alpha) {
   const size_t window = static_cast<size_t>(p.window), S = 2 * window + 1;
-  const int d = p.dim, K = p.negative;
+  const int d = p.vector_size, K = p.negative;
   for (size_t i = 0; i < n; ++i) {
     const size_t slot = ws.shared_pos++ % S;
     int32_t* set = ws.shared_sets.data() + slot * K;
     if (ws.shared_uses[slot] == 0) {  // only until every set has been drawn once
-      draw_shared_set(p, m, ws, set);
+      draw_noise_set(p, m, ws, -1, set);
       ws.shared_uses[slot] = kCbowShare;
     }
     if (i + window + 1 < n) prefetch_row(row(m.syn0, ids[i + window + 1], d), d);
@@ -266,41 +283,22 @@ inline void cbow_shared_sentence(const KernelParams& p, const ModelArrays& m, Wo
       prefetch_row(row(m.syn1neg, ids[i + WorkerState::kLookahead], d), d);
     size_t lo, hi;
     context_bounds(p, ws, i, n, &lo, &hi);
-    const int C = cbow_hidden(p, m, ws, ids, i, lo, hi);
-    if (C > 0) {
-      const int32_t target = ids[i];
-      float** out = ws.out_rows.data();
-      float* labels = ws.labels.data();
-      int O = 0;
-      out[O] = row(m.syn1neg, target, d);
-      labels[O++] = 1.0f;
-      for (int k = 0; k < K; ++k) {
-        if (set[k] == target) continue;
-        out[O] = row(m.syn1neg, set[k], d);
-        labels[O++] = 0.0f;
-      }
-      cbow_update(p, ws, C, O, 0, alpha);
-    }
+    cbow(p, m, ws, ids, i, lo, hi, alpha, set, K);
     if (--ws.shared_uses[slot] == 0) {
-      draw_shared_set(p, m, ws, set);
+      draw_noise_set(p, m, ws, -1, set);
       ws.shared_uses[slot] = kCbowShare;
     }
   }
   ws.effective_words += n;
 }
 
-// ---- one sentence -----------------------------------------------------------------------
-
-void train_sentence(const KernelParams& p, const ModelArrays& m, WorkerState& ws,
-                    const int32_t* ids, size_t n, float alpha) {
-  if (!p.sg && p.mode == UpdateMode::kBatched && p.negative > 0 && !p.hs) {
-    cbow_shared_sentence(p, m, ws, ids, n, alpha);
-    return;
-  }
+// Every other variant: centre by centre, with negatives drawn kLookahead centres ahead
+// (classic skip-gram draws them per pair instead).
+template <KernelVariant V>
+void centre_sentence(const KernelParams& p, const ModelArrays& m, WorkerState& ws,
+                     const int32_t* ids, size_t n, float alpha) {
   const size_t window = static_cast<size_t>(p.window);
-  const bool batched_sg = p.sg && p.mode == UpdateMode::kBatched;
-  // Negatives are drawn per centre, kLookahead centres ahead (classic skip-gram: per pair).
-  const bool lookahead = p.negative > 0 && (batched_sg || !p.sg);
+  const bool lookahead = p.negative > 0 && V != KernelVariant::kSkipGramClassic;
   const size_t ahead = WorkerState::kLookahead;
   if (lookahead)
     for (size_t j = 0; j < std::min(n, ahead); ++j) draw_negatives(p, m, ws, ids[j]);
@@ -310,17 +308,22 @@ void train_sentence(const KernelParams& p, const ModelArrays& m, WorkerState& ws
     context_bounds(p, ws, i, n, &lo, &hi);
     // The input row of the word that may join the window next: it is used for up to
     // 2 * window centres from then on, but its first use would otherwise wait for memory.
-    if (i + window + 1 < n) prefetch_row(row(m.syn0, ids[i + window + 1], p.dim), p.dim);
-    if (batched_sg) {
-      sg_batched(p, m, ws, ids, i, lo, hi, alpha);
-    } else if (p.sg) {
+    if (i + window + 1 < n)
+      prefetch_row(row(m.syn0, ids[i + window + 1], p.vector_size), p.vector_size);
+    if constexpr (V == KernelVariant::kSkipGramShared) {
+      sg_shared(p, m, ws, ids, i, lo, hi, alpha);
+    } else if constexpr (V == KernelVariant::kSkipGramClassic) {
       sg_classic(p, m, ws, ids, i, lo, hi, alpha);
     } else {
-      cbow(p, m, ws, ids, i, lo, hi, alpha);
+      cbow(p, m, ws, ids, i, lo, hi, alpha, ring_set(p, ws, ws.cur_slot),
+           ws.neg_count[ws.cur_slot]);
     }
     if (lookahead && i + ahead < n) draw_negatives(p, m, ws, ids[i + ahead]);
   }
   ws.effective_words += n;
 }
 
-const KernelSet kKernels{&train_sentence, W2V_ISA_NAME};
+const KernelSet kKernels{{&centre_sentence<KernelVariant::kSkipGramShared>,
+                          &centre_sentence<KernelVariant::kSkipGramClassic>, &cbow_shared_sentence,
+                          &centre_sentence<KernelVariant::kCbowClassic>},
+                         W2V_ISA_NAME};

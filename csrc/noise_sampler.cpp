@@ -54,6 +54,21 @@ NoiseSampler::NoiseSampler(const double* weights, size_t n) {
   }
 }
 
+std::vector<int64_t> NoiseSampler::sample_avoiding(size_t k, int64_t avoid, uint64_t seed) const {
+  std::vector<int64_t> out(k);
+  Rng rng(derive_seed(seed, 0x5a17));
+  for (size_t i = 0; i < k; ++i) {
+    int64_t w = sample(rng);
+    for (int tries = 1; w == avoid; ++tries) {
+      if (tries == (1 << 28))
+        throw std::invalid_argument("cannot draw a noise word other than `avoid`");
+      w = sample(rng);
+    }
+    out[i] = w;
+  }
+  return out;
+}
+
 std::vector<double> NoiseSampler::probabilities() const {
   std::vector<double> p(size_, 0.0);
   const double two32 = 4294967296.0;

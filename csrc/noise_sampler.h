@@ -50,6 +50,11 @@ class NoiseSampler {
     return -1;
   }
 
+  // k draws for a user (not for training): a stream seeded by `seed`, each draw redrawn
+  // until it differs from `avoid` (when avoid >= 0). Throws std::invalid_argument if a draw
+  // still equals `avoid` after 2^28 tries (a distribution concentrated on it).
+  std::vector<int64_t> sample_avoiding(size_t k, int64_t avoid, uint64_t seed) const;
+
   size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }
   // The exact distribution the table draws from (it differs from the normalised weights

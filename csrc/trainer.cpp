@@ -20,31 +20,20 @@ struct alignas(64) Trainer::Worker {
   char pad_[64];
 };
 
-// Feeds tokens from a reader straight into training, one sentence at a time.
+// Trains on tokens from a reader as they come, one sentence at a time.
 struct Trainer::Sink {
-  Sink(Trainer& t, Worker& w) : trainer(t), worker(w) {}
+  Sink(Trainer& t, Worker& w)
+      : trainer(t), worker(w), sentences(*t.vocab_, t.max_sentence_length_) {}
   Trainer& trainer;
   Worker& worker;
-  PrefetchedBatch batch;  // tokens whose vocabulary slots are loading
-  std::vector<int32_t> sentence;
-  uint64_t raw = 0;
+  IdSentences sentences;
 
-  void keep(std::string_view t, uint64_t h) {
-    const int32_t id = trainer.vocab_->find(t, h);
-    if (id >= 0) sentence.push_back(id);
-  }
-  void token(std::string_view t) {
-    ++raw;
-    batch.add(*trainer.vocab_, t, [this](std::string_view v, uint64_t h) { keep(v, h); });
-  }
-  void end_block() {
-    batch.flush([this](std::string_view v, uint64_t h) { keep(v, h); });
-  }
+  void token(std::string_view t) { sentences.token(t); }
+  void end_block() { sentences.end_block(); }
   void end_sentence() {
-    end_block();
-    trainer.train_ids(worker, sentence.data(), sentence.size(), raw);
-    sentence.clear();
-    raw = 0;
+    sentences.end_sentence();
+    trainer.train_sentences(worker, sentences);
+    sentences.clear();
   }
 };
 
@@ -55,7 +44,7 @@ Trainer::Trainer(const KernelParams& params, const ModelArrays& arrays, const Wo
       vocab_(vocab),
       max_sentence_length_(max_sentence_length),
       workers_(std::max(1, workers)),
-      kernels_(select_kernels()),
+      kernel_(select_kernel(params)),
       queue_capacity_(2 * static_cast<size_t>(std::max(1, workers)) + 2) {}
 
 Trainer::~Trainer() {
@@ -104,10 +93,14 @@ void Trainer::train_ids(Worker& w, const int32_t* ids, size_t n, uint64_t raw_wo
     s.kept.push_back(id);
   }
   if (!s.kept.empty())
-    kernels_.train_sentence(params_, arrays_, s, s.kept.data(), s.kept.size(), w.alpha);
+    kernel_.train_sentence(params_, arrays_, s, s.kept.data(), s.kept.size(), w.alpha);
   w.pending_words += raw_words;
   w.pending_sentences += 1;
   if (w.pending_words >= kProgressEvery) flush_progress(w);
+}
+
+void Trainer::train_sentences(Worker& w, const IdSentences& s) {
+  for (size_t k = 0; k < s.size(); ++k) train_ids(w, s.ids(k), s.length(k), s.raw_length(k));
 }
 
 void Trainer::fail(const std::string& message) {
@@ -145,11 +138,7 @@ void Trainer::run(Worker& w, const std::vector<FileSpan>* spans) {
           tok.feed(job.text.data(), job.text.size(), sink);
           tok.finish(sink);
         } else {
-          uint32_t begin = 0;
-          for (size_t k = 0; k < job.ends.size(); ++k) {
-            train_ids(w, job.ids.data() + begin, job.ends[k] - begin, job.raw_lengths[k]);
-            begin = job.ends[k];
-          }
+          train_sentences(w, job.sentences);
         }
         if (stop_.load(std::memory_order_relaxed)) break;
       }
@@ -167,9 +156,10 @@ void Trainer::run(Worker& w, const std::vector<FileSpan>* spans) {
   finished_cv_.notify_all();
 }
 
-void Trainer::launch(const EpochPlan& plan, const std::vector<std::vector<FileSpan>>* spans) {
-  if (!threads_.empty()) throw std::logic_error("an epoch is already running");
-  plan_ = plan;
+void Trainer::launch(Input input) {
+  if (!planned_) throw std::logic_error("begin_epoch() must come before the epoch's input");
+  if (input_ != Input::kNone) throw std::logic_error("this epoch already has its input");
+  input_ = input;
   words_done_ = 0;
   sentences_done_ = 0;
   loss_so_far_ = 0.0;
@@ -178,32 +168,57 @@ void Trainer::launch(const EpochPlan& plan, const std::vector<std::vector<FileSp
   error_.clear();
   queue_.clear();
   queue_closed_ = false;
-  const int n = spans ? static_cast<int>(spans->size()) : workers_;
+  const int n = input == Input::kFiles ? static_cast<int>(file_spans_.size()) : workers_;
   states_.clear();
   for (int t = 0; t < n; ++t) {
     // One independent stream per (seed, epoch, thread): runs repeat exactly with one worker.
-    const uint64_t stream = static_cast<uint64_t>(plan.epoch) * 4096 + static_cast<uint64_t>(t);
-    states_.push_back(std::make_unique<Worker>(params_, derive_seed(plan.seed, stream)));
+    const uint64_t stream = static_cast<uint64_t>(plan_.epoch) * 4096 + static_cast<uint64_t>(t);
+    states_.push_back(std::make_unique<Worker>(params_, derive_seed(plan_.seed, stream)));
     states_.back()->alpha = alpha_at(0, 0);
   }
   for (int t = 0; t < n; ++t) {
-    const std::vector<FileSpan>* mine = spans ? &(*spans)[t] : nullptr;
+    const std::vector<FileSpan>* mine = input == Input::kFiles ? &file_spans_[t] : nullptr;
     threads_.emplace_back([this, t, mine] { run(*states_[t], mine); });
   }
 }
 
-void Trainer::start_files(const std::vector<FileSource>& files, SplitMode mode,
-                          const EpochPlan& plan) {
-  file_mode_ = mode;
-  auto spans = partition_files(files, workers_, mode);
-  // The spans must outlive the threads: keep them in a member-owned holder.
-  file_spans_ = std::move(spans);
-  launch(plan, &file_spans_);
+void Trainer::begin_epoch(const EpochPlan& plan) {
+  if (planned_) throw std::logic_error("an epoch is already running");
+  plan_ = plan;
+  planned_ = true;
 }
 
-void Trainer::start_queue(const EpochPlan& plan) { launch(plan, nullptr); }
+void Trainer::feed_files(const std::vector<FileSource>& files, SplitMode mode) {
+  if (input_ != Input::kNone) throw std::logic_error("this epoch already has its input");
+  file_mode_ = mode;
+  // The spans must outlive the threads: the trainer holds them.
+  file_spans_ = partition_files(files, workers_, mode);
+  launch(Input::kFiles);
+}
+
+bool Trainer::feed_text(std::string&& text, SplitMode mode) {
+  if (input_ == Input::kNone) launch(Input::kQueue);
+  Job job;
+  job.is_text = true;
+  job.mode = mode;
+  job.text = std::move(text);
+  return push(std::move(job));
+}
+
+bool Trainer::feed_sentences(IdSentences&& sentences) {
+  if (input_ == Input::kNone) launch(Input::kQueue);
+  Job job;
+  job.sentences = std::move(sentences);
+  return push(std::move(job));
+}
+
+void Trainer::end_input() {
+  if (input_ == Input::kNone) launch(Input::kQueue);  // no input: the workers just finish
+  close_queue();
+}
 
 bool Trainer::push(Job&& job) {
+  if (input_ != Input::kQueue) throw std::logic_error("this epoch already has its input: files");
   std::unique_lock<std::mutex> lock(mutex_);
   queue_not_full_.wait(lock, [&] { return queue_.size() < queue_capacity_ || stop_; });
   if (stop_) return false;
@@ -241,6 +256,8 @@ EpochStats Trainer::finish() {
   close_queue();
   for (auto& t : threads_) t.join();
   threads_.clear();
+  planned_ = false;
+  input_ = Input::kNone;
   EpochStats stats;
   stats.raw_words = words_done();
   stats.sentences = sentences_done();

@@ -8,6 +8,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -36,16 +37,73 @@ struct EpochStats {
   double loss = 0;
 };
 
-// A batch of work for the queue: either sentences already mapped to ids, or raw text.
+// Sentences of vocabulary ids, back to back, built from tokens: a Tokenizer sink, and the
+// sink Python sentences are walked into. Tokens are looked up in prefetched batches, so a
+// token's view must stay valid until the end_sentence() or end_block() after it. Unknown
+// words are dropped but counted as raw words; a sentence reaching max_sentence_length tokens
+// is closed there (long sentences are split, never cut).
+class IdSentences {
+ public:
+  IdSentences() = default;
+  IdSentences(const WordIndex& vocab, uint32_t max_sentence_length)
+      : vocab_(&vocab), max_len_(max_sentence_length) {}
+
+  void token(std::string_view t) {
+    batch_.add(*vocab_, t, [this](std::string_view v, uint64_t h) { keep(v, h); });
+    if (++raw_ == max_len_) end_sentence();
+  }
+  // Closes the open sentence, if it has any tokens.
+  void end_sentence() {
+    end_block();
+    if (raw_ == 0) return;
+    ends_.push_back(static_cast<uint32_t>(ids_.size()));
+    raw_lengths_.push_back(raw_);
+    raw_ = 0;
+  }
+  void end_block() {
+    batch_.flush([this](std::string_view v, uint64_t h) { keep(v, h); });
+  }
+  // Forgets the tokens still batched (their views may be gone after an error).
+  void drop_pending() { batch_.clear(); }
+  void clear() {
+    ids_.clear();
+    ends_.clear();
+    raw_lengths_.clear();
+  }
+
+  // Closed sentences: sentence k is ids [begin(k), ends[k]) with raw_length(k) tokens.
+  size_t size() const { return ends_.size(); }
+  const int32_t* ids(size_t k) const { return ids_.data() + (k ? ends_[k - 1] : 0); }
+  size_t length(size_t k) const { return ends_[k] - (k ? ends_[k - 1] : 0); }
+  uint32_t raw_length(size_t k) const { return raw_lengths_[k]; }
+
+ private:
+  void keep(std::string_view t, uint64_t h) {
+    const int32_t id = vocab_->find(t, h);
+    if (id >= 0) ids_.push_back(id);
+  }
+
+  const WordIndex* vocab_ = nullptr;
+  uint32_t max_len_ = 0;
+  uint32_t raw_ = 0;  // tokens of the open sentence
+  PrefetchedBatch batch_;
+  std::vector<int32_t> ids_;
+  std::vector<uint32_t> ends_;
+  std::vector<uint32_t> raw_lengths_;
+};
+
+// A batch of work for the queue: sentences already mapped to ids, or raw text.
 struct Job {
-  std::vector<int32_t> ids;           // in-vocabulary ids, sentences back to back
-  std::vector<uint32_t> ends;         // end of each sentence in `ids`
-  std::vector<uint32_t> raw_lengths;  // tokens of each sentence before dropping unknown words
-  std::string text;                   // used when is_text
+  IdSentences sentences;
+  std::string text;  // used when is_text
   SplitMode mode = SplitMode::kLines;
   bool is_text = false;
 };
 
+// An epoch is begun with its plan, fed one way (files, or text and sentence batches through
+// the queue), ended with end_input(), waited for and finished:
+//   begin_epoch(plan); feed_files(...) | feed_text(...)* feed_sentences(...)*; end_input();
+//   while (!wait_for(s)) ...; stats = finish();
 class Trainer {
  public:
   Trainer(const KernelParams& params, const ModelArrays& arrays, const WordIndex* vocab,
@@ -54,13 +112,16 @@ class Trainer {
   Trainer(const Trainer&) = delete;
   Trainer& operator=(const Trainer&) = delete;
 
-  // Starts an epoch in which each worker reads its own byte range of `files`.
-  void start_files(const std::vector<FileSource>& files, SplitMode mode, const EpochPlan& plan);
-  // Starts an epoch fed through push(); end the input with close_queue().
-  void start_queue(const EpochPlan& plan);
-  // Blocks while the queue is full. Returns false once the epoch is stopping.
-  bool push(Job&& job);
-  void close_queue();
+  void begin_epoch(const EpochPlan& plan);
+  // Starts one reader thread per byte range of `files`; nothing else feeds this epoch.
+  void feed_files(const std::vector<FileSource>& files, SplitMode mode);
+  // Queue raw text (each piece tokenised on its own) or sentences made by sentence_batch();
+  // block while the queue is full. Return false once the epoch is stopping.
+  bool feed_text(std::string&& text, SplitMode mode);
+  bool feed_sentences(IdSentences&& sentences);
+  IdSentences sentence_batch() const { return IdSentences(*vocab_, max_sentence_length_); }
+  // No more input this epoch.
+  void end_input();
   // Waits up to `seconds` for the epoch's workers; true when they have all finished.
   bool wait_for(double seconds);
   // Joins the workers and returns the epoch's tallies; rethrows a worker's error.
@@ -72,14 +133,20 @@ class Trainer {
   double current_alpha() const;
   // Loss of this epoch so far, refreshed as workers report progress (exact after finish()).
   double loss_so_far() const { return loss_so_far_.load(std::memory_order_relaxed); }
-  const char* isa() const { return kernels_.isa; }
+  const char* isa() const { return kernel_.isa; }
+  KernelVariant variant() const { return kernel_.variant; }
+  std::string describe() const { return w2v::describe(params_); }
 
  private:
   struct Worker;
   struct Sink;
-  void launch(const EpochPlan& plan, const std::vector<std::vector<FileSpan>>* spans);
+  enum class Input { kNone, kFiles, kQueue };
+  void launch(Input input);
   void run(Worker& w, const std::vector<FileSpan>* spans);
   void train_ids(Worker& w, const int32_t* ids, size_t n, uint64_t raw_words);
+  void train_sentences(Worker& w, const IdSentences& s);
+  bool push(Job&& job);
+  void close_queue();
   void flush_progress(Worker& w);
   float alpha_at(uint64_t words, uint64_t sentences) const;
   void fail(const std::string& message);
@@ -89,8 +156,10 @@ class Trainer {
   const WordIndex* vocab_;
   uint32_t max_sentence_length_;
   int workers_;
-  KernelSet kernels_;
+  Kernel kernel_;
   EpochPlan plan_;
+  bool planned_ = false;  // begin_epoch() was called and the epoch not finished yet
+  Input input_ = Input::kNone;
   SplitMode file_mode_ = SplitMode::kLines;
 
   std::vector<std::vector<FileSpan>> file_spans_;

@@ -1,7 +1,9 @@
 #include "vocab_counter.h"
 
 #include <algorithm>
+#include <chrono>
 #include <exception>
+#include <stdexcept>
 #include <thread>
 
 namespace w2v {
@@ -37,34 +39,111 @@ void VocabCounter::merge(const VocabCounter& other) {
   if (max_vocab_size_ > 0 && static_cast<int64_t>(counts_.size()) > max_vocab_size_) prune();
 }
 
+void VocabCounter::merge(VocabCounter&& other) {
+  if (empty())
+    *this = std::move(other);
+  else
+    merge(static_cast<const VocabCounter&>(other));
+}
+
+FileCount::FileCount(const std::vector<FileSource>& files, SplitMode mode,
+                     uint32_t max_sentence_length, int workers, int64_t max_vocab_size,
+                     const VocabCounter::KeepRule& keep, std::atomic<uint64_t>* bytes_read,
+                     const std::atomic<bool>* stop)
+    : parts_(partition_files(files, workers, mode)),
+      counters_(parts_.size(), VocabCounter(max_vocab_size, keep)),
+      errors_(parts_.size()),
+      running_(parts_.size()) {
+  for (size_t t = 0; t < parts_.size(); ++t) {
+    threads_.emplace_back([this, t, mode, max_sentence_length, bytes_read, stop] {
+      try {
+        SpanReader reader;
+        for (const auto& span : parts_[t]) {
+          Tokenizer tok(mode, max_sentence_length);
+          reader.read(span, tok, counters_[t], stop, bytes_read);
+        }
+      } catch (...) {
+        errors_[t] = std::current_exception();
+      }
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        --running_;
+      }
+      done_cv_.notify_all();
+    });
+  }
+}
+
+FileCount::~FileCount() {
+  for (auto& th : threads_)
+    if (th.joinable()) th.join();
+}
+
+bool FileCount::wait_for(double seconds) {
+  std::unique_lock<std::mutex> lock(mutex_);
+  return done_cv_.wait_for(lock, std::chrono::duration<double>(seconds),
+                           [&] { return running_ == 0; });
+}
+
+VocabCounter FileCount::join() {
+  for (auto& th : threads_) th.join();
+  threads_.clear();
+  for (auto& e : errors_)
+    if (e) std::rethrow_exception(e);
+  // Merging in file order keeps first-seen order equal to a sequential scan's.
+  VocabCounter result = std::move(counters_[0]);
+  for (size_t t = 1; t < counters_.size(); ++t) result.merge(counters_[t]);
+  return result;
+}
+
 VocabCounter VocabCounter::count_files(const std::vector<FileSource>& files, SplitMode mode,
                                        uint32_t max_sentence_length, int workers,
                                        int64_t max_vocab_size, std::atomic<uint64_t>* bytes_read,
-                                       const KeepRule& keep) {
-  const auto parts = partition_files(files, workers, mode);
-  std::vector<VocabCounter> counters(parts.size(), VocabCounter(max_vocab_size, keep));
-  std::vector<std::exception_ptr> errors(parts.size());
-  std::vector<std::thread> threads;
-  for (size_t t = 0; t < parts.size(); ++t) {
-    threads.emplace_back([&, t] {
-      try {
-        SpanReader reader;
-        for (const auto& span : parts[t]) {
-          Tokenizer tok(mode, max_sentence_length);
-          reader.read(span, tok, counters[t], nullptr, bytes_read);
-        }
-      } catch (...) {
-        errors[t] = std::current_exception();
-      }
-    });
-  }
-  for (auto& th : threads) th.join();
-  for (auto& e : errors)
-    if (e) std::rethrow_exception(e);
-  // Merging in file order keeps first-seen order equal to a sequential scan's.
-  VocabCounter result = std::move(counters[0]);
-  for (size_t t = 1; t < counters.size(); ++t) result.merge(counters[t]);
-  return result;
+                                       const KeepRule& keep, const std::atomic<bool>* stop) {
+  return FileCount(files, mode, max_sentence_length, workers, max_vocab_size, keep, bytes_read,
+                   stop)
+      .join();
+}
+
+VocabScan::~VocabScan() {
+  request_stop();
+  files_.reset();  // waits for the threads
+}
+
+void VocabScan::require_idle() const {
+  if (files_) throw std::logic_error("files are being counted: finish() first");
+}
+
+void VocabScan::feed_files(const std::vector<FileSource>& files, SplitMode mode) {
+  require_idle();
+  stop_ = false;
+  files_ = std::make_unique<FileCount>(files, mode, max_len_, workers_, max_vocab_size_, keep_,
+                                       &bytes_read_, &stop_);
+}
+
+void VocabScan::feed_text(const char* data, size_t n, SplitMode mode) {
+  require_idle();
+  if (!tokenizer_) tokenizer_ = std::make_unique<Tokenizer>(mode, max_len_);
+  tokenizer_->feed(data, n, counter_);
+}
+
+VocabCounter& VocabScan::sentence_sink() {
+  require_idle();
+  return counter_;
+}
+
+void VocabScan::end_input() {
+  if (tokenizer_) tokenizer_->finish(counter_);
+  tokenizer_.reset();
+}
+
+bool VocabScan::wait_for(double seconds) { return !files_ || files_->wait_for(seconds); }
+
+void VocabScan::finish() {
+  if (!files_) return;
+  const std::unique_ptr<FileCount> files = std::move(files_);
+  VocabCounter counted = files->join();
+  if (!stop_.load()) counter_.merge(std::move(counted));
 }
 
 }  // namespace w2v

@@ -8,60 +8,30 @@ the file paths to the C++ reader, which tokenises the same way (whitespace as in
 
 from __future__ import annotations
 
-import bz2
-import gzip
 import io
-import lzma
 import os
 from pathlib import Path
-from typing import IO, Any, Iterable, Iterator, List, Optional, Sequence, Union
+from typing import IO, Iterator, List, Optional, Union
+
+from w2v.compression import open_read
 
 PathLike = Union[str, "os.PathLike[str]"]
 
-_OPENERS = {
-    ".gz": lambda raw: gzip.GzipFile(fileobj=raw, mode="rb"),
-    ".bz2": lambda raw: bz2.BZ2File(raw, mode="rb"),
-    ".xz": lambda raw: lzma.LZMAFile(raw, mode="rb"),
-}
 _CHUNK = 1 << 20
 
 
 def open_binary(path: PathLike) -> IO[bytes]:
-    """Open ``path`` for reading bytes, decompressing .gz/.bz2/.xz transparently."""
+    """Open ``path`` for reading bytes, decompressing gzip, bzip2 or xz content transparently.
+
+    Compression is recognised by the file's content, not its name (see
+    :mod:`w2v.compression`).
+    """
     path = os.fspath(path)
     if not os.path.exists(path):
         raise FileNotFoundError(f"corpus file not found: {path!r}")
     if os.path.isdir(path):
         raise IsADirectoryError(f"expected a file, got a directory: {path!r}")
-    raw = open(path, "rb")
-    opener = _OPENERS.get(os.path.splitext(path)[1].lower())
-    if opener is None:
-        return raw
-    try:
-        fin = opener(raw)
-    except BaseException:
-        raw.close()
-        raise
-    fin.raw_file = raw  # type: ignore[attr-defined]  # its position is the progress on disk
-    _close_with(fin, raw)
-    return fin
-
-
-def _close_with(fin: Any, raw: IO[bytes]) -> None:
-    close = fin.close
-
-    def close_both() -> None:
-        try:
-            close()
-        finally:
-            raw.close()
-
-    fin.close = close_both
-
-
-def is_compressed(path: PathLike) -> bool:
-    """Whether ``path`` is read through a decompressor."""
-    return os.path.splitext(os.fspath(path))[1].lower() in _OPENERS
+    return open_read(path)
 
 
 def _split_line(line: bytes, max_len: int) -> Iterator[List[str]]:
@@ -88,7 +58,7 @@ class LineSentence(_FileCorpus):
     Parameters
     ----------
     source : str, path-like or binary file object
-        The file; .gz, .bz2 and .xz are decompressed transparently.
+        The file; gzip, bzip2 and xz content is decompressed transparently.
     max_sentence_length : int
         Longer lines are split into several sentences of at most this many tokens.
     limit : int, optional
@@ -216,94 +186,6 @@ def _last_ascii_space(data: bytes) -> int:
     return max(data.rfind(bytes([c])) for c in _ASCII_SPACE) + 1
 
 
-def iter_text_chunks(
-    paths: Sequence[Union[PathLike, IO[bytes]]],
-    mode: str,
-    limit: Optional[int] = None,
-    on_bytes: Optional[Any] = None,
-) -> Iterator[bytes]:
-    """Yield the text of ``paths`` in ~1 MiB pieces cut where the C++ tokeniser may cut.
-
-    Pieces end at a newline (mode ``"lines"``) or ASCII whitespace (``"stream"``), so each can
-    be tokenised on its own; a file's last piece ends where the file ends. ``on_bytes(n)`` is
-    called with the bytes read from disk so far, across files (for progress bars).
-    """
-    done = 0
-    for src in paths:
-        if isinstance(src, (str, os.PathLike)):
-            fin = open_binary(src)
-        else:
-            if hasattr(src, "seek"):
-                src.seek(0)  # every pass starts at the top, as LineSentence.__iter__ does
-            fin = _NonClosing(src)
-        raw = getattr(fin, "raw_file", fin)
-        base = done
-        with fin:
-            if on_bytes is not None:
-                fin = _Reporting(fin, lambda b=base, r=raw: on_bytes(b + _tell(r)))
-            if limit is not None:
-                yield from _limited_lines(fin, limit)
-                continue
-            rest = b""
-            while True:
-                chunk = fin.read(_CHUNK)
-                if not chunk:
-                    break
-                data = rest + chunk
-                cut = data.rfind(b"\n") + 1 if mode == "lines" else _last_ascii_space(data)
-                if cut:
-                    yield data[:cut]
-                    rest = data[cut:]
-                else:
-                    rest = data
-            if rest:
-                # A file's last line ends with the file, even without a final newline.
-                yield rest + b"\n" if mode == "lines" else rest
-        if isinstance(src, (str, os.PathLike)):
-            done = base + os.path.getsize(src)
-
-
-def _tell(f: Any) -> int:
-    try:
-        return int(f.tell())
-    except (OSError, ValueError, AttributeError):
-        return 0
-
-
-class _Reporting:
-    """Calls `report()` after each read of the wrapped file."""
-
-    def __init__(self, f: Any, report: Any) -> None:
-        self._f = f
-        self._report = report
-
-    def read(self, n: int = -1) -> bytes:
-        data = self._f.read(n)
-        self._report()
-        return data
-
-    def __iter__(self) -> Iterator[bytes]:
-        for i, line in enumerate(self._f):
-            if i % 4096 == 0:
-                self._report()
-            yield line
-
-
-def _limited_lines(fin: IO[bytes], limit: int) -> Iterator[bytes]:
-    buf = []
-    size = 0
-    for n, line in enumerate(fin):
-        if n >= limit:
-            break
-        buf.append(line if line.endswith(b"\n") else line + b"\n")
-        size += len(line)
-        if size >= _CHUNK:
-            yield b"".join(buf)
-            buf, size = [], 0
-    if buf:
-        yield b"".join(buf)
-
-
 class _NonClosing(io.RawIOBase):
     """Wraps a caller's file object so ``with`` does not close it."""
 
@@ -328,77 +210,3 @@ class _NonClosing(io.RawIOBase):
 
     def close(self) -> None:
         pass
-
-
-class CorpusSource:
-    """How the model reads a corpus: Python sentences, or files for the C++ reader.
-
-    Parameters
-    ----------
-    iterable : iterable of list of str, optional
-        Sentences produced in Python.
-    files : list of paths or binary file objects, optional
-        Files in LineSentence (``mode="lines"``) or Text8Corpus (``mode="stream"``) layout.
-    """
-
-    def __init__(
-        self,
-        iterable: Optional[Iterable] = None,
-        files: Optional[List[Union[str, IO[bytes]]]] = None,
-        mode: str = "lines",
-        limit: Optional[int] = None,
-        max_sentence_length: int = 10000,
-    ) -> None:
-        self.iterable = iterable
-        self.files = files
-        self.mode = mode
-        self.limit = limit
-        self.max_sentence_length = max_sentence_length
-
-    @property
-    def is_files(self) -> bool:
-        return self.files is not None
-
-    @property
-    def plain_paths(self) -> bool:
-        """Whether C++ can read every file itself, by byte ranges."""
-        return (
-            self.files is not None
-            and self.limit is None
-            and all(isinstance(f, str) and not is_compressed(f) for f in self.files)
-        )
-
-    def text_chunks(self, on_bytes: Optional[Any] = None) -> Iterator[bytes]:
-        """The files' text in pieces the C++ tokeniser can take one at a time."""
-        return iter_text_chunks(self.files or [], self.mode, self.limit, on_bytes)
-
-    def disk_bytes(self) -> Optional[int]:
-        """Total size on disk of the files, if they are all paths."""
-        if not self.files or not all(isinstance(f, str) for f in self.files):
-            return None
-        return sum(os.path.getsize(f) for f in self.files)  # type: ignore[arg-type]
-
-
-def resolve_corpus(corpus_iterable: Any = None, corpus_file: Any = None) -> CorpusSource:
-    """Decide how to read a corpus given as ``corpus_iterable`` or ``corpus_file``."""
-    if corpus_file is not None:
-        if isinstance(corpus_file, (list, tuple)):
-            paths = [os.fspath(p) for p in corpus_file]
-        else:
-            paths = [os.fspath(corpus_file)]
-        for p in paths:
-            if not os.path.isfile(p):
-                raise FileNotFoundError(f"corpus_file not found: {p!r}")
-        return CorpusSource(files=paths)
-    if isinstance(corpus_iterable, _FileCorpus):
-        sources = corpus_iterable.native_sources()
-        files: List[Union[str, IO[bytes]]] = (
-            list(sources) if sources is not None else [corpus_iterable.source]  # type: ignore
-        )
-        return CorpusSource(
-            files=files,
-            mode=corpus_iterable.mode,
-            limit=corpus_iterable.limit,
-            max_sentence_length=corpus_iterable.max_sentence_length,
-        )
-    return CorpusSource(iterable=corpus_iterable)

@@ -15,11 +15,11 @@ import numpy as np
 from w2v import _core
 from w2v.callbacks import CallbackAny2Vec
 from w2v.constraints import POSITIVE, check_value, int_at_least, is_integer
-from w2v.corpora import resolve_corpus
 from w2v.keyedvectors import KeyedVectors
 from w2v.noise import NoiseWeights, resolve_noise_weights
 from w2v.params import WORD2VEC_PARAMS, declared_init, describe, numpy_doc, validate
 from w2v.persistence import load_model, save_model
+from w2v.sources import resolve_corpus
 from w2v.training import train_epochs
 from w2v.vocabulary import (
     RawVocab,
@@ -279,7 +279,7 @@ class Word2Vec:
         for w in words:
             if not isinstance(w, str):
                 raise TypeError(f"word_freq keys must be str, got {type(w).__name__}")
-        counter.count_sentences([[w] for w in words])
+        counter.feed_sentences([[w] for w in words])
         raw = RawVocab(counter, 0)
         raw.counts = np.asarray([int(word_freq[w]) for w in words], dtype=np.int64)
         if len(raw.counts) and raw.counts.min() < 0:

@@ -9,16 +9,15 @@ its arguments and hands over to :func:`train_epochs`.
 from __future__ import annotations
 
 import logging
-import os
 import time
-from typing import TYPE_CHECKING, Any, Dict, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Optional, Sequence, Tuple
 
 import numpy as np
 
 from w2v import _core
 from w2v.callbacks import CallbackAny2Vec
-from w2v.corpora import CorpusSource
-from w2v.vocabulary import batched_sentences
+from w2v.params import WORD2VEC_PARAMS
+from w2v.sources import CorpusSource
 
 if TYPE_CHECKING:
     from w2v.model import Word2Vec
@@ -43,7 +42,7 @@ def train_epochs(
         "Word2Vec training on %i words of vocabulary, %i features, %s, %s kernels, %i workers",
         len(model.wv),
         model.vector_size,
-        mode_name(model),
+        trainer.variant,
         trainer.isa,
         model.workers,
     )
@@ -57,11 +56,11 @@ def train_epochs(
         stats = train_epoch(
             model, trainer, source, epoch, total_examples, total_words, report_delay
         )
-        trained += stats["effective_words"]
-        raw += stats["raw_words"]
+        trained += stats.effective_words
+        raw += stats.raw_words
         if model.compute_loss:
-            model.running_training_loss = float(stats["loss"])
-            model.loss_history.append(float(stats["loss"]))
+            model.running_training_loss = float(stats.loss)
+            model.loss_history.append(float(stats.loss))
         for cb in callbacks:
             cb.on_epoch_end(model)
     elapsed = time.perf_counter() - start
@@ -81,22 +80,6 @@ def train_epochs(
     return trained, raw
 
 
-def mode_name(model: Word2Vec) -> str:
-    """How the model trains, for the log (architecture, objective, update)."""
-    arch = "skip-gram" if model.sg else ("CBOW-mean" if model.cbow_mean else "CBOW-sum")
-    loss = "+".join(
-        x
-        for x, on in (
-            ("hierarchical softmax", model.hs),
-            (f"negative={model.negative}", model.negative),
-        )
-        if on
-    )
-    shared = model.negative and model.shared_negatives and (model.sg or not model.hs)
-    extra = ", shared negatives" if shared else ""
-    return f"{arch} with {loss}{extra}"
-
-
 def native_vocab(model: Word2Vec) -> Any:
     """The C++ word index of the model's vocabulary, cached until the vocabulary changes."""
     index = model._native.get("index")
@@ -106,7 +89,7 @@ def native_vocab(model: Word2Vec) -> Any:
     return index
 
 
-def make_trainer(model: Word2Vec, max_sentence_length: int = MAX_WORDS_IN_BATCH) -> Any:
+def make_trainer(model: Word2Vec, max_sentence_length: int = MAX_WORDS_IN_BATCH) -> _core.Trainer:
     """A native trainer over the model's arrays (made trainable in place if needed)."""
     n = len(model.wv.index_to_key)
     if model.wv.vectors.shape != (n, model.vector_size):
@@ -127,20 +110,9 @@ def make_trainer(model: Word2Vec, max_sentence_length: int = MAX_WORDS_IN_BATCH)
         tree = None
     sample = np.require(model.wv.expandos["sample_int"], dtype=np.uint32, requirements=["C", "A"])
     model.wv.expandos["sample_int"] = sample
-    params = {
-        "dim": model.vector_size,
-        "window": model.window,
-        "negative": model.negative,
-        "hs": bool(model.hs),
-        "sg": bool(model.sg),
-        "cbow_mean": bool(model.cbow_mean),
-        "shrink_windows": bool(model.shrink_windows),
-        "compute_loss": bool(model.compute_loss),
-        "update": "batched" if model.shared_negatives else "classic",
-    }
     index = native_vocab(model)
     return _core.Trainer(
-        params,
+        kernel_params(model),
         model.wv.vectors,
         model.syn1neg if model.negative else None,
         model.syn1 if model.hs else None,
@@ -153,57 +125,41 @@ def make_trainer(model: Word2Vec, max_sentence_length: int = MAX_WORDS_IN_BATCH)
     )
 
 
+def kernel_params(model: Word2Vec) -> _core.KernelParams:
+    """The model's kernel parameters (the parameter table's ``kernel`` rows) for C++."""
+    kp = _core.KernelParams()
+    for p in WORD2VEC_PARAMS:
+        if p.kernel:
+            field = type(getattr(kp, p.name))  # bool or int: converted as the field needs
+            setattr(kp, p.name, field(getattr(model, p.name)))
+    return kp
+
+
 def train_epoch(
     model: Word2Vec,
-    trainer: Any,
+    trainer: _core.Trainer,
     source: CorpusSource,
     epoch: int,
     total_examples: Optional[int],
     total_words: Optional[int],
     report_delay: float,
-) -> Dict[str, Any]:
-    plan = {
-        "start_alpha": float(model.alpha),
-        "end_alpha": float(model.min_alpha),
-        "epoch": epoch,
-        "epochs": model.epochs,
-        "expected_words": int(total_words or 0),
-        "expected_sentences": 0 if total_words else int(total_examples or 0),
-        "seed": int(model.seed) & (2**64 - 1),
-    }
+) -> _core.EpochStats:
+    plan = _core.EpochPlan()
+    plan.start_alpha = float(model.alpha)
+    plan.end_alpha = float(model.min_alpha)
+    plan.epoch = epoch
+    plan.epochs = model.epochs
+    plan.expected_words = int(total_words or 0)
+    plan.expected_sentences = 0 if total_words else int(total_examples or 0)
+    plan.seed = int(model.seed) & (2**64 - 1)
     start = time.perf_counter()
     reporter = EpochReporter(
         model, trainer, epoch, total_words, total_examples, start, report_delay
     )
-    try:
-        if source.plain_paths:
-            sizes = [os.path.getsize(p) for p in source.files]  # type: ignore[arg-type]
-            trainer.start_files(source.files, sizes, source.mode, plan)
-        else:
-            trainer.start_queue(plan)
-            if source.is_files:
-                for chunk in source.text_chunks():
-                    if not trainer.push_text(chunk, source.mode):
-                        break
-                    reporter.maybe_log()
-            else:
-                for batch, _ in batched_sentences(source.iterable, int(model.batch_words)):
-                    if trainer.push_sentences(batch) < 0:
-                        break
-                    reporter.maybe_log()
-            trainer.close_queue()
-        # Poll often enough to honour a short report_delay (gensim's default is 1 s).
-        poll = min(0.1, max(float(report_delay), 0.01))
-        while not trainer.wait(poll):
-            reporter.maybe_log()
-    except BaseException:
-        trainer.stop()
-        try:
-            trainer.finish()
-        except Exception:  # the first error is the one to report
-            pass
-        raise
-    stats = trainer.finish()
+    trainer.begin_epoch(plan)
+    # Poll often enough to honour a short report_delay (gensim's default is 1 s).
+    poll = min(0.1, max(float(report_delay), 0.01))
+    stats = source.feed(trainer, reporter.maybe_log, batch_words=int(model.batch_words), poll=poll)
     reporter.close(stats)
     return stats
 
@@ -268,30 +224,26 @@ class EpochReporter:
             self.trainer.alpha,
         )
 
-    def close(self, stats: Dict[str, Any]) -> None:
+    def close(self, stats: _core.EpochStats) -> None:
         elapsed = time.perf_counter() - self.start
         if self.bar is not None:
-            loss = stats["loss"] if self.model.compute_loss else None
-            self.bar.update_to(stats["raw_words"], stats["sentences"], self.trainer.alpha, loss)
+            loss = stats.loss if self.model.compute_loss else None
+            self.bar.update_to(stats.raw_words, stats.sentences, self.trainer.alpha, loss)
             self.bar.close()
         logger.info(
             "EPOCH %i: training on %i raw words (%i effective words) took %.1fs, "
             "%.0f effective words/s%s",
             self.epoch + 1,
-            stats["raw_words"],
-            stats["effective_words"],
+            stats.raw_words,
+            stats.effective_words,
             elapsed,
-            stats["effective_words"] / max(elapsed, 1e-9),
-            f", loss {stats['loss']:.1f}" if self.model.compute_loss else "",
+            stats.effective_words / max(elapsed, 1e-9),
+            f", loss {stats.loss:.1f}" if self.model.compute_loss else "",
         )
-        if (
-            self.total_words
-            and stats["raw_words"] != self.total_words
-            and self.total_examples is None
-        ):
+        if self.total_words and stats.raw_words != self.total_words and self.total_examples is None:
             logger.warning(
                 "EPOCH %i: supplied raw word count (%i) did not equal expected count (%i)",
                 self.epoch + 1,
-                stats["raw_words"],
+                stats.raw_words,
                 self.total_words,
             )

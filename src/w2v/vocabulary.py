@@ -20,14 +20,13 @@ same corpus and parameters:
 from __future__ import annotations
 
 import logging
-import os
 import time
 from typing import Any, Callable, List, Optional, Tuple
 
 import numpy as np
 
 from w2v import _core
-from w2v.corpora import CorpusSource
+from w2v.sources import CorpusSource
 
 logger = logging.getLogger(__name__)
 
@@ -77,23 +76,6 @@ class RawVocab:
         return dict(zip(self.words(), self.counts.tolist()))
 
 
-def batched_sentences(iterable: Any, batch_words: int):
-    """Yield (sentences, their token count) in batches of about ``batch_words`` tokens."""
-    batch: list = []
-    words = 0
-    for sentence in iterable:
-        batch.append(sentence)
-        try:
-            words += len(sentence)
-        except TypeError:
-            words += 1
-        if words >= batch_words:
-            yield batch, words
-            batch, words = [], 0
-    if batch:
-        yield batch, words
-
-
 def scan_corpus(
     source: CorpusSource,
     max_vocab_size: Optional[int],
@@ -114,55 +96,40 @@ def scan_corpus(
         def keep(word: str, count: int, min_reduce: int) -> bool:
             return keep_vocab_item(word, count, min_reduce, trim_rule)
 
-    counter = _core.VocabCounter(int(max_vocab_size or 0), source.max_sentence_length, keep)
-    if source.is_files:
-        if source.plain_paths:
-            sizes = [os.path.getsize(p) for p in source.files]  # type: ignore[arg-type]
+    counter = _core.VocabCounter(
+        int(max_vocab_size or 0), source.max_sentence_length, workers, keep
+    )
+    bar = None
+    if progress and source.is_files:
+        from w2v.progress import ScanBar
 
-            def count() -> None:
-                counter.count_files(
-                    source.files, sizes, source.mode, workers, int(max_vocab_size or 0)
-                )
+        bar = ScanBar(source.disk_bytes())
+    next_log = progress_per
 
-            if progress:
-                from w2v.progress import run_with_scan_bar
+    def on_progress() -> None:
+        nonlocal next_log
+        if bar is not None and source.plain_paths:
+            bar.update_to(counter.bytes_read)  # read by C++ (Python's reads call on_bytes)
+        if source.is_files or not progress_per or counter.sentences < next_log:
+            return
+        logger.info(
+            "PROGRESS: at sentence #%i, processed %i words, keeping %i word types",
+            counter.sentences,
+            counter.total_words,
+            len(counter),
+        )
+        next_log = (counter.sentences // progress_per + 1) * progress_per
 
-                run_with_scan_bar(count, lambda: counter.bytes_read, sum(sizes))
-            else:
-                count()
-        else:
-            bar = None
-            if progress:
-                from w2v.progress import ScanBar
-
-                bar = ScanBar(source.disk_bytes())
-            try:
-                for chunk in source.text_chunks(bar.update_to if bar else None):
-                    counter.count_text(chunk, source.mode)
-            finally:
-                if bar is not None:
-                    bar.close()
-            counter.end_text()
-        corpus_count = counter.sentences
-        if source.mode == "stream":
-            # Text8Corpus cuts sentences across the whole stream, not per reader thread.
-            n = source.max_sentence_length
-            corpus_count = -(-counter.total_words // n)
-    else:
-        sentences = 0
-        next_log = progress_per
-        for batch, _ in batched_sentences(source.iterable, 10000):
-            counter.count_sentences(batch)
-            sentences += len(batch)
-            if progress_per and sentences >= next_log:
-                logger.info(
-                    "PROGRESS: at sentence #%i, processed %i words, keeping %i word types",
-                    sentences,
-                    counter.total_words,
-                    len(counter),
-                )
-                next_log = (sentences // progress_per + 1) * progress_per
-        corpus_count = sentences
+    try:
+        source.feed(counter, on_progress, on_bytes=bar.update_to if bar else None)
+        on_progress()
+    finally:
+        if bar is not None:
+            bar.close()
+    corpus_count = counter.sentences
+    if source.mode == _core.SplitMode.stream:
+        # Text8Corpus cuts sentences across the whole stream, not per reader thread.
+        corpus_count = -(-counter.total_words // source.max_sentence_length)
     raw = RawVocab(counter, corpus_count)
     logger.info(
         "collected %i word types from a corpus of %i raw words and %i sentences in %.2fs",

@@ -1,0 +1,263 @@
+"""How a corpus reaches the native core: the one place that chooses how it is read.
+
+A corpus is read one of three ways, the same for the vocabulary scan and for training:
+
+- plain files given by path: C++ reads them itself, each thread its own byte range;
+- compressed files (recognised by content), file objects, or ``limit``: Python reads the
+  bytes and feeds pieces of text, which C++ tokenises;
+- any other iterable: Python feeds batches of sentences (lists of str).
+
+Both consumers, ``_core.VocabCounter`` and ``_core.Trainer``, are :class:`NativeSink` s with
+the same entry points, and :meth:`CorpusSource.feed` drives either.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import IO, Any, Callable, Iterable, Iterator, List, Optional, Protocol, Sequence, Union
+
+from w2v import _core
+from w2v.compression import is_compressed
+from w2v.corpora import _CHUNK, PathLike, _FileCorpus, _last_ascii_space, _NonClosing, open_binary
+
+
+class NativeSink(Protocol):
+    """What :meth:`CorpusSource.feed` hands a corpus to (``VocabCounter`` or ``Trainer``)."""
+
+    def feed_files(self, paths: List[str], sizes: List[int], mode: _core.SplitMode) -> None: ...
+    def feed_text(self, data: bytes, mode: _core.SplitMode) -> bool: ...
+    def feed_sentences(self, batch: list) -> bool: ...
+    def end_input(self) -> None: ...
+    def wait(self, seconds: float) -> bool: ...
+    def stop(self) -> None: ...
+    def finish(self) -> Any: ...
+
+
+class CorpusSource:
+    """How the model reads a corpus: Python sentences, or files for the C++ reader.
+
+    Parameters
+    ----------
+    iterable : iterable of list of str, optional
+        Sentences produced in Python.
+    files : list of paths or binary file objects, optional
+        Files in LineSentence (``mode="lines"``) or Text8Corpus (``mode="stream"``) layout.
+    """
+
+    def __init__(
+        self,
+        iterable: Optional[Iterable] = None,
+        files: Optional[List[Union[str, IO[bytes]]]] = None,
+        mode: Union[str, _core.SplitMode] = "lines",
+        limit: Optional[int] = None,
+        max_sentence_length: int = 10000,
+    ) -> None:
+        self.iterable = iterable
+        self.files = files
+        self.mode = mode if isinstance(mode, _core.SplitMode) else _core.SplitMode[mode]
+        self.limit = limit
+        self.max_sentence_length = max_sentence_length
+        self._plain: Optional[bool] = None
+
+    @property
+    def is_files(self) -> bool:
+        return self.files is not None
+
+    @property
+    def plain_paths(self) -> bool:
+        """Whether C++ can read every file itself, by byte ranges (none is compressed)."""
+        if self._plain is None:
+            self._plain = (
+                self.files is not None
+                and self.limit is None
+                and all(isinstance(f, str) and not is_compressed(f) for f in self.files)
+            )
+        return self._plain
+
+    def text_chunks(self, on_bytes: Optional[Callable[[int], Any]] = None) -> Iterator[bytes]:
+        """The files' text in pieces the C++ tokeniser can take one at a time."""
+        return iter_text_chunks(self.files or [], self.mode, self.limit, on_bytes)
+
+    def disk_bytes(self) -> Optional[int]:
+        """Total size on disk of the files, if they are all paths."""
+        if not self.files or not all(isinstance(f, str) for f in self.files):
+            return None
+        return sum(os.path.getsize(f) for f in self.files)  # type: ignore[arg-type]
+
+    def feed(
+        self,
+        sink: NativeSink,
+        on_progress: Optional[Callable[[], Any]] = None,
+        on_bytes: Optional[Callable[[int], Any]] = None,
+        batch_words: int = 10000,
+        poll: float = 0.1,
+    ) -> Any:
+        """Hand the whole corpus to ``sink``, wait for it, and return ``sink.finish()``.
+
+        ``on_progress()`` is called after each piece of input Python feeds and every ``poll``
+        seconds while the sink works on its own; ``on_bytes(n)`` with the bytes read from disk
+        so far when Python reads the files. On any error the sink is stopped and finished
+        before the error is raised.
+        """
+        tick = on_progress if on_progress is not None else _nothing
+        try:
+            if self.plain_paths:
+                paths: List[str] = list(self.files)  # type: ignore[arg-type]
+                sink.feed_files(paths, [os.path.getsize(p) for p in paths], self.mode)
+            elif self.is_files:
+                for chunk in self.text_chunks(on_bytes):
+                    if not sink.feed_text(chunk, self.mode):
+                        break
+                    tick()
+            else:
+                for batch in batched_sentences(self.iterable, batch_words):
+                    if not sink.feed_sentences(batch):
+                        break
+                    tick()
+            sink.end_input()
+            while not sink.wait(poll):
+                tick()
+        except BaseException:
+            sink.stop()
+            try:
+                sink.finish()
+            except Exception:  # the first error is the one to report
+                pass
+            raise
+        return sink.finish()
+
+
+def _nothing() -> None:
+    pass
+
+
+def resolve_corpus(corpus_iterable: Any = None, corpus_file: Any = None) -> CorpusSource:
+    """Decide how to read a corpus given as ``corpus_iterable`` or ``corpus_file``."""
+    if corpus_file is not None:
+        if isinstance(corpus_file, (list, tuple)):
+            paths = [os.fspath(p) for p in corpus_file]
+        else:
+            paths = [os.fspath(corpus_file)]
+        for p in paths:
+            if not os.path.isfile(p):
+                raise FileNotFoundError(f"corpus_file not found: {p!r}")
+        return CorpusSource(files=paths)
+    if isinstance(corpus_iterable, _FileCorpus):
+        sources = corpus_iterable.native_sources()
+        files: List[Union[str, IO[bytes]]] = (
+            list(sources) if sources is not None else [corpus_iterable.source]  # type: ignore
+        )
+        return CorpusSource(
+            files=files,
+            mode=corpus_iterable.mode,
+            limit=corpus_iterable.limit,
+            max_sentence_length=corpus_iterable.max_sentence_length,
+        )
+    return CorpusSource(iterable=corpus_iterable)
+
+
+def batched_sentences(iterable: Any, batch_words: int) -> Iterator[list]:
+    """Yield the sentences of ``iterable`` in lists of about ``batch_words`` tokens."""
+    batch: list = []
+    words = 0
+    for sentence in iterable:
+        batch.append(sentence)
+        try:
+            words += len(sentence)
+        except TypeError:
+            words += 1
+        if words >= batch_words:
+            yield batch
+            batch, words = [], 0
+    if batch:
+        yield batch
+
+
+def iter_text_chunks(
+    paths: Sequence[Union[PathLike, IO[bytes]]],
+    mode: _core.SplitMode,
+    limit: Optional[int] = None,
+    on_bytes: Optional[Callable[[int], Any]] = None,
+) -> Iterator[bytes]:
+    """Yield the text of ``paths`` in ~1 MiB pieces cut where the C++ tokeniser may cut.
+
+    Pieces end at a newline (``SplitMode.lines``) or ASCII whitespace (``SplitMode.stream``),
+    so each can be tokenised on its own; a file's last piece ends where the file ends.
+    ``on_bytes(n)`` is called with the bytes read from disk so far, across files (for
+    progress bars).
+    """
+    lines = mode == _core.SplitMode.lines
+    done = 0
+    for src in paths:
+        if isinstance(src, (str, os.PathLike)):
+            fin = open_binary(src)
+        else:
+            if hasattr(src, "seek"):
+                src.seek(0)  # every pass starts at the top, as LineSentence.__iter__ does
+            fin = _NonClosing(src)
+        raw = getattr(fin, "raw_file", fin)
+        base = done
+        with fin:
+            if on_bytes is not None:
+                fin = _Reporting(fin, lambda b=base, r=raw: on_bytes(b + _tell(r)))
+            if limit is not None:
+                yield from _limited_lines(fin, limit)
+                continue
+            rest = b""
+            while True:
+                chunk = fin.read(_CHUNK)
+                if not chunk:
+                    break
+                data = rest + chunk
+                cut = data.rfind(b"\n") + 1 if lines else _last_ascii_space(data)
+                if cut:
+                    yield data[:cut]
+                    rest = data[cut:]
+                else:
+                    rest = data
+            if rest:
+                # A file's last line ends with the file, even without a final newline.
+                yield rest + b"\n" if lines else rest
+        if isinstance(src, (str, os.PathLike)):
+            done = base + os.path.getsize(src)
+
+
+def _tell(f: Any) -> int:
+    try:
+        return int(f.tell())
+    except (OSError, ValueError, AttributeError):
+        return 0
+
+
+class _Reporting:
+    """Calls `report()` after each read of the wrapped file."""
+
+    def __init__(self, f: Any, report: Any) -> None:
+        self._f = f
+        self._report = report
+
+    def read(self, n: int = -1) -> bytes:
+        data = self._f.read(n)
+        self._report()
+        return data
+
+    def __iter__(self) -> Iterator[bytes]:
+        for i, line in enumerate(self._f):
+            if i % 4096 == 0:
+                self._report()
+            yield line
+
+
+def _limited_lines(fin: IO[bytes], limit: int) -> Iterator[bytes]:
+    buf = []
+    size = 0
+    for n, line in enumerate(fin):
+        if n >= limit:
+            break
+        buf.append(line if line.endswith(b"\n") else line + b"\n")
+        size += len(line)
+        if size >= _CHUNK:
+            yield b"".join(buf)
+            buf, size = [], 0
+    if buf:
+        yield b"".join(buf)

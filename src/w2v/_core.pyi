@@ -1,0 +1,318 @@
+"""
+w2v's native core: file reading, vocabulary counting, sampling and training.
+"""
+
+from collections.abc import Callable, Iterable, Sequence
+import enum
+from typing import Annotated
+
+import numpy
+from numpy.typing import NDArray
+
+
+class SplitMode(enum.Enum):
+    """Where a file corpus's sentences end."""
+
+    lines = 0
+    """At each newline (LineSentence)."""
+
+    stream = 1
+    """
+    Newlines are ordinary whitespace; sentences are runs of max_sentence_length tokens (Text8Corpus).
+    """
+
+class KernelParams:
+    """
+    What the training kernels train; each field is named like the Word2Vec parameter it comes from.
+    """
+
+    def __init__(self) -> None: ...
+
+    @property
+    def vector_size(self) -> int: ...
+
+    @vector_size.setter
+    def vector_size(self, arg: int, /) -> None: ...
+
+    @property
+    def window(self) -> int: ...
+
+    @window.setter
+    def window(self, arg: int, /) -> None: ...
+
+    @property
+    def negative(self) -> int: ...
+
+    @negative.setter
+    def negative(self, arg: int, /) -> None: ...
+
+    @property
+    def hs(self) -> bool: ...
+
+    @hs.setter
+    def hs(self, arg: bool, /) -> None: ...
+
+    @property
+    def sg(self) -> bool: ...
+
+    @sg.setter
+    def sg(self, arg: bool, /) -> None: ...
+
+    @property
+    def cbow_mean(self) -> bool: ...
+
+    @cbow_mean.setter
+    def cbow_mean(self, arg: bool, /) -> None: ...
+
+    @property
+    def shrink_windows(self) -> bool: ...
+
+    @shrink_windows.setter
+    def shrink_windows(self, arg: bool, /) -> None: ...
+
+    @property
+    def compute_loss(self) -> bool: ...
+
+    @compute_loss.setter
+    def compute_loss(self, arg: bool, /) -> None: ...
+
+    @property
+    def shared_negatives(self) -> bool: ...
+
+    @shared_negatives.setter
+    def shared_negatives(self, arg: bool, /) -> None: ...
+
+class EpochPlan:
+    """
+    One epoch's learning-rate plan: alpha falls linearly from start_alpha to end_alpha over all epochs, measured in words (or sentences when expected_words is 0).
+    """
+
+    def __init__(self) -> None: ...
+
+    @property
+    def start_alpha(self) -> float: ...
+
+    @start_alpha.setter
+    def start_alpha(self, arg: float, /) -> None: ...
+
+    @property
+    def end_alpha(self) -> float: ...
+
+    @end_alpha.setter
+    def end_alpha(self, arg: float, /) -> None: ...
+
+    @property
+    def epoch(self) -> int: ...
+
+    @epoch.setter
+    def epoch(self, arg: int, /) -> None: ...
+
+    @property
+    def epochs(self) -> int: ...
+
+    @epochs.setter
+    def epochs(self, arg: int, /) -> None: ...
+
+    @property
+    def expected_words(self) -> int: ...
+
+    @expected_words.setter
+    def expected_words(self, arg: int, /) -> None: ...
+
+    @property
+    def expected_sentences(self) -> int: ...
+
+    @expected_sentences.setter
+    def expected_sentences(self, arg: int, /) -> None: ...
+
+    @property
+    def seed(self) -> int: ...
+
+    @seed.setter
+    def seed(self, arg: int, /) -> None: ...
+
+class EpochStats:
+    """What one epoch trained."""
+
+    @property
+    def raw_words(self) -> int:
+        """Tokens read, in or out of the vocabulary."""
+
+    @property
+    def effective_words(self) -> int:
+        """Tokens trained on (in the vocabulary and kept by subsampling)."""
+
+    @property
+    def sentences(self) -> int: ...
+
+    @property
+    def loss(self) -> float:
+        """Summed loss (when compute_loss)."""
+
+class VocabCounter:
+    """
+    Counts the words of a corpus (first-seen order, gensim's pruning at max_vocab_size).
+
+    Fed like Trainer: feed_files() (counted by `workers` threads in the background), or
+    feed_text() pieces, or feed_sentences() batches; then end_input(), wait() until it
+    returns True, and finish().
+    """
+
+    def __init__(self, max_vocab_size: int, max_sentence_length: int, workers: int = 1, keep: Callable | None = None) -> None:
+        """
+        keep(word, count, min_reduce) -> bool, if given, decides which words survive pruning.
+        """
+
+    def feed_files(self, paths: Sequence[str], sizes: Sequence[int], mode: SplitMode) -> None:
+        """
+        Starts counting the first sizes[i] bytes of each file in the background.
+        """
+
+    def feed_text(self, data: bytes, mode: SplitMode) -> bool:
+        """
+        Counts a piece of text ending at ASCII whitespace (or at the end of the stream).
+        """
+
+    def feed_sentences(self, batch: Sequence[Sequence[str]]) -> bool:
+        """Counts a batch of sentences (lists of str)."""
+
+    def end_input(self) -> None:
+        """No more input."""
+
+    def wait(self, seconds: float) -> bool:
+        """Waits up to `seconds` for the file scan; True when it is done."""
+
+    def finish(self) -> None:
+        """Waits for the file scan and raises its error."""
+
+    def stop(self) -> None:
+        """Asks a running file scan to stop early."""
+
+    def counts(self) -> Annotated[NDArray[numpy.int64], dict(shape=(None,))]:
+        """The count of each word, by id."""
+
+    def words(self, ids: Annotated[NDArray[numpy.int64], dict(shape=(None,), order='C', device='cpu', writable=False)] | None = None) -> list[str]:
+        """The words with these ids (all words if None)."""
+
+    @property
+    def total_words(self) -> int: ...
+
+    @property
+    def sentences(self) -> int: ...
+
+    @property
+    def min_reduce(self) -> int: ...
+
+    @property
+    def bytes_read(self) -> int:
+        """File bytes read so far by feed_files()."""
+
+    def __len__(self) -> int: ...
+
+class WordIndex:
+    """The vocabulary's words to their ids."""
+
+    def __init__(self, words: Iterable[str]) -> None: ...
+
+    def find(self, word: str) -> int:
+        """The id of `word`, or -1."""
+
+    def __len__(self) -> int: ...
+
+class NoiseSampler:
+    """Draws noise words (alias method)."""
+
+    def __init__(self, weights: Annotated[NDArray[numpy.float64], dict(shape=(None,), order='C', device='cpu', writable=False)]) -> None: ...
+
+    def probabilities(self) -> Annotated[NDArray[numpy.float64], dict(shape=(None,))]:
+        """The exact distribution the draws follow."""
+
+    def sample(self, k: int, avoid: int, seed: int) -> Annotated[NDArray[numpy.int64], dict(shape=(None,))]:
+        """
+        k draws seeded by `seed`, each redrawn until it differs from `avoid` (if >= 0).
+        """
+
+    def __len__(self) -> int: ...
+
+class HuffmanTree:
+    """The hierarchical-softmax tree over the counts."""
+
+    def __init__(self, counts: Annotated[NDArray[numpy.int64], dict(shape=(None,), order='C', device='cpu', writable=False)]) -> None: ...
+
+    def codes(self) -> Annotated[NDArray[numpy.uint8], dict(shape=(None,))]: ...
+
+    def points(self) -> Annotated[NDArray[numpy.uint32], dict(shape=(None,))]: ...
+
+    def offsets(self) -> Annotated[NDArray[numpy.uint64], dict(shape=(None,))]: ...
+
+class Trainer:
+    """
+    Hogwild training threads over the model's arrays, updated in place.
+
+    Each epoch: begin_epoch(plan); feed_files() or feed_text()/feed_sentences() batches;
+    end_input(); wait() until it returns True; finish() returns the EpochStats.
+    """
+
+    def __init__(self, params: KernelParams, syn0: Annotated[NDArray[numpy.float32], dict(shape=(None, None), order='C', device='cpu')], syn1neg: Annotated[NDArray[numpy.float32], dict(shape=(None, None), order='C', device='cpu')] | None, syn1: Annotated[NDArray[numpy.float32], dict(shape=(None, None), order='C', device='cpu')] | None, sample_int: Annotated[NDArray[numpy.uint32], dict(shape=(None,), order='C', device='cpu', writable=False)], noise: NoiseSampler | None, tree: HuffmanTree | None, vocab: WordIndex, max_sentence_length: int, workers: int) -> None: ...
+
+    def begin_epoch(self, plan: EpochPlan) -> None: ...
+
+    def feed_files(self, paths: Sequence[str], sizes: Sequence[int], mode: SplitMode) -> None:
+        """Starts one reader thread per byte range of the files."""
+
+    def feed_text(self, data: bytes, mode: SplitMode) -> bool:
+        """
+        Queues a piece of text (tokenised on its own); False once the epoch is stopping.
+        """
+
+    def feed_sentences(self, batch: Sequence[Sequence[str]]) -> bool:
+        """
+        Queues a batch of sentences (lists of str); False once the epoch is stopping.
+        """
+
+    def end_input(self) -> None:
+        """No more input this epoch."""
+
+    def wait(self, seconds: float) -> bool:
+        """
+        Waits up to `seconds` for the epoch's threads; True when they have finished.
+        """
+
+    def finish(self) -> EpochStats:
+        """
+        Joins the threads and returns the epoch's tallies; raises a thread's error.
+        """
+
+    def stop(self) -> None:
+        """Asks the epoch to stop."""
+
+    @property
+    def words_done(self) -> int: ...
+
+    @property
+    def sentences_done(self) -> int: ...
+
+    @property
+    def alpha(self) -> float:
+        """The learning rate now."""
+
+    @property
+    def loss_so_far(self) -> float: ...
+
+    @property
+    def isa(self) -> str:
+        """The instruction set the kernels were compiled for."""
+
+    @property
+    def variant(self) -> str:
+        """
+        How the model trains, e.g. 'skip-gram with negative=5, shared negatives'.
+        """
+
+def cpu_isa() -> str:
+    """The instruction set the training kernels use on this CPU."""
+
+def fill_uniform_rows(out: Annotated[NDArray[numpy.float32], dict(shape=(None, None), order='C', device='cpu')], seed: int, first_row: int, scale: float, threads: int = 1) -> None:
+    """
+    Fills the rows of `out` uniformly in [-scale, scale); row r from its own stream seeded by (seed, first_row + r).
+    """

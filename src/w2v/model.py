@@ -12,10 +12,11 @@ from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Seque
 
 import numpy as np
 
-from w2v import _core
+from w2v import _core, gensim_interop
 from w2v.callbacks import CallbackAny2Vec
 from w2v.constraints import POSITIVE, check_value, int_at_least, is_integer
 from w2v.keyedvectors import KeyedVectors
+from w2v.native_cache import NativeCache
 from w2v.noise import NoiseWeights, resolve_noise_weights
 from w2v.params import WORD2VEC_PARAMS, declared_init, describe, numpy_doc, validate
 from w2v.persistence import load_model, save_model
@@ -106,7 +107,7 @@ class Word2Vec:
         self.lifecycle_events: List[Dict[str, Any]] = []
         self._noise_spec: NoiseWeights = noise_weights
         self.noise_weights: Optional[np.ndarray] = None
-        self._native: Dict[str, Any] = {}
+        self._native = NativeCache()
 
         self.add_lifecycle_event("created", params=self._describe())
         if sentences is not None or corpus_file is not None:
@@ -451,7 +452,7 @@ class Word2Vec:
         numpy.ndarray of float64, summing to 1.
         """
         self._require_vocab()
-        return self._noise_sampler().probabilities()
+        return self._native.noise_sampler(self.noise_weights).probabilities()
 
     def sample_negatives(
         self, k: int = 5, word: Optional[str] = None, seed: Optional[int] = None
@@ -481,17 +482,11 @@ class Word2Vec:
                 raise ValueError(f"every noise word is {word!r}: nothing else can be drawn")
         if seed is None:
             seed = int.from_bytes(os.urandom(8), "little")
-        ids = self._noise_sampler().sample(int(k), int(avoid), int(seed) & (2**64 - 1))
+        ids = self._native.noise_sampler(self.noise_weights).sample(
+            int(k), int(avoid), int(seed) & (2**64 - 1)
+        )
         keys = self.wv.index_to_key
         return [keys[i] for i in ids]
-
-    def _noise_sampler(self) -> Any:
-        sampler = self._native.get("noise")
-        if sampler is None:
-            weights = np.require(self.noise_weights, dtype=np.float64, requirements=["C", "A"])
-            sampler = _core.NoiseSampler(weights)
-            self._native["noise"] = sampler
-        return sampler
 
     def _require_vocab(self) -> None:
         if not len(self.wv.index_to_key):
@@ -633,3 +628,41 @@ class Word2Vec:
             Memory-map the large arrays instead of reading them (use 'c' or 'r+' to train on).
         """
         return load_model(cls, fname, mmap)
+
+    # ---- gensim -------------------------------------------------------------------------------
+
+    @classmethod
+    def from_gensim(cls, model: Any, **params: Any) -> Word2Vec:
+        """Convert a live gensim ``Word2Vec`` (that you loaded with gensim) to w2v's.
+
+        Parameters
+        ----------
+        model : gensim.models.Word2Vec
+        **params
+            Parameters to set differently from gensim's, e.g. ``workers=8``.
+
+        Returns
+        -------
+        Word2Vec
+            A copy (no memory shared with ``model``) with gensim's vocabulary, counts,
+            ``vectors``, ``syn1neg``, ``syn1``, parameters and training state, so that
+            :meth:`train` continues where gensim stopped.
+
+        Raises
+        ------
+        NotImplementedError
+            For a hierarchical-softmax model whose Huffman tree differs from the one w2v
+            builds from the same counts (see :mod:`w2v.gensim_interop`).
+        """
+        return gensim_interop.word2vec_from_gensim(model, cls, **params)
+
+    def to_gensim(self) -> Any:
+        """A gensim ``Word2Vec`` copy of this model, trainable and savable by gensim.
+
+        Returns
+        -------
+        gensim.models.Word2Vec
+            With the vocabulary, weights (and w2v's Huffman tree), parameters and training
+            state; ``loss_history`` and ``shared_negatives`` have no gensim equivalent.
+        """
+        return gensim_interop.word2vec_to_gensim(self)

@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Any, Mapping, Optional, Type, Union
+from typing import Any, Mapping, Optional, Union
 
 import numpy as np
 
 from w2v._archive import jsonable, load_archive, save_archive
 from w2v.keyedvectors import KeyedVectors
 
-if TYPE_CHECKING:
-    from w2v.model import Word2Vec
-
 PathLike = Union[str, "os.PathLike[str]"]
 
 
-def save_model(model: Word2Vec, fname: PathLike) -> None:
+def save_model(model: Any, fname: PathLike) -> None:
     """Write ``model`` (parameters, state, vocabulary and every weight matrix) atomically."""
     kv_meta, kv_arrays = model.wv._to_archive()
     arrays = {f"wv.{k}": v for k, v in kv_arrays.items()}
@@ -48,7 +45,7 @@ def save_model(model: Word2Vec, fname: PathLike) -> None:
     save_archive(fname, meta, arrays)
 
 
-def load_model(cls: Type[Word2Vec], fname: PathLike, mmap: Optional[str] = None) -> Word2Vec:
+def load_model(cls: type, fname: PathLike, mmap: Optional[str] = None) -> Any:
     """Read a model written by :func:`save_model`; never executes code from the file."""
     if not os.path.exists(fname):
         raise FileNotFoundError(f"no such model file: {os.fspath(fname)!r}")

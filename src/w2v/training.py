@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import TYPE_CHECKING, Any, Optional, Sequence, Tuple
+from typing import Any, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -19,16 +19,13 @@ from w2v.callbacks import CallbackAny2Vec
 from w2v.params import WORD2VEC_PARAMS
 from w2v.sources import CorpusSource
 
-if TYPE_CHECKING:
-    from w2v.model import Word2Vec
-
 logger = logging.getLogger("w2v.model")
 
 MAX_WORDS_IN_BATCH = 10000
 
 
 def train_epochs(
-    model: Word2Vec,
+    model: Any,
     source: CorpusSource,
     total_examples: Optional[int],
     total_words: Optional[int],
@@ -80,16 +77,7 @@ def train_epochs(
     return trained, raw
 
 
-def native_vocab(model: Word2Vec) -> Any:
-    """The C++ word index of the model's vocabulary, cached until the vocabulary changes."""
-    index = model._native.get("index")
-    if index is None or len(index) != len(model.wv.index_to_key):
-        index = _core.WordIndex(model.wv.index_to_key)
-        model._native["index"] = index
-    return index
-
-
-def make_trainer(model: Word2Vec, max_sentence_length: int = MAX_WORDS_IN_BATCH) -> _core.Trainer:
+def make_trainer(model: Any, max_sentence_length: int = MAX_WORDS_IN_BATCH) -> _core.Trainer:
     """A native trainer over the model's arrays (made trainable in place if needed)."""
     n = len(model.wv.index_to_key)
     if model.wv.vectors.shape != (n, model.vector_size):
@@ -101,23 +89,19 @@ def make_trainer(model: Word2Vec, max_sentence_length: int = MAX_WORDS_IN_BATCH)
         model.syn1neg = trainable(model.syn1neg)
     if model.hs:
         model.syn1 = trainable(model.syn1)
-        tree = model._native.get("tree")
-        if tree is None:
-            counts = np.require(model.wv.expandos["count"], np.int64, ["C", "A"])
-            tree = _core.HuffmanTree(counts)
-            model._native["tree"] = tree
+        tree = model._native.huffman_tree(model.wv.expandos["count"])
     else:
         tree = None
     sample = np.require(model.wv.expandos["sample_int"], dtype=np.uint32, requirements=["C", "A"])
     model.wv.expandos["sample_int"] = sample
-    index = native_vocab(model)
+    index = model._native.word_index(model.wv.index_to_key)
     return _core.Trainer(
         kernel_params(model),
         model.wv.vectors,
         model.syn1neg if model.negative else None,
         model.syn1 if model.hs else None,
         sample,
-        model._noise_sampler() if model.negative else None,
+        model._native.noise_sampler(model.noise_weights) if model.negative else None,
         tree,
         index,
         int(max_sentence_length),
@@ -125,7 +109,7 @@ def make_trainer(model: Word2Vec, max_sentence_length: int = MAX_WORDS_IN_BATCH)
     )
 
 
-def kernel_params(model: Word2Vec) -> _core.KernelParams:
+def kernel_params(model: Any) -> _core.KernelParams:
     """The model's kernel parameters (the parameter table's ``kernel`` rows) for C++."""
     kp = _core.KernelParams()
     for p in WORD2VEC_PARAMS:
@@ -136,7 +120,7 @@ def kernel_params(model: Word2Vec) -> _core.KernelParams:
 
 
 def train_epoch(
-    model: Word2Vec,
+    model: Any,
     trainer: _core.Trainer,
     source: CorpusSource,
     epoch: int,
@@ -176,7 +160,7 @@ class EpochReporter:
 
     def __init__(
         self,
-        model: Word2Vec,
+        model: Any,
         trainer: Any,
         epoch: int,
         total_words: Optional[int],

@@ -144,4 +144,5 @@ def test_every_cli_row_is_an_option_of_train(capsys):
     text = capsys.readouterr().out
     for p in cli_params():
         assert p.option in text, p.option
-    assert PARAMS_BY_NAME["vector_size"].cli.aliases == ("--size",)
+    assert PARAMS_BY_NAME["vector_size"].option_aliases == ("--size",)
+    assert "--size" in text and "--iter" in text

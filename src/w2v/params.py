@@ -21,6 +21,7 @@ from __future__ import annotations
 import inspect
 import numbers
 import textwrap
+import warnings
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, Iterable, Mapping, Optional, Sequence, Tuple
 
@@ -61,8 +62,6 @@ class Cli:
         ``"toggle"`` (``--shrink-windows`` / ``--no-shrink-windows``) or ``"flag"``
         (``--compute-loss`` sets True).
     metavar : str, optional
-    aliases : tuple of str
-        Other option strings, e.g. gensim 3's ``--size``.
     help : str, optional
         Help text when it should differ from the row's doc.
     """
@@ -70,7 +69,6 @@ class Cli:
     group: str
     style: str = "value"
     metavar: Optional[str] = None
-    aliases: Tuple[str, ...] = ()
     help: Optional[str] = None
 
 
@@ -98,6 +96,9 @@ class Param:
         Stored in archives and shown by ``w2v info``.
     keyword_only : bool
         w2v's own additions come after gensim's parameters, keyword-only.
+    renamed_from : str
+        The parameter's gensim 3 name (``size``, ``iter``): still accepted, with a
+        ``DeprecationWarning``, by ``Word2Vec`` and as an option alias on the command line.
     """
 
     name: str
@@ -110,11 +111,17 @@ class Param:
     kernel: bool = False
     saved: bool = True
     keyword_only: bool = False
+    renamed_from: str = ""
 
     @property
     def option(self) -> str:
         """The command-line option, ``--vector-size`` for ``vector_size``."""
         return "--" + self.name.replace("_", "-")
+
+    @property
+    def option_aliases(self) -> Tuple[str, ...]:
+        """Other spellings of the option: the gensim 3 name (``--size``)."""
+        return ("--" + self.renamed_from.replace("_", "-"),) if self.renamed_from else ()
 
     def check(self, value: Any) -> None:
         """Raise ``ValueError`` naming the parameter, the value and what is allowed."""
@@ -165,8 +172,9 @@ WORD2VEC_PARAMS: Tuple[Param, ...] = (
         (int_at_least(1),),
         "dimensionality of the word vectors",
         "int",
-        cli=Cli("model", metavar="N", aliases=("--size",)),
+        cli=Cli("model", metavar="N"),
         kernel=True,
+        renamed_from="size",
     ),
     Param(
         "alpha",
@@ -292,7 +300,8 @@ WORD2VEC_PARAMS: Tuple[Param, ...] = (
         (int_at_least(1),),
         "passes over the corpus",
         "int",
-        cli=Cli("training", metavar="N", aliases=("--iter",)),
+        cli=Cli("training", metavar="N"),
+        renamed_from="iter",
     ),
     Param(
         "null_word",
@@ -442,13 +451,27 @@ def declared_init(table: Sequence[Param]) -> Callable[[Callable], Callable]:
     """Give an ``__init__(self, **params)`` the table's signature.
 
     The wrapper binds its arguments as Python would for that signature (so unknown or
-    duplicated arguments are the usual ``TypeError``) and passes every parameter, defaults
-    filled in, as keywords.
+    duplicated arguments are the usual ``TypeError``), accepts each row's gensim 3 name with a
+    ``DeprecationWarning``, and passes every parameter, defaults filled in, as keywords.
     """
     sig = signature(table)
+    renames = {p.renamed_from: p.name for p in table if p.renamed_from}
 
     def decorate(init: Callable) -> Callable:
         def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+            for old in renames.keys() & kwargs.keys():
+                new = renames[old]
+                others = {k: v for k, v in kwargs.items() if k not in renames}
+                if new in sig.bind_partial(self, *args, **others).arguments:
+                    raise TypeError(
+                        f"got both {old!r} (its gensim 3 name) and {new!r}; pass only {new!r}"
+                    )
+                warnings.warn(
+                    f"the parameter {old!r} was renamed {new!r} in gensim 4; use {new!r}",
+                    DeprecationWarning,
+                    stacklevel=2,
+                )
+                kwargs[new] = kwargs.pop(old)
             bound = sig.bind(self, *args, **kwargs)
             bound.apply_defaults()
             values = dict(bound.arguments)

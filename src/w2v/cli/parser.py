@@ -40,6 +40,7 @@ examples:
   w2v analogy model.w2v man king woman
   w2v evaluate model.w2v --analogies questions-words.txt --pairs wordsim353.tsv
   w2v convert model.w2v vectors.txt --to word2vec-text
+  w2v convert gensim.model model.w2v --from-gensim --trust-pickle
   w2v info model.w2v
   w2v plot loss model.w2v -o loss.png
   w2v plot map model.w2v --words king paris whale -o map.png
@@ -138,7 +139,7 @@ def add_word2vec_options(
             continue
         if cli.group not in groups:
             groups[cli.group] = p.add_argument_group(_GROUP_TITLES.get(cli.group, cli.group))
-        groups[cli.group].add_argument(row.option, *cli.aliases, **_option(row, cli))
+        groups[cli.group].add_argument(row.option, *row.option_aliases, **_option(row, cli))
     return groups
 
 
@@ -387,6 +388,18 @@ def build_parser() -> argparse.ArgumentParser:
         choices=FORMATS,
         help="output format; 'w2v' writes keyed vectors (default: from OUT's extension: "
         ".txt/.vec text, .bin binary, else w2v)",
+    )
+    p.add_argument(
+        "--from-gensim",
+        action="store_true",
+        help="MODEL was saved by gensim (Word2Vec.save or KeyedVectors.save): read it with "
+        "gensim, which must be installed; a model stays a whole model with 'w2v'",
+    )
+    p.add_argument(
+        "--trust-pickle",
+        action="store_true",
+        help="required with --from-gensim: gensim's files are Python pickles, which can run "
+        "code when loaded, so convert only files you trust",
     )
     _add_quiet(p)
 

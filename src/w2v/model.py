@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import functools
-import inspect
 import logging
 import os
 import time
-import warnings
-from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -25,41 +22,14 @@ from w2v.training import train_epochs
 from w2v.vocabulary import (
     RawVocab,
     TrimRule,
-    descending_order,
     effective_min_count,
+    fill_new_vocab,
     merge_vocab_update,
-    retained_ids,
-    sample_ints,
+    retain_words,
     scan_corpus,
 )
 
 logger = logging.getLogger(__name__)
-
-
-def _accept_gensim3_names(init: Callable) -> Callable:
-    """Let ``size`` and ``iter`` (gensim 3) stand for ``vector_size`` and ``epochs``."""
-    sig = inspect.signature(init)
-    renames = {"size": "vector_size", "iter": "epochs"}
-
-    @functools.wraps(init)
-    def wrapper(self: Any, *args: Any, **kwargs: Any) -> None:
-        for old, new in renames.items():
-            if old not in kwargs:
-                continue
-            others = {k: v for k, v in kwargs.items() if k not in renames}
-            if new in sig.bind_partial(self, *args, **others).arguments:
-                raise TypeError(
-                    f"got both {old!r} (its gensim 3 name) and {new!r}; pass only {new!r}"
-                )
-            warnings.warn(
-                f"the parameter {old!r} was renamed {new!r} in gensim 4; use {new!r}",
-                DeprecationWarning,
-                stacklevel=2,
-            )
-            kwargs[new] = kwargs.pop(old)
-        init(self, *args, **kwargs)
-
-    return wrapper
 
 
 def _is_one_shot(iterable: Any) -> bool:
@@ -77,7 +47,6 @@ class Word2Vec:
         + numpy_doc(WORD2VEC_PARAMS)
     )
 
-    @_accept_gensim3_names
     @declared_init(WORD2VEC_PARAMS)
     def __init__(self, **params: Any) -> None:
         """Set the parameters (declared in ``w2v.params``), then train if given a corpus."""
@@ -307,53 +276,19 @@ class Word2Vec:
         min_count = self.min_count if min_count is None else min_count
         sample = self.sample if sample is None else sample
         self.effective_min_count = effective_min_count(raw.counts, min_count, self.max_final_vocab)
-        ids, words = retained_ids(raw, self.effective_min_count, trim_rule)
-        counts = raw.counts[ids]
-        if not update and self.sorted_vocab:
-            order = descending_order(counts)
-            ids, counts = ids[order], counts[order]
-            if words is not None:
-                words = [words[i] for i in order]
-        if words is None:
-            words = raw.words(ids)  # one C++ call, already in the final order
-        retain_total = int(counts.sum())
-        drop_unique = len(raw) - len(ids)
-        report: Dict[str, Any] = {"drop_unique": drop_unique, "retain_total": retain_total}
+        kept = retain_words(
+            raw, self.effective_min_count, trim_rule, sort=not update and bool(self.sorted_vocab)
+        )
+        words, counts, retain_total = kept.words, kept.counts, kept.retain_total
+        report: Dict[str, Any] = {"drop_unique": kept.drop_unique, "retain_total": retain_total}
         if not update:
-            if not len(ids):
-                if not len(raw):
-                    raise ValueError("the corpus is empty: it has no words (check the input)")
-                raise ValueError(
-                    f"no word occurs at least min_count={self.effective_min_count} times in the "
-                    f"corpus ({len(raw)} distinct words, the most frequent {int(raw.counts.max())} "
-                    "times): lower min_count"
-                )
+            kept.require_some(raw, self.effective_min_count)
             if dry_run:
                 return report
-            if self.null_word:
-                words.append("\0")
-                counts = np.append(counts, 1)
             self.wv = KeyedVectors(self.vector_size)
-            self.wv.index_to_key = words
-            self.wv.key_to_index = dict(zip(words, range(len(words))))
-            self.wv.expandos["count"] = counts.astype(np.int64)
-            ints, down_unique, down_total = sample_ints(counts, sample, retain_total)
-            self.wv.expandos["sample_int"] = ints
-            logger.info(
-                "effective_min_count=%i retains %i unique words (%.2f%% of original %i, drops %i)",
-                self.effective_min_count,
-                len(words),
-                100 * len(words) / max(len(raw), 1),
-                len(raw),
-                drop_unique,
-            )
-            logger.info(
-                "effective_min_count=%i leaves %i word corpus (%.2f%% of original %i)",
-                self.effective_min_count,
-                retain_total,
-                100 * retain_total / max(raw.total_words, 1),
-                raw.total_words,
-            )
+            down_unique, down_total = fill_new_vocab(self.wv, kept, sample, bool(self.null_word))
+            words = self.wv.index_to_key  # with the null word, if any
+            kept.log(raw, self.effective_min_count)
         else:
             if dry_run:
                 return report

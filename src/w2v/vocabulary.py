@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import dataclass
 from typing import Any, Callable, List, Optional, Tuple
 
 import numpy as np
@@ -241,3 +242,79 @@ def merge_vocab_update(
     ints_all[rows] = ints
     wv.expandos["sample_int"] = ints_all
     return len(new_words), int((~new_mask).sum()), down_unique, down_total
+
+
+@dataclass
+class Retained:
+    """The words that stay in the vocabulary, in their final order, with their counts."""
+
+    words: List[str]
+    counts: np.ndarray
+    drop_unique: int
+
+    @property
+    def retain_total(self) -> int:
+        return int(self.counts.sum())
+
+    def require_some(self, raw: RawVocab, min_count: int) -> None:
+        """Raise if nothing is left to build a new vocabulary from."""
+        if self.words:
+            return
+        if not len(raw):
+            raise ValueError("the corpus is empty: it has no words (check the input)")
+        raise ValueError(
+            f"no word occurs at least min_count={min_count} times in the corpus ({len(raw)} "
+            f"distinct words, the most frequent {int(raw.counts.max())} times): lower min_count"
+        )
+
+    def log(self, raw: RawVocab, min_count: int) -> None:
+        """gensim's log lines about what ``min_count`` kept."""
+        logger.info(
+            "effective_min_count=%i retains %i unique words (%.2f%% of original %i, drops %i)",
+            min_count,
+            len(self.words),
+            100 * len(self.words) / max(len(raw), 1),
+            len(raw),
+            self.drop_unique,
+        )
+        logger.info(
+            "effective_min_count=%i leaves %i word corpus (%.2f%% of original %i)",
+            min_count,
+            self.retain_total,
+            100 * self.retain_total / max(raw.total_words, 1),
+            raw.total_words,
+        )
+
+
+def retain_words(
+    raw: RawVocab, min_count: int, trim_rule: Optional[TrimRule], sort: bool
+) -> Retained:
+    """The words that survive ``min_count`` and ``trim_rule``, by descending count if ``sort``."""
+    ids, words = retained_ids(raw, min_count, trim_rule)
+    counts = raw.counts[ids]
+    if sort:
+        order = descending_order(counts)
+        ids, counts = ids[order], counts[order]
+        if words is not None:
+            words = [words[i] for i in order]
+    if words is None:
+        words = raw.words(ids)  # one C++ call, already in the final order
+    return Retained(words, counts, len(raw) - len(ids))
+
+
+def fill_new_vocab(wv: Any, kept: Retained, sample: float, null_word: bool) -> Tuple[int, float]:
+    """Give the empty ``wv`` the retained words, their counts and subsampling thresholds.
+
+    Returns ``(downsample_unique, downsample_total)`` as :func:`sample_ints` does.
+    """
+    words, counts = list(kept.words), kept.counts
+    retain_total = kept.retain_total
+    if null_word:
+        words.append("\0")
+        counts = np.append(counts, 1)
+    wv.index_to_key = words
+    wv.key_to_index = dict(zip(words, range(len(words))))
+    wv.expandos["count"] = counts.astype(np.int64)
+    ints, down_unique, down_total = sample_ints(counts, sample, retain_total)
+    wv.expandos["sample_int"] = ints
+    return down_unique, down_total

@@ -58,12 +58,15 @@ class Interval(Constraint):
             return False
         return self.high is None or value <= self.high
 
+    def _number(self, x: float) -> str:
+        return str(int(x)) if self.kind is int else f"{x:g}"
+
     def describe(self) -> str:
         kind = "an int" if self.kind is int else "a finite number"
         if self.low is None and self.high is None:
             return kind
-        lo = "-inf" if self.low is None else f"{self.low:g}"
-        hi = "inf" if self.high is None else f"{self.high:g}"
+        lo = "-inf" if self.low is None else self._number(self.low)
+        hi = "inf" if self.high is None else self._number(self.high)
         left = "(" if self.open_low or self.low is None else "["
         right = "]" if self.high is not None else ")"
         return f"{kind} in the range {left}{lo}, {hi}{right}"

@@ -18,7 +18,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
-from w2v import evaluation, similarity, word2vec_format
+from w2v import evaluation, gensim_interop, similarity, word2vec_format
 from w2v._archive import load_archive, save_archive
 from w2v.keyed_storage import Key, KeyedStorage
 from w2v.vectors_math import cosine_similarities
@@ -447,6 +447,31 @@ class KeyedVectors(KeyedStorage):
         if kind != "KeyedVectors":
             raise ValueError(f"{os.fspath(fname)!r} does not hold keyed vectors (it holds {kind})")
         return cls._from_archive(meta["keyedvectors"], arrays)
+
+    @classmethod
+    def from_gensim(cls, kv: Any) -> KeyedVectors:
+        """Convert a live gensim ``KeyedVectors`` (such as ``model.wv``) to w2v's.
+
+        Parameters
+        ----------
+        kv : gensim.models.KeyedVectors
+
+        Returns
+        -------
+        KeyedVectors
+            A copy with the keys in order, the vectors and the per-key attributes (``count``,
+            ...); gensim's Huffman-tree attributes ``code`` and ``point`` are left out.
+        """
+        return gensim_interop.keyed_vectors_from_gensim(kv, cls)
+
+    def to_gensim(self) -> Any:
+        """A gensim ``KeyedVectors`` copy of these vectors (keys, vectors, attributes).
+
+        Returns
+        -------
+        gensim.models.KeyedVectors
+        """
+        return gensim_interop.keyed_vectors_to_gensim(self)
 
     def save_word2vec_format(
         self,

@@ -1,4 +1,4 @@
-"""Progress bars for the vocabulary scan and training (optional: needs ``tqdm``)."""
+"""Progress bars for the vocabulary scan and training (tqdm, a dependency of w2v)."""
 
 from __future__ import annotations
 
@@ -13,10 +13,8 @@ def _width() -> dict:
 
 
 def _tqdm() -> Any:
-    try:
-        from tqdm.auto import tqdm
-    except ImportError:
-        raise ImportError("progress bars need tqdm: pip install 'w2v[progress]'") from None
+    from tqdm.auto import tqdm  # imported when a bar is first shown
+
     return tqdm
 
 

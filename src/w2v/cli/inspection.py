@@ -1,23 +1,52 @@
-"""``w2v convert`` and ``w2v info``: rewrite a model file, or say what it holds."""
+"""``w2v convert`` and ``w2v info``: rewrite a model file (or a gensim one), or say what it
+holds."""
 
 from __future__ import annotations
 
 import argparse
 import os
-from typing import Any, Dict, List, Tuple
+from typing import Any, Dict, List, Tuple, Union
 
-from w2v.cli.common import CommandError, fmt_loss, print_json, same_file, say
+from w2v import gensim_interop
+from w2v._archive import PICKLE_MAGIC
+from w2v.cli.common import (
+    CommandError,
+    UsageError,
+    check_input_file,
+    fmt_loss,
+    one_line,
+    print_json,
+    same_file,
+    say,
+)
 from w2v.cli.models import load_model, output_format
+from w2v.keyedvectors import KeyedVectors
 from w2v.loading import save_vectors
 from w2v.model import Word2Vec
 from w2v.params import describe
 
+TRUST_PICKLE = (
+    "gensim saves models as Python pickles, and loading a pickle can run any code it "
+    "contains; w2v reads one only when you say you trust the file: add --trust-pickle if it "
+    "comes from you or from a source you trust"
+)
+
 
 def cmd_convert(args: argparse.Namespace) -> int:
-    """``w2v convert``: rewrite vectors in another format."""
+    """``w2v convert``: rewrite vectors in another format, or convert a gensim file."""
+    if args.from_gensim:
+        return _convert_from_gensim(args)
+    if args.trust_pickle:
+        raise UsageError("--trust-pickle only applies with --from-gensim")
     fmt = output_format(args.output, args.to)
     if same_file(args.model, args.output):
         raise CommandError("the output is the input file; choose another output path")
+    if _is_pickle(args.model):
+        raise CommandError(
+            f"{args.model!r} is a Python pickle (such as a gensim .model file), which w2v does "
+            "not read unless asked, since loading a pickle can run code. If you trust the file: "
+            f"w2v convert {args.model} {args.output} --from-gensim --trust-pickle"
+        )
     loaded = load_model(args.model, args.model_format, limit=args.limit, cut_archives=True)
     kv = loaded.kv
     if not loaded.has_counts and fmt == "w2v":
@@ -28,6 +57,75 @@ def cmd_convert(args: argparse.Namespace) -> int:
         f"wrote {len(kv):,} vectors of {kv.vector_size} dimensions to {args.output} ({fmt})",
     )
     return 0
+
+
+def _convert_from_gensim(args: argparse.Namespace) -> int:
+    """``w2v convert --from-gensim``: a file saved by gensim, read with gensim."""
+    if not args.trust_pickle:
+        raise UsageError(TRUST_PICKLE)
+    if args.limit is not None or args.model_format != "auto":
+        raise UsageError("--limit and --model-format do not apply with --from-gensim")
+    check_input_file(args.model, "gensim model")
+    fmt = output_format(args.output, args.to)
+    if same_file(args.model, args.output):
+        raise CommandError("the output is the input file; choose another output path")
+    obj = load_gensim_file(args.model)
+    save_vectors(obj, args.output, fmt)
+    kv = obj.wv if isinstance(obj, Word2Vec) else obj
+    kind = "Word2Vec model" if isinstance(obj, Word2Vec) else "KeyedVectors"
+    say(
+        args,
+        f"converted the gensim {kind} {args.model}: {len(kv):,} vectors of "
+        f"{kv.vector_size} dimensions, written to {args.output} ({fmt})",
+    )
+    return 0
+
+
+def load_gensim_file(path: str) -> Union[Word2Vec, KeyedVectors]:
+    """Load a file saved by gensim (a pickle: trusted by the caller) and convert it.
+
+    Parameters
+    ----------
+    path : str
+        A gensim ``Word2Vec.save`` or ``KeyedVectors.save`` file.
+
+    Returns
+    -------
+    Word2Vec or KeyedVectors
+
+    Raises
+    ------
+    CommandError
+        gensim is not installed, the file cannot be read, or it holds something else.
+    """
+    try:
+        models = gensim_interop.import_gensim()
+    except ImportError as exc:
+        raise CommandError(str(exc)) from None
+    from gensim.utils import SaveLoad
+
+    try:
+        obj = SaveLoad.load(path)
+    except Exception as exc:  # unpickling can fail in any way
+        raise CommandError(f"cannot read gensim file {path!r}: {one_line(exc)}") from None
+    try:
+        if isinstance(obj, models.Word2Vec):
+            return Word2Vec.from_gensim(obj)
+        if isinstance(obj, models.KeyedVectors):
+            return KeyedVectors.from_gensim(obj)
+    except (TypeError, ValueError, NotImplementedError) as exc:
+        raise CommandError(f"cannot convert {path!r}: {one_line(exc)}") from None
+    raise CommandError(
+        f"{path!r} holds a gensim {type(obj).__name__}, not a Word2Vec model or KeyedVectors"
+    )
+
+
+def _is_pickle(path: str) -> bool:
+    try:
+        with open(path, "rb") as f:
+            return f.read(1) == PICKLE_MAGIC
+    except OSError:
+        return False  # reported by the loader
 
 
 def cmd_info(args: argparse.Namespace) -> int:

@@ -8,8 +8,6 @@ import logging
 import sys
 from typing import Iterator
 
-from w2v.cli.common import CommandError
-
 PROGRESS_MODES = ("auto", "bar", "log", "none")
 _LOG_FORMAT = "%(asctime)s : %(levelname)s : %(message)s"
 
@@ -41,9 +39,7 @@ def progress_mode(args: argparse.Namespace) -> str:
         return "none"
     mode = args.progress
     if mode == "auto":
-        return "bar" if sys.stderr.isatty() and _has_tqdm() else "log"
-    if mode == "bar" and not _has_tqdm():
-        raise CommandError("progress bars need tqdm: pip install 'w2v[progress]'")
+        return "bar" if sys.stderr.isatty() else "log"
     return str(mode)
 
 
@@ -54,18 +50,7 @@ def logging_for(mode: str, debug: bool) -> Iterator[None]:
     if mode != "bar":
         yield
         return
-    try:
-        from tqdm.contrib.logging import logging_redirect_tqdm
-    except ImportError:
-        yield
-        return
+    from tqdm.contrib.logging import logging_redirect_tqdm
+
     with logging_redirect_tqdm(loggers=[logging.getLogger("w2v")]):
         yield
-
-
-def _has_tqdm() -> bool:
-    try:
-        import tqdm  # noqa: F401
-    except ImportError:
-        return False
-    return True

@@ -429,13 +429,24 @@ def test_only_gensim_word2vec_objects_convert(gensim_model: Any) -> None:
 
 
 def run_cli(*args: str) -> Dict[str, Any]:
-    """``main(args)`` in this process: exit status, stdout and stderr."""
+    """``main(args)`` in this process: exit status, stdout and stderr.
+
+    The command sets up the ``w2v`` logger for itself; it is put back afterwards, so that
+    later tests still capture w2v's log records.
+    """
+    log = logging.getLogger("w2v")
+    saved = (list(log.handlers), log.level, log.propagate)
     out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        try:
-            code = main(list(args))
-        except SystemExit as exc:  # argparse's usage errors
-            code = int(exc.code or 0)
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = main(list(args))
+            except SystemExit as exc:  # argparse's usage errors
+                code = int(exc.code or 0)
+    finally:
+        log.handlers[:] = saved[0]
+        log.setLevel(saved[1])
+        log.propagate = saved[2]
     return {"code": code, "out": out.getvalue(), "err": err.getvalue()}
 
 

@@ -14,6 +14,8 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Type, T
 
 import numpy as np
 
+from w2v import ann
+
 logger = logging.getLogger(__name__)
 
 Key = Union[str, int]
@@ -45,6 +47,8 @@ class KeyedStorage:
         self.norms: Optional[np.ndarray] = None
         self.expandos: Dict[str, np.ndarray] = {}
         self.mapfile_path = mapfile_path
+        #: An approximate nearest-neighbour index (:class:`w2v.ann.FaissIndex`), or None.
+        self.ann_index: Optional[Any] = None
 
     @classmethod
     def _from_rows(
@@ -384,7 +388,18 @@ class KeyedStorage:
             meta["object_vecattrs"] = object_attrs
         if None in self.index_to_key:  # preallocated slots still to fill with add_vector
             meta["next_index"] = int(self.next_index)
+        self._ann_to_archive(meta, arrays)
         return meta, arrays
+
+    def _ann_to_archive(self, meta: Dict[str, Any], arrays: Dict[str, np.ndarray]) -> None:
+        """Add the attached nearest-neighbour index, if any and still current, to an archive."""
+        index = getattr(self, "ann_index", None)
+        if index is None:
+            return
+        if not index.is_current():
+            logger.warning("not saving the nearest-neighbour index: the vectors changed since")
+            return
+        meta[ann.ARCHIVE_NAME], arrays[ann.ARCHIVE_NAME] = index.to_archive()
 
     @classmethod
     def _from_archive(
@@ -412,4 +427,17 @@ class KeyedStorage:
             if len(arr) != len(keys):
                 raise ValueError(f"corrupt file: attribute {attr!r} has the wrong length")
             kv.expandos[attr] = arr
+        kv._ann_from_archive(meta, arrays)
         return kv
+
+    def _ann_from_archive(self, meta: Dict[str, Any], arrays: Dict[str, np.ndarray]) -> None:
+        """Attach a saved nearest-neighbour index (deserialised by faiss on first use); one
+        that does not fit the vectors is dropped with a warning, since the vectors stand alone."""
+        if ann.ARCHIVE_NAME not in meta or ann.ARCHIVE_NAME not in arrays:
+            return
+        try:
+            self.ann_index = ann.FaissIndex.from_archive(
+                self, meta[ann.ARCHIVE_NAME], arrays[ann.ARCHIVE_NAME]
+            )
+        except (ValueError, TypeError, KeyError) as exc:
+            logger.warning("ignoring the saved nearest-neighbour index: %s", exc)

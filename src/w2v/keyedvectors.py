@@ -18,7 +18,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
-from w2v import evaluation, gensim_interop, similarity, word2vec_format
+from w2v import ann, evaluation, gensim_interop, similarity, word2vec_format
 from w2v._archive import load_archive, save_archive
 from w2v.keyed_storage import Key, KeyedStorage
 from w2v.vectors_math import cosine_similarities
@@ -353,6 +353,46 @@ class KeyedVectors(KeyedStorage):
         if not sims:
             raise ValueError("cannot compute relative cosine similarity without similar words")
         return float(self.similarity(wa, wb)) / sum(s for _, s in sims)
+
+    # ---- w2v additions: many queries at once, approximate-neighbour index --------------------
+
+    def most_similar_batch(
+        self, keys: Any, topn: Optional[int] = 10, restrict_vocab: Optional[int] = None
+    ) -> Union[List[List[Tuple[Any, float]]], np.ndarray]:
+        """``[most_similar(k, topn, restrict_vocab=...) for k in keys]`` as blocked matrix
+        products (a list given to ``most_similar`` is one combined query, as in gensim).
+
+        Parameters
+        ----------
+        keys : list of (key or numpy.ndarray), or 2-d numpy.ndarray
+            The queries: keys, or raw vectors (one per row of a 2-d array).
+        topn : int or None
+            Results per query; ``None`` returns the array of all similarities.
+        restrict_vocab : int, optional
+            Only search the first ``restrict_vocab`` rows.
+
+        Returns
+        -------
+        list of list of (key, float), or numpy.ndarray when ``topn`` is None
+        """
+        return similarity.most_similar_batch(self, keys, topn, restrict_vocab)
+
+    def build_index(self, kind: str = "hnsw", **options: Any) -> Any:
+        """Build a faiss nearest-neighbour index (``pip install 'w2v[ann]'``), attached as
+        ``ann_index``: use ``most_similar(..., indexer=wv.ann_index)``; :meth:`save` keeps it.
+
+        Parameters
+        ----------
+        kind : {"hnsw", "ivf"}
+        **options
+            See :func:`w2v.ann.build_index`.
+
+        Returns
+        -------
+        w2v.ann.FaissIndex
+        """
+        self.ann_index = ann.build_index(self, kind, **options)
+        return self.ann_index
 
     # ---- evaluation ------------------------------------------------------------------------------
 

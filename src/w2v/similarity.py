@@ -15,7 +15,7 @@ from typing import Any, Iterable, List, Optional, Sequence, Set, Tuple, Union
 import numpy as np
 
 from w2v.keyed_storage import KEY_TYPES, Key, KeyedStorage
-from w2v.vectors_math import cosine_similarities, top_indices, unitvec
+from w2v.vectors_math import cosine_similarities, top_indices, unit_rows, unitvec
 
 logger = logging.getLogger(__name__)
 
@@ -343,3 +343,90 @@ def wmdistance(
         return weights
 
     return float(emd2(nbow(doc1), nbow(doc2), distance))
+
+
+# ---- many queries at once ------------------------------------------------------------------
+
+#: Scores held at once by :func:`most_similar_batch` (queries per block x searched rows).
+BATCH_SCORES = 1 << 25
+_CHUNK = 64  # columns per chunk in the two-step top-k selection
+
+
+def _top_columns(scores: np.ndarray, k: int) -> np.ndarray:
+    """Columns of the ``k`` largest scores of each row, largest first.
+
+    Two steps, so that the costly part is one pass over ``scores``: the maximum of each chunk
+    of ``_CHUNK`` columns, then an exact selection among the ``k`` chunks with the largest
+    maxima only (the ``k`` best scores of a row can lie in no other chunk).
+    """
+    n_rows, n_cols = scores.shape
+    k = min(k, n_cols)
+    full = n_cols // _CHUNK
+    if k <= 0:
+        return np.zeros((n_rows, 0), dtype=np.intp)
+    if full <= 2 * k:  # few chunks: select among all columns directly
+        part = np.argpartition(-scores, k - 1, axis=1)[:, :k]
+    else:
+        chunk_max = scores[:, : full * _CHUNK].reshape(n_rows, full, _CHUNK).max(axis=2)
+        if full * _CHUNK < n_cols:  # the last, shorter chunk
+            chunk_max = np.hstack([chunk_max, scores[:, full * _CHUNK :].max(axis=1)[:, None]])
+        chunks = np.argpartition(-chunk_max, k - 1, axis=1)[:, :k]
+        columns = (chunks[:, :, None] * _CHUNK + np.arange(_CHUNK)).reshape(n_rows, -1)
+        past_end = columns >= n_cols
+        values = np.take_along_axis(scores, np.minimum(columns, n_cols - 1), axis=1)
+        values[past_end] = -np.inf
+        best = np.argpartition(-values, k - 1, axis=1)[:, :k]
+        part = np.take_along_axis(columns, best, axis=1)
+    order = np.argsort(-np.take_along_axis(scores, part, axis=1), axis=1)
+    return np.take_along_axis(part, order, axis=1)
+
+
+def _batch_queries(kv: KeyedStorage, queries: Any) -> Tuple[np.ndarray, np.ndarray]:
+    """Unit query vectors (one row per query) and each query's own row (-1 for a vector)."""
+    items = _as_list(queries)
+    dtype = kv.vectors.dtype
+    rows = np.array(
+        [-1 if isinstance(q, np.ndarray) else kv.get_index(q) for q in items], dtype=np.intp
+    )
+    if not len(items):
+        return np.zeros((0, kv.vector_size), dtype=dtype), rows
+    matrix = np.empty((len(items), kv.vector_size), dtype=dtype)
+    is_key = rows >= 0
+    if is_key.any():
+        matrix[is_key] = kv.vectors[rows[is_key]]
+    for i in np.flatnonzero(~is_key):
+        matrix[i] = np.asarray(items[i], dtype=dtype).reshape(kv.vector_size)
+    return unit_rows(matrix).astype(dtype, copy=False), rows
+
+
+def most_similar_batch(
+    kv: KeyedStorage, queries: Any, topn: Optional[int], restrict_vocab: Optional[int]
+) -> Union[List[List[Tuple[Any, float]]], np.ndarray]:
+    """Separate ``most_similar`` queries answered together (``KeyedVectors.most_similar_batch``).
+
+    The queries' similarities to the searched rows are computed a block of queries at a time,
+    each block one matrix product holding at most ``BATCH_SCORES`` scores.
+    """
+    topn = check_topn(topn)
+    unit, own_rows = _batch_queries(kv, queries)
+    kv.fill_norms()
+    end = min(restrict_vocab or len(kv.vectors), len(kv.vectors))
+    vectors, norms = kv.vectors[:end], kv.norms[:end]
+    if topn is None:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return (unit @ vectors.T) / norms
+    keys = kv.index_to_key
+    results: List[List[Tuple[Any, float]]] = []
+    if topn == 0:
+        return [[] for _ in own_rows]
+    step = max(1, BATCH_SCORES // max(end, 1))
+    for start in range(0, len(unit), step):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            scores = unit[start : start + step] @ vectors.T
+            scores /= norms
+        best = _top_columns(scores, topn + 1)
+        sims = np.take_along_axis(scores, best, axis=1)
+        for own, cols, row_sims in zip(own_rows[start:], best.tolist(), sims.tolist()):
+            found = [(keys[c], s) for c, s in zip(cols, row_sims) if c != own]
+            results.append(found[:topn])
+    return results

@@ -11,13 +11,13 @@ import argparse
 import os
 from typing import Any, Callable, Dict, Optional, Sequence, Tuple
 
-from w2v import __version__
+from w2v import __version__, ann
 from w2v.cli.common import PROG, UsageError
 from w2v.cli.corpus import LAYOUTS
 from w2v.cli.inspection import cmd_convert, cmd_info
 from w2v.cli.models import MODEL_FORMATS
 from w2v.cli.pictures import cmd_export_projector, cmd_plot_loss, cmd_plot_map
-from w2v.cli.queries import cmd_analogy, cmd_evaluate, cmd_similar
+from w2v.cli.queries import cmd_analogy, cmd_evaluate, cmd_index, cmd_similar
 from w2v.cli.reporting import PROGRESS_MODES
 from w2v.cli.train import DEMO_OPTIONS, DEMO_WORDS, cmd_demo, cmd_train
 from w2v.constraints import AnyInteger, Interval
@@ -37,6 +37,7 @@ examples:
   w2v train corpus.txt.gz -o model.w2v --sg --epochs 10 --compute-loss
   cat *.txt | w2v train - -o vectors.bin --format word2vec-binary
   w2v similar model.w2v king queen --topn 5 --json
+  w2v index model.w2v
   w2v analogy model.w2v man king woman
   w2v evaluate model.w2v --analogies questions-words.txt --pairs wordsim353.tsv
   w2v convert model.w2v vectors.txt --to word2vec-text
@@ -337,6 +338,29 @@ def build_parser() -> argparse.ArgumentParser:
     _add_topn(p, 10)
     _add_restrict_vocab(p)
     _add_json(p, "print JSON: {word: [{word, similarity}]}")
+    p.add_argument(
+        "--exact",
+        action="store_true",
+        help="search every word even if MODEL has a nearest-neighbour index (see 'w2v index')",
+    )
+
+    # index
+    p = command("index", cmd_index, "build a nearest-neighbour index that speeds up 'similar'")
+    _add_model_input(p, limit=False)
+    p.add_argument(
+        "-o",
+        "--output",
+        metavar="OUT",
+        help="w2v file to write, with the index (default: MODEL itself, if a w2v file)",
+    )
+    p.add_argument(
+        "--kind",
+        choices=ann.KINDS,
+        default="hnsw",
+        help="'hnsw' (default): fastest queries; 'ivf': quicker to build. Needs faiss: "
+        "pip install 'w2v[ann]'",
+    )
+    _add_quiet(p)
 
     # analogy
     p = command("analogy", cmd_analogy, "A is to B as C is to ? (vector B - A + C)")

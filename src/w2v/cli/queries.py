@@ -1,23 +1,30 @@
-"""``w2v similar``, ``w2v analogy`` and ``w2v evaluate``: questions asked of the vectors."""
+"""``w2v similar``, ``w2v analogy`` and ``w2v evaluate``: questions asked of the vectors;
+``w2v index``: the nearest-neighbour index that makes ``similar`` fast on big vocabularies."""
 
 from __future__ import annotations
 
 import argparse
-from typing import Any, Dict, List, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
-from w2v.cli.common import UsageError, check_input_file, print_json
-from w2v.cli.models import load_vectors
+from w2v.ann import FaissIndex
+from w2v.cli.common import UsageError, check_input_file, one_line, print_json, say
+from w2v.cli.models import load_model, load_vectors, output_format
+from w2v.keyedvectors import KeyedVectors
 
 Neighbours = Sequence[Tuple[str, float]]
 
 
 def cmd_similar(args: argparse.Namespace) -> int:
-    """``w2v similar``: nearest neighbours of words."""
+    """``w2v similar``: nearest neighbours of words (from the file's index if it has one)."""
     kv = load_vectors(args, args.words)
-    results = {
-        w: kv.most_similar(w, topn=args.topn, restrict_vocab=args.restrict_vocab)
-        for w in args.words
-    }
+    index = None if args.exact or args.restrict_vocab else _usable_index(args, kv)
+    if index is not None:
+        results = {w: _approximate_neighbours(kv, index, w, args.topn) for w in args.words}
+    else:
+        results = {
+            w: kv.most_similar(w, topn=args.topn, restrict_vocab=args.restrict_vocab)
+            for w in args.words
+        }
     if args.json:
         print_json({w: _neighbour_rows(r) for w, r in results.items()})
         return 0
@@ -25,6 +32,50 @@ def cmd_similar(args: argparse.Namespace) -> int:
         if i:
             print()
         _print_neighbours(w, r)
+    return 0
+
+
+def _usable_index(args: argparse.Namespace, kv: KeyedVectors) -> Optional[FaissIndex]:
+    """The vectors' nearest-neighbour index, ready to query; None (with a note saying why)
+    when there is none or it cannot be used."""
+    index = kv.ann_index
+    if index is None:
+        return None
+    try:
+        index.index  # noqa: B018 -- deserialises it, or raises
+    except (ImportError, ValueError) as exc:
+        say(args, f"not using the saved index ({one_line(exc)}); searching exactly")
+        return None
+    say(args, f"approximate neighbours from the saved {index.kind} index (--exact: exact search)")
+    return index
+
+
+def _approximate_neighbours(
+    kv: KeyedVectors, index: FaissIndex, word: str, topn: int
+) -> List[Tuple[Any, float]]:
+    """``word``'s ``topn`` nearest words by the index, the word itself left out."""
+    found = kv.most_similar(word, topn=topn + 1, indexer=index)
+    return [(w, s) for w, s in found if w != word][:topn]
+
+
+def cmd_index(args: argparse.Namespace) -> int:
+    """``w2v index``: build a nearest-neighbour index and save the vectors (or model) with it."""
+    loaded = load_model(args.model, args.model_format, full=True)
+    output = args.output or (args.model if loaded.format == "w2v" else None)
+    if output is None:
+        raise UsageError(f"{args.model} is a word2vec file, which cannot hold an index: give -o")
+    if output_format(output) != "w2v":
+        raise UsageError(f"the index is saved in w2v's archive format, not as {output!r}")
+    kv = loaded.kv
+    if not loaded.has_counts:
+        kv.expandos.pop("count", None)  # do not keep the counts the reader made up
+    index = kv.build_index(args.kind)
+    (loaded.model or kv).save(output)
+    say(
+        args,
+        f"built an index ({index.kind}) over {len(kv):,} vectors in {index.build_seconds:.1f}s "
+        f"({index.nbytes / 2**20:,.0f} MiB); wrote {output}",
+    )
     return 0
 
 

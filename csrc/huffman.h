@@ -15,8 +15,9 @@ struct HuffmanTree {
   std::vector<uint64_t> offsets;
 };
 
-// Builds the tree in O(n log n) for the sort plus O(n) for the merge (two-queue method).
-// Ties are broken by word index, so the tree is deterministic.
+// Builds the tree in O(n log n) with a binary heap. Ties between equal counts are broken as
+// gensim's heapq-based construction breaks them, so both libraries build the same tree and
+// syn1 rows carry over between them.
 HuffmanTree build_huffman_tree(const int64_t* counts, size_t n);
 
 }  // namespace w2v

@@ -10,12 +10,11 @@ parameter of the table in :mod:`w2v.params` that gensim also has, and the traini
 array is copied: the result never shares memory with the object it was made from.
 
 Hierarchical softmax ties ``syn1`` (one row per inner node of the Huffman tree) to the tree.
-w2v builds its tree in C++ from the counts, breaking ties between equal counts by word index;
-gensim builds it with ``heapq``, whose order among equal counts follows the heap's layout. The
-two trees are the same when no two nodes weigh the same, and usually differ otherwise, so
-:func:`word2vec_from_gensim` converts a hierarchical-softmax model only when the trees are
-identical (and raises ``NotImplementedError`` otherwise). The other way is always exact:
-:func:`word2vec_to_gensim` gives gensim w2v's tree, which gensim reads from
+w2v builds its tree in C++ from the counts with the same heap steps as gensim's ``heapq``
+construction, ties included, so both libraries build the same tree from the same counts and
+``syn1`` carries over as it is. :func:`word2vec_from_gensim` still checks that the gensim
+model's stored tree is the one its counts give (it raises ``NotImplementedError`` for a model
+whose tree was edited by hand). :func:`word2vec_to_gensim` gives gensim w2v's tree in
 ``wv.expandos["code"]`` and ``["point"]``.
 
 gensim is imported only when a conversion runs; it is not a dependency of w2v.
@@ -151,8 +150,8 @@ def word2vec_from_gensim(gmodel: Any, cls: Type[_W2V], **params: Any) -> _W2V:
     TypeError
         ``gmodel`` is not a gensim ``Word2Vec`` (fastText and Doc2Vec models are refused).
     NotImplementedError
-        ``gmodel`` uses hierarchical softmax and its Huffman tree differs from the one w2v
-        builds from the same counts (see the module docstring).
+        ``gmodel`` uses hierarchical softmax and its stored Huffman tree is not the one its
+        counts give (see the module docstring).
     ValueError
         One of gensim's parameter values is outside what w2v accepts.
     """
@@ -172,11 +171,10 @@ def word2vec_from_gensim(gmodel: Any, cls: Type[_W2V], **params: Any) -> _W2V:
     if values["hs"] and len(gwv) and not gensim_tree_matches(gwv, counts):
         raise NotImplementedError(
             "this gensim model uses hierarchical softmax (hs=1), and its Huffman tree differs "
-            "from the one w2v builds from the same counts: gensim orders equal counts by its "
-            "heap's layout, w2v by word index. syn1 holds one row per inner node of gensim's "
-            "tree, so it cannot be used with w2v's tree, and converting hs models whose counts "
-            "have ties is not supported. Negative-sampling models convert fully, and "
-            "KeyedVectors.from_gensim(model.wv) takes the word vectors."
+            "from the one its word counts give (gensim and w2v both build it from the counts; "
+            "was the tree or the counts edited?). syn1 holds one row per inner node of that "
+            "tree, so it cannot be trained with another; KeyedVectors.from_gensim(model.wv) "
+            "still takes the word vectors."
         )
     try:
         model = cls(**values)

@@ -430,7 +430,11 @@ class Word2Vec:
     # ---- training -----------------------------------------------------------------------------
 
     def _check_training_sanity(
-        self, epochs: Optional[int], total_examples: Optional[int], total_words: Optional[int]
+        self,
+        epochs: Optional[int],
+        total_examples: Optional[int],
+        total_words: Optional[int],
+        start_alpha: float,
     ) -> None:
         if self.hs and self.negative:
             logger.warning(
@@ -438,7 +442,8 @@ class Word2Vec:
                 "probably a mistake. You should set either 'hs=0' or 'negative=0' to disable "
                 "one of them."
             )
-        if self.alpha > self.min_alpha_yet_reached:
+        # The rate this call starts at (gensim sets alpha before checking, as here).
+        if start_alpha > self.min_alpha_yet_reached:
             logger.warning("Effective 'alpha' higher than previous training cycles")
         if not self.wv.key_to_index:
             raise RuntimeError("you must first build vocabulary before training the model")
@@ -505,7 +510,7 @@ class Word2Vec:
         check_value("end_alpha", min_alpha, POSITIVE)
         if corpus_file is not None and total_words is None:
             raise ValueError("total_words must be provided alongside corpus_file argument.")
-        self._check_training_sanity(epochs, total_examples, total_words)
+        self._check_training_sanity(epochs, total_examples, total_words, alpha)
         self._check_corpus_sanity(corpus_iterable, corpus_file, passes=int(epochs))  # type: ignore[arg-type]
         self.alpha, self.min_alpha = alpha, min_alpha
         self.epochs = int(epochs)  # type: ignore[arg-type]

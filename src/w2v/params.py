@@ -421,7 +421,7 @@ WORD2VEC_PARAMS: Tuple[Param, ...] = (
         "progress",
         False,
         (Boolean(),),
-        "show progress bars (needs tqdm) while scanning and training",
+        "show progress bars while scanning and training",
         "bool",
         saved=False,
         keyword_only=True,

@@ -87,7 +87,7 @@ def scan_corpus(
 ) -> RawVocab:
     """Count every word of the corpus (C++ does the counting; files are also read in C++).
 
-    With ``progress``, file corpora show a bar over the bytes read (needs tqdm). When
+    With ``progress``, file corpora show a bar over the bytes read. When
     ``max_vocab_size`` prunes the scan, ``trim_rule`` decides which words survive, as in gensim.
     """
     start = time.perf_counter()

@@ -25,7 +25,7 @@ from __future__ import annotations
 import inspect
 import logging
 from collections import defaultdict
-from typing import TYPE_CHECKING, Any, List, Tuple, Type, TypeVar
+from typing import Any, List, Tuple, Type, TypeVar
 
 import numpy as np
 
@@ -34,14 +34,11 @@ from w2v._archive import jsonable
 from w2v.noise import resolve_noise_weights
 from w2v.params import PARAMS_BY_NAME, WORD2VEC_PARAMS
 
-if TYPE_CHECKING:
-    from w2v.keyedvectors import KeyedVectors
-    from w2v.model import Word2Vec
-
 logger = logging.getLogger(__name__)
 
-_KV = TypeVar("_KV", bound="KeyedVectors")
-_W2V = TypeVar("_W2V", bound="Word2Vec")
+# The classes are passed in (this module is imported by theirs, not the other way round).
+_KV = TypeVar("_KV")
+_W2V = TypeVar("_W2V")
 
 #: The training state copied both ways, besides the parameters and the weights.
 STATE = (
@@ -106,7 +103,7 @@ def keyed_vectors_from_gensim(gkv: Any, cls: Type[_KV]) -> _KV:
     return kv
 
 
-def keyed_vectors_to_gensim(kv: KeyedVectors) -> Any:
+def keyed_vectors_to_gensim(kv: Any) -> Any:
     """A gensim ``KeyedVectors`` holding a copy of ``kv`` (keys, vectors, attributes)."""
     models = import_gensim()
     gkv = models.KeyedVectors(kv.vector_size, count=0, dtype=kv.vectors.dtype)
@@ -193,7 +190,7 @@ def word2vec_from_gensim(gmodel: Any, cls: Type[_W2V], **params: Any) -> _W2V:
     return model
 
 
-def word2vec_to_gensim(model: Word2Vec) -> Any:
+def word2vec_to_gensim(model: Any) -> Any:
     """A gensim ``Word2Vec`` that continues training where ``model`` stopped.
 
     Carried over: every parameter gensim has, the vocabulary with counts and ``sample_int``,
@@ -265,7 +262,7 @@ def _gensim_counts(gwv: Any) -> np.ndarray:
     return np.array(counts, dtype=np.int64)
 
 
-def _copy_vocabulary_and_weights(gmodel: Any, model: Word2Vec, counts: np.ndarray) -> None:
+def _copy_vocabulary_and_weights(gmodel: Any, model: Any, counts: np.ndarray) -> None:
     gwv = gmodel.wv
     n = len(gwv.index_to_key)
     wv = keyed_vectors_from_gensim(gwv, type(model.wv))

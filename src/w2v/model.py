@@ -591,8 +591,8 @@ class Word2Vec:
         Raises
         ------
         NotImplementedError
-            For a hierarchical-softmax model whose Huffman tree differs from the one w2v
-            builds from the same counts (see :mod:`w2v.gensim_interop`).
+            For a hierarchical-softmax model whose stored Huffman tree is not the one its
+            counts give (see :mod:`w2v.gensim_interop`).
         """
         return gensim_interop.word2vec_from_gensim(model, cls, **params)
 

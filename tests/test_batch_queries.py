@@ -79,7 +79,7 @@ def test_batch_errors(kv: KeyedVectors) -> None:
         kv.most_similar_batch(["w1"], topn=-1)
 
 
-@pytest.mark.parametrize("n_cols", [5, 64, 130, 1000, 4099])
+@pytest.mark.parametrize("n_cols", [5, 64, 130, 1000, 2560, 4099])
 def test_top_columns_is_an_exact_selection(n_cols: int) -> None:
     rng = np.random.default_rng(n_cols)
     scores = rng.standard_normal((9, n_cols)).astype(np.float32)

@@ -15,7 +15,7 @@ without faiss.
 Two kinds of index:
 
 * ``"hnsw"`` (default): a navigable small-world graph (``IndexHNSWFlat``); no training, fast
-  and accurate queries, slower to build (about 4 minutes for 1,000,000 x 300 on 2 cores).
+  and accurate queries, slower to build (minutes for a million vectors on 2 cores).
 * ``"ivf"``: an inverted file over k-means cells (``IndexIVFFlat``); quicker to build, needs
   more probes for the same recall.
 
@@ -141,7 +141,7 @@ class FaissIndex:
                 index = faiss.deserialize_index(np.ascontiguousarray(self._blob, dtype=np.uint8))
             except RuntimeError as exc:
                 raise ValueError(f"corrupt nearest-neighbour index: {exc}") from None
-            _check_index(faiss, index, self.ntotal, self._kv.vector_size)
+            _check_index(faiss, index, self.kind, self.ntotal, self._kv.vector_size)
             self._index = index
             self._blob = None
             self._apply_search_params()
@@ -305,9 +305,10 @@ class FaissIndex:
         return cls(kv, meta["kind"], params, blob=blob)
 
 
-def _check_index(faiss: Any, index: Any, ntotal: int, dim: int) -> None:
-    """Raise ValueError unless a deserialised index is one w2v builds, over these vectors."""
-    expected = (faiss.IndexHNSWFlat, faiss.IndexIVFFlat)
+def _check_index(faiss: Any, index: Any, kind: str, ntotal: int, dim: int) -> None:
+    """Raise ValueError unless a deserialised index is of the kind w2v builds, over these
+    vectors."""
+    expected = faiss.IndexHNSWFlat if kind == "hnsw" else faiss.IndexIVFFlat
     if not isinstance(index, expected):
         raise ValueError(f"corrupt nearest-neighbour index: unexpected {type(index).__name__}")
     if index.d != dim or index.ntotal != ntotal:
@@ -328,7 +329,7 @@ def build_index(
     kind: str = "hnsw",
     *,
     m: int = 32,
-    ef_construction: int = 80,
+    ef_construction: int = 40,
     ef_search: int = 128,
     nlist: Optional[int] = None,
     nprobe: Optional[int] = None,

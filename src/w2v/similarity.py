@@ -355,23 +355,27 @@ _CHUNK = 64  # columns per chunk in the two-step top-k selection
 def _top_columns(scores: np.ndarray, k: int) -> np.ndarray:
     """Columns of the ``k`` largest scores of each row, largest first.
 
-    Two steps, so that the costly part is one pass over ``scores``: the maximum of each chunk
-    of ``_CHUNK`` columns, then an exact selection among the ``k`` chunks with the largest
-    maxima only (the ``k`` best scores of a row can lie in no other chunk).
+    Two steps, so that the costly part is one streaming pass over ``scores``: the maximum of
+    each of ``n_cols // _CHUNK`` interleaved chunks (chunk ``j`` holds columns ``j``,
+    ``j + m``, ``j + 2m``, ..., so the maxima are element-wise maxima of contiguous slices),
+    then an exact selection among the ``k`` chunks with the largest maxima only: the ``k``
+    best scores of a row can lie in no other chunk.
     """
     n_rows, n_cols = scores.shape
     k = min(k, n_cols)
-    full = n_cols // _CHUNK
     if k <= 0:
         return np.zeros((n_rows, 0), dtype=np.intp)
-    if full <= 2 * k:  # few chunks: select among all columns directly
+    m = n_cols // _CHUNK
+    if m <= 2 * k:  # few chunks: select among all columns directly
         part = np.argpartition(-scores, k - 1, axis=1)[:, :k]
     else:
-        chunk_max = scores[:, : full * _CHUNK].reshape(n_rows, full, _CHUNK).max(axis=2)
-        if full * _CHUNK < n_cols:  # the last, shorter chunk
-            chunk_max = np.hstack([chunk_max, scores[:, full * _CHUNK :].max(axis=1)[:, None]])
-        chunks = np.argpartition(-chunk_max, k - 1, axis=1)[:, :k]
-        columns = (chunks[:, :, None] * _CHUNK + np.arange(_CHUNK)).reshape(n_rows, -1)
+        main = m * _CHUNK
+        chunk_max = scores[:, :main].reshape(n_rows, _CHUNK, m).max(axis=1)
+        if main < n_cols:  # the last columns form one more, shorter chunk
+            chunk_max = np.hstack([chunk_max, scores[:, main:].max(axis=1)[:, None]])
+        chunks = np.argpartition(-chunk_max, k - 1, axis=1)[:, :k, None]
+        step = np.arange(_CHUNK)
+        columns = np.where(chunks < m, chunks + m * step, main + step).reshape(n_rows, -1)
         past_end = columns >= n_cols
         values = np.take_along_axis(scores, np.minimum(columns, n_cols - 1), axis=1)
         values[past_end] = -np.inf

@@ -175,11 +175,18 @@ class FaissIndex:
 
     @property
     def nbytes(self) -> int:
-        """Approximate memory taken by the index: its serialised size (vectors, graph or cell
-        lists, and bookkeeping)."""
+        """Memory taken by the index in bytes, near its serialised size: the unit vectors,
+        plus the graph (HNSW) or the ids and centroids (IVF)."""
         if self._blob is not None:
             return int(self._blob.nbytes)
-        return int(import_faiss().serialize_index(self._index).nbytes)
+        index = self._index
+        size = index.ntotal * index.d * 4  # the unit vectors
+        if self.kind == "hnsw":
+            graph = index.hnsw
+            size += 4 * (graph.neighbors.size() + graph.levels.size()) + 8 * graph.offsets.size()
+        else:
+            size += 8 * index.ntotal + 4 * index.nlist * index.d  # ids and centroids
+        return int(size)
 
     def is_current(self) -> bool:
         """Whether the vectors are still the array the index was built from (adding,

@@ -423,10 +423,12 @@ def most_similar_batch(
     results: List[List[Tuple[Any, float]]] = []
     if topn == 0:
         return [[] for _ in own_rows]
-    step = max(1, BATCH_SCORES // max(end, 1))
+    step = max(1, min(len(unit), BATCH_SCORES // max(end, 1)))
+    block = np.empty((step, end), dtype=np.result_type(unit, vectors))  # reused: no page faults
     for start in range(0, len(unit), step):
+        queries_here = unit[start : start + step]
+        scores = np.matmul(queries_here, vectors.T, out=block[: len(queries_here)])
         with np.errstate(divide="ignore", invalid="ignore"):
-            scores = unit[start : start + step] @ vectors.T
             scores /= norms
         best = _top_columns(scores, topn + 1)
         sims = np.take_along_axis(scores, best, axis=1)

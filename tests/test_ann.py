@@ -292,6 +292,15 @@ def test_cli_index_and_similar(
     out_path = tmp_path / "ivf.w2v"
     code, _, _ = run(capsys, "index", str(text), "-o", str(out_path), "--kind", "ivf", "-q")
     assert code == 0 and KeyedVectors.load(out_path).ann_index.kind == "ivf"
+    # a Word2Vec file is rewritten in place as a whole model, with the index
+    model = w2v.Word2Vec(vector_size=8, min_count=1, seed=1, epochs=1)
+    model.build_vocab([["a", "b", "c", "d"] * 5, ["c", "d", "e"] * 4])
+    model.train([["a", "b", "c", "d"] * 5], total_examples=1, epochs=1)
+    model.save(tmp_path / "model.w2v")
+    code, _, _ = run(capsys, "index", str(tmp_path / "model.w2v"), "--kind", "ivf", "-q")
+    back = w2v.Word2Vec.load(tmp_path / "model.w2v")
+    assert code == 0 and back.wv.ann_index.kind == "ivf"
+    np.testing.assert_array_equal(back.syn1neg, model.syn1neg)
     # without faiss, similar falls back to the exact search and says so
     monkeypatch.setitem(sys.modules, "faiss", None)
     code, out, err = run(capsys, "similar", str(path), "w3", "w4", "--topn", "4")

@@ -98,6 +98,8 @@ def test_build_index_attaches_and_validates(kv: KeyedVectors) -> None:
     small = kv.vectors_for_all([f"w{i}" for i in range(300)])
     index = small.build_index("hnsw", m=8, ef_search=20)
     assert small.ann_index is index and index.ntotal == 300 and index.build_seconds > 0
+    assert len(index.most_similar(small["w1"], 50)) == 50  # more than ef_search
+    assert index.index.hnsw.efSearch == 20
     assert "hnsw" in repr(index) and index.nbytes > small.vectors.nbytes
     for built in (index, ann.build_index(small, "ivf", nlist=4)):
         assert built.nbytes == pytest.approx(built.to_archive()[1].nbytes, rel=0.01)

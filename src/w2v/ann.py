@@ -232,11 +232,13 @@ class FaissIndex:
         norms = np.linalg.norm(queries, axis=1, keepdims=True)
         norms[norms == 0] = 1
         queries = np.ascontiguousarray(queries / norms, dtype=np.float32)
+        index = self.index
         if self.kind == "hnsw" and self.params["ef_search"] < k:
-            self.index.hnsw.efSearch = k
-        _, rows = self.index.search(queries, k)
-        if self.kind == "hnsw":
-            self.index.hnsw.efSearch = int(self.params["ef_search"])
+            index.hnsw.efSearch = k  # the walk keeps at least the k asked for
+        try:
+            _, rows = index.search(queries, k)
+        finally:
+            self._apply_search_params()
         return self._rescore(queries, rows)
 
     def _rescore(self, queries: np.ndarray, rows: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:

@@ -377,7 +377,7 @@ class KeyedVectors(KeyedStorage):
         """
         return similarity.most_similar_batch(self, keys, topn, restrict_vocab)
 
-    def build_index(self, kind: str = "hnsw", **options: Any) -> Any:
+    def build_index(self, kind: str = "hnsw", **options: Any) -> ann.FaissIndex:
         """Build a faiss nearest-neighbour index (``pip install 'w2v[ann]'``), attached as
         ``ann_index``: use ``most_similar(..., indexer=wv.ann_index)``; :meth:`save` keeps it.
 

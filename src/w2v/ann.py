@@ -29,12 +29,9 @@ from __future__ import annotations
 import logging
 import time
 import weakref
-from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
-
-if TYPE_CHECKING:
-    from w2v.keyed_storage import KeyedStorage
 
 logger = logging.getLogger(__name__)
 
@@ -105,7 +102,7 @@ class FaissIndex:
 
     def __init__(
         self,
-        kv: KeyedStorage,
+        kv: Any,
         kind: str,
         params: Dict[str, int],
         index: Any = None,
@@ -293,7 +290,7 @@ class FaissIndex:
         return meta, blob
 
     @classmethod
-    def from_archive(cls, kv: KeyedStorage, meta: Dict[str, Any], blob: np.ndarray) -> FaissIndex:
+    def from_archive(cls, kv: Any, meta: Dict[str, Any], blob: np.ndarray) -> FaissIndex:
         """The index stored by :meth:`to_archive`, bound to ``kv`` (deserialised lazily).
 
         Raises
@@ -326,7 +323,7 @@ def _check_index(faiss: Any, index: Any, kind: str, ntotal: int, dim: int) -> No
         raise ValueError("corrupt nearest-neighbour index: not an inner-product index")
 
 
-def _unit_block(kv: KeyedStorage, start: int, stop: int) -> np.ndarray:
+def _unit_block(kv: Any, start: int, stop: int) -> np.ndarray:
     block = np.asarray(kv.vectors[start:stop], dtype=np.float32)
     norms = np.linalg.norm(block, axis=1, keepdims=True)
     norms[norms == 0] = 1
@@ -334,7 +331,7 @@ def _unit_block(kv: KeyedStorage, start: int, stop: int) -> np.ndarray:
 
 
 def build_index(
-    kv: KeyedStorage,
+    kv: Any,
     kind: str = "hnsw",
     *,
     m: int = 32,

@@ -25,8 +25,6 @@ from w2v.vectors_math import cosine_similarities
 
 logger = logging.getLogger(__name__)
 
-_MIGRATION = "see https://github.com/RaRe-Technologies/gensim/wiki/Migrating-from-Gensim-3.x-to-4"
-
 
 class KeyedVectors(KeyedStorage):
     """A set of vectors, one per key, with gensim 4's ``KeyedVectors`` interface.
@@ -56,57 +54,6 @@ class KeyedVectors(KeyedStorage):
     expandos : dict of str to numpy.ndarray
         Per-key attributes such as ``"count"`` (see :meth:`get_vecattr`).
     """
-
-    # ---- gensim's renamed, deprecated and removed names ---------------------------------------
-
-    def word_vec(self, *args: Any, **kwargs: Any) -> np.ndarray:
-        """Deprecated alias of :meth:`get_vector`."""
-        warnings.warn("word_vec is deprecated; use get_vector", DeprecationWarning, stacklevel=2)
-        return self.get_vector(*args, **kwargs)
-
-    def init_sims(self, replace: bool = False) -> None:
-        """Deprecated: use :meth:`fill_norms` (``replace=True`` unit-normalises in place)."""
-        warnings.warn("init_sims is deprecated; use fill_norms", DeprecationWarning, stacklevel=2)
-        self.fill_norms()
-        if replace:
-            self.unit_normalize_all()
-
-    @property
-    def vectors_norm(self) -> np.ndarray:
-        raise AttributeError(
-            f"vectors_norm was removed in gensim 4: use get_normed_vectors(); {_MIGRATION}"
-        )
-
-    @vectors_norm.setter
-    def vectors_norm(self, _: Any) -> None:
-        pass
-
-    @property
-    def index2word(self) -> List[Any]:
-        raise AttributeError(f"index2word was renamed index_to_key in gensim 4; {_MIGRATION}")
-
-    @index2word.setter
-    def index2word(self, value: List[Any]) -> None:
-        self.index_to_key = value
-
-    @property
-    def index2entity(self) -> List[Any]:
-        raise AttributeError(f"index2entity was renamed index_to_key in gensim 4; {_MIGRATION}")
-
-    @index2entity.setter
-    def index2entity(self, value: List[Any]) -> None:
-        self.index_to_key = value
-
-    @property
-    def vocab(self) -> Any:
-        raise AttributeError(
-            "KeyedVectors.vocab was removed in gensim 4: use key_to_index, index_to_key, "
-            f"get_vecattr(key, 'count') and set_vecattr(); {_MIGRATION}"
-        )
-
-    @vocab.setter
-    def vocab(self, value: Any) -> None:
-        self.vocab  # noqa: B018 -- raises the explanation
 
     def words_closer_than(self, word1: Key, word2: Key) -> List[Key]:
         """Deprecated alias of :meth:`closer_than`."""

@@ -7,7 +7,7 @@ the vocabulary clears them.
 
 from __future__ import annotations
 
-from typing import Any, Dict, Sequence
+from typing import Any, Callable, Dict, Sequence
 
 import numpy as np
 
@@ -27,22 +27,24 @@ class NativeCache:
     def word_index(self, keys: Sequence[str]) -> _core.WordIndex:
         """The C++ map from each key to its row."""
         index = self._objects.get("index")
-        if index is None or len(index) != len(keys):
-            index = self._objects["index"] = _core.WordIndex(keys)
-        return index
+        if index is not None and len(index) != len(keys):  # the vocabulary grew
+            del self._objects["index"]
+        return self._get("index", lambda: _core.WordIndex(keys))
 
     def huffman_tree(self, counts: np.ndarray) -> _core.HuffmanTree:
         """The hierarchical-softmax tree of words with these counts."""
-        tree = self._objects.get("tree")
-        if tree is None:
-            tree = _core.HuffmanTree(np.require(counts, np.int64, ["C", "A"]))
-            self._objects["tree"] = tree
-        return tree
+        return self._get(
+            "tree", lambda: _core.HuffmanTree(np.require(counts, np.int64, ["C", "A"]))
+        )
 
     def noise_sampler(self, weights: np.ndarray) -> _core.NoiseSampler:
         """The alias-method sampler of the noise distribution with these weights."""
-        sampler = self._objects.get("noise")
-        if sampler is None:
-            sampler = _core.NoiseSampler(np.require(weights, np.float64, ["C", "A"]))
-            self._objects["noise"] = sampler
-        return sampler
+        return self._get(
+            "noise", lambda: _core.NoiseSampler(np.require(weights, np.float64, ["C", "A"]))
+        )
+
+    def _get(self, name: str, make: Callable[[], Any]) -> Any:
+        obj = self._objects.get(name)
+        if obj is None:
+            obj = self._objects[name] = make()
+        return obj

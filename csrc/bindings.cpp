@@ -308,7 +308,9 @@ NB_MODULE(_core, m) {
       .def_rw("epochs", &EpochPlan::epochs)
       .def_rw("expected_words", &EpochPlan::expected_words)
       .def_rw("expected_sentences", &EpochPlan::expected_sentences)
-      .def_rw("seed", &EpochPlan::seed);
+      .def_rw("seed", &EpochPlan::seed)
+      .def_rw("batch_words", &EpochPlan::batch_words,
+              "Words per job; files holding at most this many words are read by one thread.");
 
   nb::class_<EpochStats>(m, "EpochStats", "What one epoch trained.")
       .def_ro("raw_words", &EpochStats::raw_words, "Tokens read, in or out of the vocabulary.")

@@ -107,7 +107,7 @@ inline void combine(const float* coef, int stride, float* const* rows, int n, in
       a0 = a1 = a2 = a3 = _mm256_setzero_ps();
     }
     for (int j = 0; j < n; ++j) {
-      const __m256 c = _mm256_set1_ps(coef[j * stride]);
+      const __m256 c = _mm256_set1_ps(coef[static_cast<size_t>(j) * stride]);
       const float* r = rows[j] + k;
       a0 = _mm256_fmadd_ps(c, _mm256_loadu_ps(r), a0);
       a1 = _mm256_fmadd_ps(c, _mm256_loadu_ps(r + 8), a1);
@@ -127,7 +127,7 @@ inline void combine(const float* coef, int stride, float* const* rows, int n, in
                              : _mm256_maskload_ps(y + k, mask);
     for (int j = 0; j < n; ++j) {
       const __m256 r = full ? _mm256_loadu_ps(rows[j] + k) : _mm256_maskload_ps(rows[j] + k, mask);
-      acc = _mm256_fmadd_ps(_mm256_set1_ps(coef[j * stride]), r, acc);
+      acc = _mm256_fmadd_ps(_mm256_set1_ps(coef[static_cast<size_t>(j) * stride]), r, acc);
     }
     if (full) {
       _mm256_storeu_ps(y + k, acc);

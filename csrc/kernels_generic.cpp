@@ -35,7 +35,7 @@ inline void multi_dot(const float* x, float* const* rows, int n, int d, float* o
 inline void combine(const float* coef, int stride, float* const* rows, int n, int d, float* y,
                     bool accumulate) {
   if (!accumulate) std::fill(y, y + d, 0.0f);
-  for (int j = 0; j < n; ++j) axpy(coef[j * stride], rows[j], y, d);
+  for (int j = 0; j < n; ++j) axpy(coef[static_cast<size_t>(j) * stride], rows[j], y, d);
 }
 
 inline void combine_and_update(const float* g, float* const* rows, int n, int d, const float* h,

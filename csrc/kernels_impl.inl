@@ -21,7 +21,8 @@ static const SigmoidTable kSigmoid;
 
 inline float sigmoid(float f) {
   if (f >= kMaxExp) return 1.0f;
-  if (f <= -kMaxExp) return 0.0f;
+  // Also NaN (weights that diverged, e.g. with a huge alpha or negative): never an index.
+  if (!(f > -kMaxExp)) return 0.0f;
   return kSigmoid.v[static_cast<int>((f + kMaxExp) * (kSigmoidTableSize / (2 * kMaxExp)))];
 }
 
@@ -184,12 +185,13 @@ inline void window_update(const KernelParams& p, WorkerState& ws, float* const* 
   float* const* out = ws.out_rows.data();
   float* G = ws.scores.data();  // C x O, row-major
   for (int c = 0; c < C; ++c) {
-    multi_dot(in[c], out, O, d, G + c * O);
-    score_to_gradient(p, ws, G + c * O, ws.labels.data(), O, n_hs, alpha);
+    float* Gc = G + static_cast<size_t>(c) * O;
+    multi_dot(in[c], out, O, d, Gc);
+    score_to_gradient(p, ws, Gc, ws.labels.data(), O, n_hs, alpha);
   }
   float* grad = ws.grad_in.data();
   for (int c = 0; c < C; ++c)
-    combine(G + c * O, 1, out, O, d, grad + static_cast<size_t>(c) * d, false);
+    combine(G + static_cast<size_t>(c) * O, 1, out, O, d, grad + static_cast<size_t>(c) * d, false);
   for (int o = 0; o < O; ++o) combine(G + o, O, in, C, d, out[o], true);
   for (int c = 0; c < C; ++c) axpy(1.0f, grad + static_cast<size_t>(c) * d, in[c], d);
 }
@@ -260,8 +262,9 @@ inline void cbow(const KernelParams& p, const ModelArrays& m, WorkerState& ws, c
 // ---- one sentence ------------------------------------------------------------------------
 
 // CBOW with shared negatives. Each set of noise words serves kCbowShare centres spaced
-// S = 2 * window + 1 apart (centre t uses set t mod S), so centres that share noise words
-// never share a context word: sharing between neighbours, whose contexts overlap, would push
+// S = 2 * window + 1 apart (the centre at position t of its sentence uses set t mod S; centres
+// of different sentences share no context anyway), so centres that share noise words never
+// share a context word: sharing between neighbours, whose contexts overlap, would push
 // the same context rows along the same noise rows several times in a row, and measurably
 // hurts quality. Each centre is trained in turn exactly as classic CBOW, against its own
 // target and its set (a noise word equal to the target is skipped). A set's rows are fetched
@@ -272,7 +275,7 @@ void cbow_shared_sentence(const KernelParams& p, const ModelArrays& m, WorkerSta
   const size_t window = static_cast<size_t>(p.window), S = 2 * window + 1;
   const int d = p.vector_size, K = p.negative;
   for (size_t i = 0; i < n; ++i) {
-    const size_t slot = ws.shared_pos++ % S;
+    const size_t slot = i % S;
     int32_t* set = ws.shared_sets.data() + slot * K;
     if (ws.shared_uses[slot] == 0) {  // only until every set has been drawn once
       draw_noise_set(p, m, ws, -1, set);

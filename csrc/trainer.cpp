@@ -8,7 +8,32 @@ namespace w2v {
 
 namespace {
 constexpr uint64_t kProgressEvery = 10000;  // raw words between alpha/progress refreshes
+
+// Counts tokens and asks the reader to stop once `limit` are seen.
+struct TokenCounter {
+  uint64_t limit;
+  std::atomic<bool>* stop;
+  uint64_t count = 0;
+  void token(std::string_view) {
+    if (++count >= limit) stop->store(true, std::memory_order_relaxed);
+  }
+  void end_sentence() {}
+  void end_block() {}
+};
+
+// Whether `files` hold at most `limit` tokens; reads no further than it takes to tell.
+bool at_most_tokens(const std::vector<FileSource>& files, SplitMode mode, uint64_t limit) {
+  std::atomic<bool> stop{false};
+  TokenCounter counter{limit + 1, &stop};
+  SpanReader reader(size_t(1) << 16);
+  for (const auto& f : files) {
+    Tokenizer tok(mode, 0);
+    reader.read(FileSpan{f.path, 0, f.size}, tok, counter, &stop);
+    if (stop.load()) return false;
+  }
+  return true;
 }
+}  // namespace
 
 struct alignas(64) Trainer::Worker {
   Worker(const KernelParams& p, uint64_t seed) : state(p, seed) {}
@@ -92,6 +117,7 @@ void Trainer::train_ids(Worker& w, const int32_t* ids, size_t n, uint64_t raw_wo
     if (keep != UINT32_MAX && keep < s.rng.next32()) continue;
     s.kept.push_back(id);
   }
+  s.fit_sentence(s.kept.size());
   if (!s.kept.empty())
     kernel_.train_sentence(params_, arrays_, s, s.kept.data(), s.kept.size(), w.alpha);
   w.pending_words += raw_words;
@@ -111,9 +137,14 @@ void Trainer::fail(const std::string& message) {
   request_stop();
 }
 
-void Trainer::run(Worker& w, const std::vector<FileSpan>* spans) {
+uint64_t Trainer::job_seed(uint64_t job) const {
+  return derive_seed(derive_seed(plan_.seed, static_cast<uint64_t>(plan_.epoch)), job);
+}
+
+void Trainer::run(Worker& w, const std::vector<FileSpan>* spans, uint64_t job) {
   try {
     if (spans) {
+      w.state.start_job(job_seed(job));
       Sink sink(*this, w);
       SpanReader reader;
       for (const auto& span : *spans) {
@@ -133,6 +164,7 @@ void Trainer::run(Worker& w, const std::vector<FileSpan>* spans) {
           queue_.pop_front();
         }
         queue_not_full_.notify_one();
+        w.state.start_job(job_seed(job.index));
         if (job.is_text) {
           Tokenizer tok(job.mode, max_sentence_length_);
           tok.feed(job.text.data(), job.text.size(), sink);
@@ -170,15 +202,16 @@ void Trainer::launch(Input input) {
   queue_closed_ = false;
   const int n = input == Input::kFiles ? static_cast<int>(file_spans_.size()) : workers_;
   states_.clear();
+  jobs_queued_ = 0;
   for (int t = 0; t < n; ++t) {
-    // One independent stream per (seed, epoch, thread): runs repeat exactly with one worker.
-    const uint64_t stream = static_cast<uint64_t>(plan_.epoch) * 4096 + static_cast<uint64_t>(t);
-    states_.push_back(std::make_unique<Worker>(params_, derive_seed(plan_.seed, stream)));
+    // Each job seeds its own stream (job_seed); this one only serves until the first job.
+    states_.push_back(std::make_unique<Worker>(params_, job_seed(~uint64_t(0))));
     states_.back()->alpha = alpha_at(0, 0);
   }
   for (int t = 0; t < n; ++t) {
+    // A file range is one job, numbered by its place in the files.
     const std::vector<FileSpan>* mine = input == Input::kFiles ? &file_spans_[t] : nullptr;
-    threads_.emplace_back([this, t, mine] { run(*states_[t], mine); });
+    threads_.emplace_back([this, t, mine] { run(*states_[t], mine, static_cast<uint64_t>(t)); });
   }
 }
 
@@ -191,8 +224,12 @@ void Trainer::begin_epoch(const EpochPlan& plan) {
 void Trainer::feed_files(const std::vector<FileSource>& files, SplitMode mode) {
   if (input_ != Input::kNone) throw std::logic_error("this epoch already has its input");
   file_mode_ = mode;
+  // A corpus of at most one job's words is one job, read by one thread (as gensim gives a
+  // corpus smaller than one job to one thread), so it trains the same for any `workers`.
+  int parts = workers_;
+  if (parts > 1 && at_most_tokens(files, mode, plan_.batch_words)) parts = 1;
   // The spans must outlive the threads: the trainer holds them.
-  file_spans_ = partition_files(files, workers_, mode);
+  file_spans_ = partition_files(files, parts, mode);
   launch(Input::kFiles);
 }
 
@@ -222,6 +259,7 @@ bool Trainer::push(Job&& job) {
   std::unique_lock<std::mutex> lock(mutex_);
   queue_not_full_.wait(lock, [&] { return queue_.size() < queue_capacity_ || stop_; });
   if (stop_) return false;
+  job.index = jobs_queued_++;
   queue_.push_back(std::move(job));
   lock.unlock();
   queue_not_empty_.notify_one();

@@ -28,6 +28,10 @@ struct EpochPlan {
   uint64_t expected_words = 0;
   uint64_t expected_sentences = 0;
   uint64_t seed = 1;
+  // Words per job. Jobs, not threads, carry the random streams, so a corpus of at most
+  // batch_words words (one job) trains the same whatever the number of workers: for files,
+  // such a corpus is read by one thread.
+  uint64_t batch_words = 10000;
 };
 
 struct EpochStats {
@@ -94,6 +98,7 @@ class IdSentences {
 
 // A batch of work for the queue: sentences already mapped to ids, or raw text.
 struct Job {
+  uint64_t index = 0;  // order of arrival in the epoch: picks the job's random stream
   IdSentences sentences;
   std::string text;  // used when is_text
   SplitMode mode = SplitMode::kLines;
@@ -113,7 +118,8 @@ class Trainer {
   Trainer& operator=(const Trainer&) = delete;
 
   void begin_epoch(const EpochPlan& plan);
-  // Starts one reader thread per byte range of `files`; nothing else feeds this epoch.
+  // Starts one reader thread per byte range of `files` (one thread in all when they hold at
+  // most plan.batch_words words); nothing else feeds this epoch.
   void feed_files(const std::vector<FileSource>& files, SplitMode mode);
   // Queue raw text (each piece tokenised on its own) or sentences made by sentence_batch();
   // block while the queue is full. Return false once the epoch is stopping.
@@ -142,7 +148,7 @@ class Trainer {
   struct Sink;
   enum class Input { kNone, kFiles, kQueue };
   void launch(Input input);
-  void run(Worker& w, const std::vector<FileSpan>* spans);
+  void run(Worker& w, const std::vector<FileSpan>* spans, uint64_t job);
   void train_ids(Worker& w, const int32_t* ids, size_t n, uint64_t raw_words);
   void train_sentences(Worker& w, const IdSentences& s);
   bool push(Job&& job);
@@ -150,6 +156,7 @@ class Trainer {
   void flush_progress(Worker& w);
   float alpha_at(uint64_t words, uint64_t sentences) const;
   void fail(const std::string& message);
+  uint64_t job_seed(uint64_t job) const;
 
   KernelParams params_;
   ModelArrays arrays_;
@@ -175,6 +182,7 @@ class Trainer {
   std::deque<Job> queue_;
   size_t queue_capacity_;
   bool queue_closed_ = false;
+  uint64_t jobs_queued_ = 0;
   int finished_ = 0;
   std::string error_;
 };

@@ -1,25 +1,42 @@
 #include "worker_state.h"
 
+#include <algorithm>
+
 #include "kernels.h"
 
 namespace w2v {
 
 WorkerState::WorkerState(const KernelParams& p, uint64_t seed) : rng(seed) {
-  const size_t d = static_cast<size_t>(p.vector_size);
-  const size_t contexts = 2 * static_cast<size_t>(p.window) + 1;
-  const size_t outputs = static_cast<size_t>(p.negative) + 1 + 64;  // 64 >= any Huffman depth
-  work.assign(d, 0.f);
-  neu1.assign(d, 0.f);
-  grad_in.assign(contexts * d, 0.f);
-  scores.assign(contexts * outputs, 0.f);
-  in_rows.assign(contexts, nullptr);
+  dims = static_cast<size_t>(p.vector_size);
+  negative = static_cast<size_t>(p.negative);
+  outputs = negative + 1 + 64;  // 64 >= any Huffman depth
+  max_contexts = 2 * static_cast<size_t>(p.window) + 1;
+  work.assign(dims, 0.f);
+  neu1.assign(dims, 0.f);
   out_rows.assign(outputs, nullptr);
   labels.assign(outputs, 0.f);
-  coef.assign(contexts, 0.f);
-  shared_sets.assign(contexts * static_cast<size_t>(p.negative), 0);
-  shared_uses.assign(contexts, 0);
-  neg_ring.assign(kLookahead * (static_cast<size_t>(p.negative) + 1), 0);
-  raw_draws.assign(static_cast<size_t>(p.negative) + 1, NoiseSampler::Draw{0, 0});
+  neg_ring.assign(kLookahead * (negative + 1), 0);
+  raw_draws.assign(negative + 1, NoiseSampler::Draw{0, 0});
+}
+
+void WorkerState::grow_contexts(size_t n) {
+  // Geometric growth: a run of ever longer sentences reallocates O(log n) times.
+  const size_t want = std::min(max_contexts, std::max(n, 2 * context_slots));
+  grad_in.resize(want * dims, 0.f);
+  scores.resize(want * outputs, 0.f);
+  in_rows.resize(want, nullptr);
+  coef.resize(want, 0.f);
+  shared_sets.resize(want * negative, 0);
+  shared_uses.resize(want, 0);  // new sets are drawn on first use
+  context_slots = want;
+}
+
+void WorkerState::start_job(uint64_t seed) {
+  rng = Rng(seed);
+  raw_draws_ready = false;
+  ring_head = ring_tail = cur_slot = 0;
+  std::fill(std::begin(neg_count), std::end(neg_count), 0);
+  std::fill(shared_uses.begin(), shared_uses.end(), 0);
 }
 
 }  // namespace w2v

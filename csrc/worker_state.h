@@ -11,9 +11,21 @@ namespace w2v {
 
 struct KernelParams;
 
-// Each training thread owns one, so nothing here is shared; sized for `p` once per epoch.
+// Each training thread owns one, so nothing here is shared. The buffers that hold one row per
+// context word grow with the longest sentence trained (never with `window` alone, which may
+// be far longer than any sentence).
 struct alignas(64) WorkerState {
   WorkerState(const KernelParams& p, uint64_t seed);
+  // Makes the per-context buffers hold a sentence of n (kept) words: contexts of up to
+  // min(2 * window, n - 1) words, and min(2 * window + 1, n) shared-negative CBOW sets.
+  void fit_sentence(size_t n) {
+    if (n > context_slots && context_slots < max_contexts) grow_contexts(n);
+  }
+  // Starts a job (a batch of sentences, a piece of text or a file range): the random stream
+  // restarts from `seed` and nothing drawn ahead for an earlier job is kept, so a job trains
+  // the same whichever thread runs it.
+  void start_job(uint64_t seed);
+  void grow_contexts(size_t n);
   Rng rng;
   LineVector<float> work, neu1;
   LineVector<float> grad_in;    // batched: one gradient row per context word
@@ -29,11 +41,13 @@ struct alignas(64) WorkerState {
   int neg_count[kLookahead] = {};
   int ring_head = 0, ring_tail = 0;
   int cur_slot = 0;  // the set the centre being trained uses
-  // Shared-negative CBOW: 2 * window + 1 sets of negatives, the uses each has left, and the
-  // running centre count that picks the set.
+  // Shared-negative CBOW: one set of negatives per centre position modulo 2 * window + 1
+  // (as many as the longest sentence needs), and the uses each has left.
   LineVector<int32_t> shared_sets;
   LineVector<int32_t> shared_uses;
-  uint64_t shared_pos = 0;
+  size_t context_slots = 0;  // rows of the per-context buffers: min(max_contexts, n) suffice
+  size_t max_contexts = 0;   // 2 * window + 1: no sentence needs more
+  size_t dims = 0, outputs = 0, negative = 0;
   LineVector<NoiseSampler::Draw> raw_draws;  // the draws after that, their bins loading
   bool raw_draws_ready = false;
   LineVector<int32_t> kept;  // the sentence after subsampling

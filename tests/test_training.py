@@ -208,13 +208,15 @@ def cbow_with_loss(demo_shuffled_txt):
     return model, recorder
 
 
-def test_loss_is_per_epoch_not_cumulative(cbow_with_loss):
+def test_loss_history_is_per_epoch_and_latest_loss_sums_the_call(cbow_with_loss):
+    # loss_history: one value per epoch. get_latest_training_loss(), as in gensim: the loss
+    # summed since train() began, so callbacks that difference it get each epoch's loss.
     model, recorder = cbow_with_loss
     history = model.loss_history
     assert len(history) == 4
-    assert recorder.epoch_losses == history
-    assert model.get_latest_training_loss() == history[-1]
-    # Not cumulative: each epoch's loss is about a quarter of the total of four.
+    assert recorder.epoch_losses == pytest.approx(np.cumsum(history).tolist(), rel=1e-12)
+    assert model.get_latest_training_loss() == pytest.approx(sum(history), rel=1e-12)
+    # Each epoch's loss is about a quarter of the total of four.
     assert all(0.2 * sum(history) < x < 0.3 * sum(history) for x in history)
 
 
@@ -236,7 +238,7 @@ def test_skipgram_loss_decreases_over_epochs(demo_shuffled_txt):
     history = model.loss_history
     assert len(history) == 3
     assert history[0] > history[1] > history[2], history
-    assert model.get_latest_training_loss() == history[-1]
+    assert model.get_latest_training_loss() == pytest.approx(sum(history), rel=1e-12)
 
 
 def test_loss_history_grows_with_each_train_call(small_sentences):
@@ -244,8 +246,9 @@ def test_loss_history_grows_with_each_train_call(small_sentences):
     assert len(model.loss_history) == 2
     model.train(small_sentences, total_examples=model.corpus_count, epochs=3, compute_loss=True)
     assert len(model.loss_history) == 5
-    assert model.get_latest_training_loss() == model.loss_history[-1]
-    assert model.get_latest_training_loss() < model.loss_history[0]
+    # Each train() call starts the summed loss afresh (gensim's rule).
+    assert model.get_latest_training_loss() == pytest.approx(sum(model.loss_history[2:]))
+    assert model.loss_history[-1] < model.loss_history[0]
 
 
 def _uniform_corpus(vocab_size, repeats, length=1000, seed=0):

@@ -206,3 +206,12 @@ def load_archive(
                 order="F" if fortran else "C",
             )
     return meta, arrays
+
+
+class ArchiveKindError(ValueError, AttributeError):
+    """An archive holds another kind of object than the one asked for (keyed vectors given to
+    ``Word2Vec.load``, say).
+
+    A ``ValueError``, as w2v's other file errors, and an ``AttributeError``, which is what
+    gensim raises there, so code written for gensim catches it too.
+    """

@@ -131,6 +131,15 @@ class EpochPlan:
     @seed.setter
     def seed(self, arg: int, /) -> None: ...
 
+    @property
+    def batch_words(self) -> int:
+        """
+        Words per job; files holding at most this many words are read by one thread.
+        """
+
+    @batch_words.setter
+    def batch_words(self, arg: int, /) -> None: ...
+
 class EpochStats:
     """What one epoch trained."""
 

@@ -15,6 +15,17 @@ from typing import Any, Optional, Tuple
 import numpy as np
 
 INT32_MAX = 2**31 - 1
+INT64_MAX = 2**63 - 1
+
+# Limits set by memory rather than by the C++ types. Each training thread keeps scratch rows
+# of vector_size floats and (negative + 65) outputs per prediction; a value past these is a
+# mistake (a typo, a swapped argument), and would only fail later with an allocation error.
+#: The widest vectors ``Word2Vec`` trains (gensim's usual sizes are 100 to 1000).
+MAX_VECTOR_SIZE = 2**16
+#: The most noise words per prediction (word2vec's advice is 2 to 20).
+MAX_NEGATIVE = 2**16
+#: The most training threads (each is an OS thread with its own scratch).
+MAX_WORKERS = 1024
 
 
 class Constraint:
@@ -182,6 +193,11 @@ FINITE = Interval(float, None, None)
 ZERO_ONE = Options((0, 1))
 
 
-def int_at_least(low: int) -> Interval:
-    """Integers from ``low`` up to what the C++ core holds (a 32-bit int)."""
-    return Interval(int, low, INT32_MAX)
+def int_at_least(low: int, high: int = INT32_MAX) -> Interval:
+    """Integers from ``low`` up to ``high``, by default what the C++ core holds (a 32-bit
+    int)."""
+    return Interval(int, low, high)
+
+
+#: A count of words or sentences held in 64 bits by the C++ core.
+COUNT = Interval(int, 0, INT64_MAX)

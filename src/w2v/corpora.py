@@ -11,9 +11,10 @@ from __future__ import annotations
 import io
 import os
 from pathlib import Path
-from typing import IO, Iterator, List, Optional, Union
+from typing import IO, Any, Iterator, List, Optional, Tuple, Union
 
 from w2v.compression import open_read
+from w2v.constraints import Interval, NoneValue, check_value, int_at_least
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -32,6 +33,13 @@ def open_binary(path: PathLike) -> IO[bytes]:
     if os.path.isdir(path):
         raise IsADirectoryError(f"expected a file, got a directory: {path!r}")
     return open_read(path)
+
+
+def _checked(max_sentence_length: Any, limit: Any) -> Tuple[int, Optional[int]]:
+    """A corpus's ``max_sentence_length`` and ``limit``, checked: ValueError naming them."""
+    check_value("max_sentence_length", max_sentence_length, int_at_least(1))
+    check_value("limit", limit, NoneValue(), Interval(int, 0, None))
+    return int(max_sentence_length), None if limit is None else int(limit)
 
 
 def _split_line(line: bytes, max_len: int) -> Iterator[List[str]]:
@@ -76,8 +84,7 @@ class LineSentence(_FileCorpus):
             if not os.path.isfile(source):
                 raise FileNotFoundError(f"corpus file not found: {source!r}")
         self.source = source
-        self.max_sentence_length = int(max_sentence_length)
-        self.limit = limit
+        self.max_sentence_length, self.limit = _checked(max_sentence_length, limit)
 
     def native_sources(self) -> Optional[List[str]]:
         return [self.source] if isinstance(self.source, str) else None
@@ -127,8 +134,7 @@ class PathLineSentences(_FileCorpus):
         else:
             raise FileNotFoundError(f"corpus path not found: {source!r}")
         self.source = source
-        self.max_sentence_length = int(max_sentence_length)
-        self.limit = limit
+        self.max_sentence_length, self.limit = _checked(max_sentence_length, limit)
 
     def native_sources(self) -> Optional[List[str]]:
         return list(self.input_files)
@@ -151,7 +157,7 @@ class Text8Corpus(_FileCorpus):
         if not os.path.isfile(fname):
             raise FileNotFoundError(f"corpus file not found: {fname!r}")
         self.fname = fname
-        self.max_sentence_length = int(max_sentence_length)
+        self.max_sentence_length, _ = _checked(max_sentence_length, None)
 
     def native_sources(self) -> Optional[List[str]]:
         return [self.fname]

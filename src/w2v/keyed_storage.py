@@ -10,7 +10,20 @@ from __future__ import annotations
 
 import logging
 import warnings
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Type, TypeVar, Union
+from typing import (
+    Any,
+    Callable,
+    Dict,
+    Iterable,
+    List,
+    Mapping,
+    Optional,
+    Sequence,
+    Tuple,
+    Type,
+    TypeVar,
+    Union,
+)
 
 import numpy as np
 
@@ -22,6 +35,91 @@ Key = Union[str, int]
 KEY_TYPES = (str, int, np.integer)  # what counts as one key rather than a list of keys
 
 _Self = TypeVar("_Self", bound="KeyedStorage")
+
+
+#: The per-key attributes of a hierarchical-softmax model's Huffman tree, as gensim names them.
+TREE_ATTRS = ("code", "point")
+
+
+class VecAttrs(Dict[str, np.ndarray]):
+    """``expandos``: one array per attribute name, one slot per key.
+
+    For the words of a hierarchical-softmax model, ``"code"`` and ``"point"`` (gensim's
+    per-word Huffman branch codes, uint8, and inner-node rows of ``syn1``, uint32, root first)
+    are also there on request, made from the tree the model trains with; they are not stored
+    items, so they are never saved (a model rebuilds its tree from the saved counts) and never
+    go stale when the vocabulary changes.
+
+    Attributes
+    ----------
+    tree_source : callable, optional
+        ``tree_source(counts)`` returns the model's ``_core.HuffmanTree`` for these counts;
+        None when the keys have no tree (no hierarchical softmax).
+    """
+
+    def __init__(self, items: Optional[Mapping[str, np.ndarray]] = None) -> None:
+        super().__init__(items or {})
+        self.tree_source: Optional[Callable[[np.ndarray], Any]] = None
+        # (tree, its arrays): the arrays of the last tree asked for
+        self._tree_arrays: Optional[Tuple[Any, Dict[str, np.ndarray]]] = None
+
+    def __missing__(self, attr: str) -> np.ndarray:
+        column = self._tree_column(attr)
+        if column is None:
+            raise KeyError(attr)
+        return column
+
+    def get(self, attr: str, default: Any = None) -> Any:  # type: ignore[override]
+        """``self[attr]`` if there is such an attribute (stored or from the tree), else
+        ``default``."""
+        if dict.__contains__(self, attr):
+            return dict.__getitem__(self, attr)
+        column = self._tree_column(attr)
+        return default if column is None else column
+
+    def _tree_arrays_now(self) -> Optional[Dict[str, np.ndarray]]:
+        """The model's tree as arrays (``code``, ``point``, ``offsets``), if these keys have
+        a tree that fits them; made once per tree."""
+        if self.tree_source is None or not dict.__contains__(self, "count"):
+            return None
+        counts = dict.__getitem__(self, "count")
+        tree = self.tree_source(counts)
+        if tree is None:
+            return None
+        if self._tree_arrays is None or self._tree_arrays[0] is not tree:
+            arrays = {"code": tree.codes(), "point": tree.points(), "offsets": tree.offsets()}
+            self._tree_arrays = (tree, arrays)
+        arrays = self._tree_arrays[1]
+        if len(arrays["offsets"]) != len(counts) + 1:
+            return None  # keys were added or removed since the model built its vocabulary
+        return arrays
+
+    def tree_path(self, attr: str, index: int) -> Optional[np.ndarray]:
+        """Key ``index``'s ``"code"`` or ``"point"`` (None if there is no such attribute)."""
+        if attr not in TREE_ATTRS:
+            return None
+        arrays = self._tree_arrays_now()
+        if arrays is None:
+            return None
+        offsets = arrays["offsets"]
+        return arrays[attr][int(offsets[index]) : int(offsets[index + 1])].copy()
+
+    def _tree_column(self, attr: str) -> Optional[np.ndarray]:
+        """The whole ``"code"`` or ``"point"`` column as gensim holds it: an object array of
+        one small array per key (made once per tree)."""
+        if attr not in TREE_ATTRS:
+            return None
+        arrays = self._tree_arrays_now()
+        if arrays is None:
+            return None
+        name = "column." + attr
+        if name not in arrays:
+            offsets = arrays["offsets"].astype(np.intp)
+            column = np.empty(len(offsets) - 1, dtype=object)
+            for i, part in enumerate(np.split(arrays[attr], offsets[1:-1])[: len(column)]):
+                column[i] = part
+            arrays[name] = column
+        return arrays[name]
 
 
 def _one_row(key: Key, vector: Any) -> Tuple[List[Key], np.ndarray]:
@@ -48,7 +146,7 @@ class KeyedStorage:
         self.key_to_index: Dict[Any, int] = {}
         self.vectors = np.zeros((count, self.vector_size), dtype=dtype)
         self.norms: Optional[np.ndarray] = None
-        self.expandos: Dict[str, np.ndarray] = {}
+        self._expandos = VecAttrs()
         self.mapfile_path = mapfile_path
         #: An approximate nearest-neighbour index (:class:`w2v.ann.FaissIndex`), or None.
         self.ann_index: Optional[Any] = None
@@ -81,6 +179,18 @@ class KeyedStorage:
     __repr__ = __str__
 
     # ---- per-key attributes ------------------------------------------------------------------
+
+    @property
+    def expandos(self) -> VecAttrs:
+        """Per-key attributes: ``{name: array with one slot per key}`` (``count``,
+        ``sample_int``, ...; ``code`` and ``point`` for a hierarchical-softmax model's words)."""
+        return self._expandos
+
+    @expandos.setter
+    def expandos(self, attrs: Mapping[str, np.ndarray]) -> None:
+        source = self._expandos.tree_source if hasattr(self, "_expandos") else None
+        self._expandos = VecAttrs(attrs)
+        self._expandos.tree_source = source
 
     def allocate_vecattrs(
         self, attrs: Optional[Sequence[str]] = None, types: Optional[Sequence[Any]] = None
@@ -134,6 +244,9 @@ class KeyedStorage:
         """
         index = self.get_index(key)
         if attr not in self.expandos:
+            path = self.expandos.tree_path(attr, index)
+            if path is not None:
+                return path
             raise KeyError(f"no attribute '{attr}' (known: {sorted(self.expandos)})")
         return self.expandos[attr][index]
 

@@ -19,7 +19,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 import numpy as np
 
 from w2v import ann, evaluation, gensim_interop, similarity, word2vec_format
-from w2v._archive import load_archive, save_archive
+from w2v._archive import ArchiveKindError, load_archive, save_archive
 from w2v.keyed_storage import Key, KeyedStorage
 from w2v.vectors_math import cosine_similarities
 
@@ -432,7 +432,9 @@ class KeyedVectors(KeyedStorage):
             kv_arrays = {k[len("wv.") :]: v for k, v in arrays.items() if k.startswith("wv.")}
             return cls._from_archive(meta["keyedvectors"], kv_arrays)
         if kind != "KeyedVectors":
-            raise ValueError(f"{os.fspath(fname)!r} does not hold keyed vectors (it holds {kind})")
+            raise ArchiveKindError(
+                f"{os.fspath(fname)!r} does not hold keyed vectors (it holds {kind})"
+            )
         return cls._from_archive(meta["keyedvectors"], arrays)
 
     @classmethod

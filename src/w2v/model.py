@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import time
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
+import types
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
 from w2v import _core, gensim_interop
 from w2v.callbacks import CallbackAny2Vec
-from w2v.constraints import POSITIVE, check_value, int_at_least, is_integer
+from w2v.constraints import (
+    COUNT,
+    INT64_MAX,
+    POSITIVE,
+    Interval,
+    NoneValue,
+    check_value,
+    int_at_least,
+    is_integer,
+)
+from w2v.keyed_storage import VecAttrs
 from w2v.keyedvectors import KeyedVectors
 from w2v.native_cache import NativeCache
 from w2v.noise import NoiseWeights, resolve_noise_weights
@@ -30,6 +42,38 @@ from w2v.vocabulary import (
 )
 
 logger = logging.getLogger(__name__)
+
+REAL_COUNT = Interval(float, 0, INT64_MAX)
+
+#: The most noise words :meth:`Word2Vec.sample_negatives` draws in one call.
+MAX_SAMPLES = 2**24
+
+
+class _ClassOnly:
+    """A class method that refuses to run on an instance, as gensim's ``Word2Vec.load`` does.
+
+    ``Word2Vec.load(path)`` returns the loaded model; ``model.load(path)`` would return it
+    too, leaving ``model`` unchanged, which hides a mistake. As in gensim, calling it on an
+    instance raises ``AttributeError``.
+    """
+
+    def __init__(self, func: Callable[..., Any]) -> None:
+        self.func = func
+        functools.update_wrapper(self, func)  # type: ignore[arg-type]
+
+    def __get__(self, obj: Any, cls: Optional[type] = None) -> Callable[..., Any]:
+        if obj is None:
+            return types.MethodType(self.func, cls)
+        name = self.func.__name__
+        owner = type(obj).__name__
+
+        def refused(*args: Any, **kwargs: Any) -> Any:
+            raise AttributeError(
+                f"{name}() is called on the class, not on an instance: "
+                f"model = {owner}.{name}(fname) returns the loaded model"
+            )
+
+        return refused
 
 
 def _is_one_shot(iterable: Any) -> bool:
@@ -60,6 +104,7 @@ class Word2Vec:
             setattr(self, name, value)
         self.callbacks = tuple(self.callbacks)
         self.layer1_size = self.vector_size
+        self._native = NativeCache()
 
         self.wv = KeyedVectors(self.vector_size)
         self.syn1neg = np.zeros((0, self.vector_size), dtype=np.float32)
@@ -76,7 +121,6 @@ class Word2Vec:
         self.lifecycle_events: List[Dict[str, Any]] = []
         self._noise_spec: NoiseWeights = noise_weights
         self.noise_weights: Optional[np.ndarray] = None
-        self._native = NativeCache()
 
         self.add_lifecycle_event("created", params=self._describe())
         if sentences is not None or corpus_file is not None:
@@ -97,6 +141,21 @@ class Word2Vec:
             logger.warning(
                 "trim_rule is only used while building the vocabulary; pass it to build_vocab()"
             )
+
+    # ---- the word vectors ------------------------------------------------------------------
+
+    @property
+    def wv(self) -> KeyedVectors:
+        """The word vectors (and, with ``hs=1``, each word's ``code`` and ``point``)."""
+        return self._wv
+
+    @wv.setter
+    def wv(self, kv: KeyedVectors) -> None:
+        self._wv = kv
+        # With hierarchical softmax the words' Huffman codes and paths come from the tree the
+        # model trains with, made from their counts when first asked for (never saved).
+        if self.hs and isinstance(getattr(kv, "expandos", None), VecAttrs):
+            kv.expandos.tree_source = self._native.huffman_tree
 
     # ---- parameters ---------------------------------------------------------------------
 
@@ -251,9 +310,13 @@ class Word2Vec:
                 raise TypeError(f"word_freq keys must be str, got {type(w).__name__}")
         counter.feed_sentences([[w] for w in words])
         raw = RawVocab(counter, 0)
-        raw.counts = np.asarray([int(word_freq[w]) for w in words], dtype=np.int64)
-        if len(raw.counts) and raw.counts.min() < 0:
-            raise ValueError("word_freq counts must be >= 0")
+        counts = [int(word_freq[w]) for w in words]
+        for w, c in zip(words, counts):
+            check_value(f"word_freq[{w!r}]", c, COUNT)
+        check_value("corpus_count", corpus_count, NoneValue(), COUNT)
+        raw.counts = np.asarray(counts, dtype=np.int64)
+        if raw.counts.sum(dtype=np.float64) > INT64_MAX:
+            raise ValueError("word_freq counts must add up to at most 2**63 - 1")
         raw.total_words = int(raw.counts.sum())
         self._raw = raw
         self.corpus_count = int(corpus_count) if corpus_count else 0
@@ -408,7 +471,7 @@ class Word2Vec:
         list of str
         """
         self._require_vocab()
-        check_value("k", k, int_at_least(0))
+        check_value("k", k, int_at_least(0, MAX_SAMPLES))
         avoid = -1
         if word is not None:
             avoid = self.wv.get_index(word)
@@ -460,6 +523,10 @@ class Word2Vec:
             raise ValueError(
                 "You must specify an explicit epochs count. The usual value is epochs=model.epochs."
             )
+        check_value("epochs", epochs, int_at_least(1))
+        # Counts for the learning-rate plan; gensim takes floats too.
+        check_value("total_examples", total_examples, NoneValue(), COUNT, REAL_COUNT)
+        check_value("total_words", total_words, NoneValue(), COUNT, REAL_COUNT)
 
     def train(
         self,
@@ -520,11 +587,14 @@ class Word2Vec:
         return train_epochs(self, source, total_examples, total_words, report_delay, callbacks)
 
     def get_latest_training_loss(self) -> float:
-        """Loss of the latest epoch (with ``compute_loss=True``).
+        """The loss summed since the latest :meth:`train` call began (``compute_loss=True``).
 
-        The sum over all predictions of that epoch of ``-log sigmoid(+-score)``, accumulated
-        in float64 per thread and added up after the epoch, so it is exact and race-free;
-        ``loss_history`` keeps one value per epoch trained.
+        As in gensim, each ``train()`` call starts from 0 and adds each epoch's loss, so a
+        callback reading it after every epoch sees a running total (the difference of two
+        readings is one epoch's loss). An epoch's loss is the sum over all its predictions
+        of ``-log sigmoid(+-score)``, accumulated in float64 per thread and added up after
+        the epoch, so it is exact and race-free. ``loss_history`` keeps each epoch's own
+        loss, across all ``train()`` calls.
         """
         return self.running_training_loss
 
@@ -557,15 +627,24 @@ class Word2Vec:
         """
         save_model(self, fname_or_handle)
 
-    @classmethod
+    @_ClassOnly
     def load(cls, fname: Union[str, os.PathLike[str]], mmap: Optional[str] = None) -> Word2Vec:
         """Load a model saved by :meth:`save`; never executes code from the file.
+
+        Call it on the class: ``model = Word2Vec.load(fname)``. Called on an instance it
+        raises ``AttributeError``, as gensim's does.
 
         Parameters
         ----------
         fname : str
         mmap : {None, 'r', 'r+', 'c'}
             Memory-map the large arrays instead of reading them (use 'c' or 'r+' to train on).
+
+        Raises
+        ------
+        w2v.ArchiveKindError
+            The file holds keyed vectors, not a model (use ``KeyedVectors.load``). It is both
+            a ``ValueError`` and, as gensim raises there, an ``AttributeError``.
         """
         return load_model(cls, fname, mmap)
 

@@ -29,6 +29,10 @@ import numpy as np
 
 from w2v.constraints import (
     FINITE,
+    INT64_MAX,
+    MAX_NEGATIVE,
+    MAX_VECTOR_SIZE,
+    MAX_WORKERS,
     POSITIVE,
     ZERO_ONE,
     AnyInteger,
@@ -169,7 +173,7 @@ WORD2VEC_PARAMS: Tuple[Param, ...] = (
     Param(
         "vector_size",
         100,
-        (int_at_least(1),),
+        (int_at_least(1, MAX_VECTOR_SIZE),),
         "dimensionality of the word vectors",
         "int",
         cli=Cli("model", metavar="N"),
@@ -190,6 +194,8 @@ WORD2VEC_PARAMS: Tuple[Param, ...] = (
         (int_at_least(1),),
         "maximum distance between the centre and a context word",
         "int",
+        details="May exceed any sentence's length (a window over whole sentences): memory "
+        "grows with the longest sentence, not with the window.",
         cli=Cli("model", metavar="N"),
         kernel=True,
     ),
@@ -204,7 +210,7 @@ WORD2VEC_PARAMS: Tuple[Param, ...] = (
     Param(
         "max_vocab_size",
         None,
-        (NoneValue(), Interval(int, 1, None)),
+        (NoneValue(), Interval(int, 1, INT64_MAX)),
         "prune rare words during the scan to hold at most this many (None: no limit)",
         "int, optional",
         cli=Cli("model", metavar="N"),
@@ -221,14 +227,17 @@ WORD2VEC_PARAMS: Tuple[Param, ...] = (
         "seed",
         1,
         (AnyInteger(),),
-        "seed of the initial vectors and of the threads' random streams",
+        "seed of the initial vectors and of the training jobs' random streams",
         "int",
+        details="Any integer; it is taken modulo 2**64 (so -1 and 2**64 - 1 are one seed). "
+        "A corpus of at most ``batch_words`` words is one job, trained by one thread, so it "
+        "trains the same for any ``workers``.",
         cli=Cli("training", metavar="N"),
     ),
     Param(
         "workers",
         3,
-        (int_at_least(1),),
+        (int_at_least(1, MAX_WORKERS),),
         "training threads",
         "int",
         cli=Cli("training", metavar="N"),
@@ -262,7 +271,7 @@ WORD2VEC_PARAMS: Tuple[Param, ...] = (
     Param(
         "negative",
         5,
-        (int_at_least(0),),
+        (int_at_least(0, MAX_NEGATIVE),),
         "noise words per positive example, 0 for none",
         "int",
         cli=Cli("model", metavar="K"),
@@ -333,7 +342,7 @@ WORD2VEC_PARAMS: Tuple[Param, ...] = (
         "batch_words",
         10000,
         (int_at_least(1),),
-        "words per job given to the training threads (Python iterables)",
+        "words per job given to the training threads",
         "int",
         cli=Cli("training", metavar="N"),
     ),
@@ -370,7 +379,7 @@ WORD2VEC_PARAMS: Tuple[Param, ...] = (
     Param(
         "max_final_vocab",
         None,
-        (NoneValue(), Interval(int, 1, None)),
+        (NoneValue(), Interval(int, 1, INT64_MAX)),
         "keep at most this many words, raising min_count as needed (None: no limit)",
         "int, optional",
         cli=Cli("model", metavar="N"),

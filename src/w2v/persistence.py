@@ -7,7 +7,7 @@ from typing import Any, Mapping, Optional, Union
 
 import numpy as np
 
-from w2v._archive import jsonable, load_archive, save_archive
+from w2v._archive import ArchiveKindError, jsonable, load_archive, save_archive
 from w2v.keyedvectors import KeyedVectors
 
 PathLike = Union[str, "os.PathLike[str]"]
@@ -51,7 +51,10 @@ def load_model(cls: type, fname: PathLike, mmap: Optional[str] = None) -> Any:
         raise FileNotFoundError(f"no such model file: {os.fspath(fname)!r}")
     meta, arrays = load_archive(fname, mmap=mmap)
     if meta.get("kind") != "Word2Vec":
-        raise ValueError(f"{os.fspath(fname)!r} holds {meta.get('kind')}, not a Word2Vec model")
+        raise ArchiveKindError(
+            f"{os.fspath(fname)!r} holds {meta.get('kind')}, not a Word2Vec model"
+            + (": load it with KeyedVectors.load" if meta.get("kind") == "KeyedVectors" else "")
+        )
     params = dict(meta["params"])
     model = cls(**params)
     kv_arrays = {k[3:]: v for k, v in arrays.items() if k.startswith("wv.")}

@@ -59,60 +59,64 @@ def _as_list(value: Any) -> list:
 
 def _split_items(
     kv: KeyedStorage, weighted: Iterable[Tuple[Any, Any]], ignore_missing: bool
-) -> Tuple[List[int], List[Any], List[np.ndarray], List[Any]]:
-    """Rows of the keys and the raw vectors among ``(item, weight)`` pairs, with their weights.
+) -> Tuple[List[Union[int, np.ndarray]], List[Any]]:
+    """The items of ``(item, weight)`` pairs that take part, in their order: a key as its row
+    (an int), a raw vector as itself; and their weights.
 
     Raises
     ------
     KeyError
         For an unknown key, unless ``ignore_missing``.
     """
-    rows: List[int] = []
-    row_weights: List[Any] = []
-    raw: List[np.ndarray] = []
-    raw_weights: List[Any] = []
+    items: List[Union[int, np.ndarray]] = []
+    weights: List[Any] = []
     for item, weight in weighted:
         if isinstance(item, np.ndarray):
-            raw.append(item)
-            raw_weights.append(weight)
+            items.append(item)
+            weights.append(weight)
             continue
         row = kv.get_index(item, -1)
         if row >= 0:
-            rows.append(row)
-            row_weights.append(weight)
+            items.append(row)
+            weights.append(weight)
         elif not ignore_missing:
             raise KeyError(f"Key '{item}' not present in vocabulary")
-    return rows, row_weights, raw, raw_weights
+    return items, weights
+
+
+def _key_rows(items: Sequence[Union[int, np.ndarray]]) -> List[int]:
+    """The rows of the keys among ``items``."""
+    return [it for it in items if not isinstance(it, np.ndarray)]
 
 
 def _weighted_mean(
     kv: KeyedStorage,
-    rows: List[int],
-    row_weights: List[Any],
-    raw: List[np.ndarray],
-    raw_weights: List[Any],
+    items: Sequence[Union[int, np.ndarray]],
+    weights: Sequence[Any],
     pre_normalize: bool,
 ) -> np.ndarray:
-    """Weighted sum of the vectors of ``rows`` (unit-normalised if ``pre_normalize``) and of
-    the raw vectors (as given), divided by the total absolute weight; in the vectors' dtype."""
+    """Weighted sum of the items' vectors, divided by the total absolute weight, in the
+    vectors' dtype. A key's vector is its row (unit-normalised if ``pre_normalize``, exactly
+    as ``get_vector(key, norm=True)``), a raw vector is taken as given; all are summed in one
+    product in their given order, so a key and its vector given instead give the same bits."""
     dtype = kv.vectors.dtype
-    mean = np.zeros(kv.vector_size, dtype=dtype)
-    total = 0.0
-    if rows:
-        w = np.array(row_weights, dtype=dtype)
-        total += float(np.abs(w).sum())
+    if not items:
+        return np.zeros(kv.vector_size, dtype=dtype)
+    block = np.empty((len(items), kv.vector_size), dtype=dtype)
+    key_at = [i for i, it in enumerate(items) if not isinstance(it, np.ndarray)]
+    raw_at = [i for i, it in enumerate(items) if isinstance(it, np.ndarray)]
+    if key_at:
+        rows = [items[i] for i in key_at]
         if pre_normalize:
-            # Scaling the k weights is cheaper than dividing the k x d block of vectors.
             kv.fill_norms()
-            w = w / kv.norms[rows]
-        if len(rows) == 1:  # a single-key query skips the fancy-indexing copy
-            mean += w[0] * kv.vectors[rows[0]]
+            block[key_at] = kv.vectors[rows] / kv.norms[rows][:, None]
         else:
-            mean += w @ kv.vectors[rows]
-    if raw:
-        w = np.array(raw_weights, dtype=dtype)
-        mean += w @ np.vstack(raw).astype(dtype, copy=False)
-        total += float(np.abs(w).sum())
+            block[key_at] = kv.vectors[rows]
+    if raw_at:
+        block[raw_at] = np.vstack([items[i] for i in raw_at]).astype(dtype, copy=False)
+    w = np.array(weights, dtype=dtype)
+    mean = w @ block
+    total = float(np.abs(w).sum())
     if total > 0:
         mean /= total
     return mean
@@ -138,8 +142,8 @@ def mean_vector(
         weights = np.asarray(weights, dtype=dtype)
     if len(keys) != weights.shape[0]:
         raise ValueError("keys and weights must have the same number of elements")
-    parts = _split_items(kv, zip(keys, weights), ignore_missing)
-    mean = _weighted_mean(kv, *parts, pre_normalize=pre_normalize)
+    items, item_weights = _split_items(kv, zip(keys, weights), ignore_missing)
+    mean = _weighted_mean(kv, items, item_weights, pre_normalize=pre_normalize)
     if post_normalize:
         mean = unitvec(mean).astype(np.float32)
     return mean
@@ -191,11 +195,13 @@ def most_similar(
         if not isinstance(item, _ITEM_TYPES):  # (key or vector, weight)
             item, weight = item[0], float(item[1])
         weighted.append((item, weight))
-    rows, row_weights, raw, raw_weights = _split_items(kv, weighted, ignore_missing=False)
-    mean = _weighted_mean(kv, rows, row_weights, raw, raw_weights, pre_normalize=True)
+    items, weights = _split_items(kv, weighted, ignore_missing=False)
+    rows = _key_rows(items)
+    mean = _weighted_mean(kv, items, weights, pre_normalize=True)
     mean = unitvec(mean).astype(np.float32, copy=False)
     if indexer is not None and isinstance(topn, int):
-        return indexer.most_similar(mean, topn)
+        # No index holds more neighbours than there are vectors: a larger topn asks no more.
+        return indexer.most_similar(mean, min(topn, len(kv.vectors)))
     with np.errstate(divide="ignore", invalid="ignore"):
         dists = kv.vectors[clip_start:clip_end] @ mean / kv.norms[clip_start:clip_end]
     if topn is None:

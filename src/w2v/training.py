@@ -56,7 +56,8 @@ def train_epochs(
         trained += stats.effective_words
         raw += stats.raw_words
         if model.compute_loss:
-            model.running_training_loss = float(stats.loss)
+            # As gensim: the loss summed since this train() call began; per epoch in loss_history.
+            model.running_training_loss += float(stats.loss)
             model.loss_history.append(float(stats.loss))
         for cb in callbacks:
             cb.on_epoch_end(model)
@@ -136,6 +137,7 @@ def train_epoch(
     plan.expected_words = int(total_words or 0)
     plan.expected_sentences = 0 if total_words else int(total_examples or 0)
     plan.seed = int(model.seed) & (2**64 - 1)
+    plan.batch_words = int(model.batch_words)
     start = time.perf_counter()
     reporter = EpochReporter(
         model, trainer, epoch, total_words, total_examples, start, report_delay

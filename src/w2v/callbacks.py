@@ -17,7 +17,8 @@ class CallbackAny2Vec:
         """Called before each epoch."""
 
     def on_epoch_end(self, model: Any) -> None:
-        """Called after each epoch; ``model.get_latest_training_loss()`` is that epoch's loss."""
+        """Called after each epoch; ``model.loss_history[-1]`` is that epoch's loss
+        (``model.get_latest_training_loss()`` the loss of the ``train()`` call so far)."""
 
     def on_train_begin(self, model: Any) -> None:
         """Called once when :meth:`~w2v.Word2Vec.train` starts."""

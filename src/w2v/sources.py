@@ -78,6 +78,25 @@ class CorpusSource:
         """The files' text in pieces the C++ tokeniser can take one at a time."""
         return iter_text_chunks(self.files or [], self.mode, self.limit, on_bytes)
 
+    def text_pieces(self, on_bytes: Optional[Callable[[int], Any]] = None) -> Iterator[bytes]:
+        """:meth:`text_chunks` as the jobs fed to C++. With lines, the short last pieces of
+        consecutive files are joined (every piece ends a line), so a corpus smaller than
+        one piece is one job, however many files hold it; a job trains the same whichever
+        thread runs it."""
+        if self.mode != _core.SplitMode.lines:
+            yield from self.text_chunks(on_bytes)
+            return
+        pending: List[bytes] = []
+        size = 0
+        for chunk in self.text_chunks(on_bytes):
+            pending.append(chunk)
+            size += len(chunk)
+            if size >= _CHUNK:
+                yield b"".join(pending)
+                pending, size = [], 0
+        if pending:
+            yield b"".join(pending)
+
     def disk_bytes(self) -> Optional[int]:
         """Total size on disk of the files, if they are all paths."""
         if not self.files or not all(isinstance(f, str) for f in self.files):
@@ -105,8 +124,8 @@ class CorpusSource:
                 paths: List[str] = list(self.files)  # type: ignore[arg-type]
                 sink.feed_files(paths, [os.path.getsize(p) for p in paths], self.mode)
             elif self.is_files:
-                for chunk in self.text_chunks(on_bytes):
-                    if not sink.feed_text(chunk, self.mode):
+                for piece in self.text_pieces(on_bytes):
+                    if not sink.feed_text(piece, self.mode):
                         break
                     tick()
             else:

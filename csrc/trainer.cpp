@@ -42,6 +42,7 @@ struct alignas(64) Trainer::Worker {
   double reported_loss = 0;
   uint64_t pending_words = 0;
   uint64_t pending_sentences = 0;
+  bool seeded = false;  // the stream was seeded by the first job this worker took
   char pad_[64];
 };
 
@@ -141,10 +142,19 @@ uint64_t Trainer::job_seed(uint64_t job) const {
   return derive_seed(derive_seed(plan_.seed, static_cast<uint64_t>(plan_.epoch)), job);
 }
 
+// A worker's random stream is seeded by the first job it takes, then runs on through its
+// later jobs. A corpus of one job thus trains the same whichever thread takes it, and with
+// one worker every way of feeding the same sentences draws the same numbers.
+void Trainer::begin_job(Worker& w, uint64_t job) const {
+  if (w.seeded) return;
+  w.state.rng = Rng(job_seed(job));
+  w.seeded = true;
+}
+
 void Trainer::run(Worker& w, const std::vector<FileSpan>* spans, uint64_t job) {
   try {
     if (spans) {
-      w.state.start_job(job_seed(job));
+      begin_job(w, job);
       Sink sink(*this, w);
       SpanReader reader;
       for (const auto& span : *spans) {
@@ -164,7 +174,7 @@ void Trainer::run(Worker& w, const std::vector<FileSpan>* spans, uint64_t job) {
           queue_.pop_front();
         }
         queue_not_full_.notify_one();
-        w.state.start_job(job_seed(job.index));
+        begin_job(w, job.index);
         if (job.is_text) {
           Tokenizer tok(job.mode, max_sentence_length_);
           tok.feed(job.text.data(), job.text.size(), sink);
@@ -204,8 +214,8 @@ void Trainer::launch(Input input) {
   states_.clear();
   jobs_queued_ = 0;
   for (int t = 0; t < n; ++t) {
-    // Each job seeds its own stream (job_seed); this one only serves until the first job.
-    states_.push_back(std::make_unique<Worker>(params_, job_seed(~uint64_t(0))));
+    // The stream is seeded by the worker's first job (begin_job).
+    states_.push_back(std::make_unique<Worker>(params_, 0));
     states_.back()->alpha = alpha_at(0, 0);
   }
   for (int t = 0; t < n; ++t) {

@@ -28,9 +28,9 @@ struct EpochPlan {
   uint64_t expected_words = 0;
   uint64_t expected_sentences = 0;
   uint64_t seed = 1;
-  // Words per job. Jobs, not threads, carry the random streams, so a corpus of at most
-  // batch_words words (one job) trains the same whatever the number of workers: for files,
-  // such a corpus is read by one thread.
+  // Words per job. A worker's random stream is seeded by the first job it takes (not by the
+  // thread), so a corpus of at most batch_words words (one job) trains the same whatever the
+  // number of workers: for files, such a corpus is read by one thread.
   uint64_t batch_words = 10000;
 };
 
@@ -98,7 +98,7 @@ class IdSentences {
 
 // A batch of work for the queue: sentences already mapped to ids, or raw text.
 struct Job {
-  uint64_t index = 0;  // order of arrival in the epoch: picks the job's random stream
+  uint64_t index = 0;  // order of arrival in the epoch: seeds a worker whose first job it is
   IdSentences sentences;
   std::string text;  // used when is_text
   SplitMode mode = SplitMode::kLines;
@@ -157,6 +157,7 @@ class Trainer {
   float alpha_at(uint64_t words, uint64_t sentences) const;
   void fail(const std::string& message);
   uint64_t job_seed(uint64_t job) const;
+  void begin_job(Worker& w, uint64_t job) const;
 
   KernelParams params_;
   ModelArrays arrays_;

@@ -31,12 +31,4 @@ void WorkerState::grow_contexts(size_t n) {
   context_slots = want;
 }
 
-void WorkerState::start_job(uint64_t seed) {
-  rng = Rng(seed);
-  raw_draws_ready = false;
-  ring_head = ring_tail = cur_slot = 0;
-  std::fill(std::begin(neg_count), std::end(neg_count), 0);
-  std::fill(shared_uses.begin(), shared_uses.end(), 0);
-}
-
 }  // namespace w2v

@@ -21,10 +21,6 @@ struct alignas(64) WorkerState {
   void fit_sentence(size_t n) {
     if (n > context_slots && context_slots < max_contexts) grow_contexts(n);
   }
-  // Starts a job (a batch of sentences, a piece of text or a file range): the random stream
-  // restarts from `seed` and nothing drawn ahead for an earlier job is kept, so a job trains
-  // the same whichever thread runs it.
-  void start_job(uint64_t seed);
   void grow_contexts(size_t n);
   Rng rng;
   LineVector<float> work, neu1;

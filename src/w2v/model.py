@@ -642,9 +642,10 @@ class Word2Vec:
 
         Raises
         ------
-        w2v.ArchiveKindError
-            The file holds keyed vectors, not a model (use ``KeyedVectors.load``). It is both
-            a ``ValueError`` and, as gensim raises there, an ``AttributeError``.
+        ValueError
+            The file holds keyed vectors, not a model (use ``KeyedVectors.load``). The error
+            (``w2v._archive.ArchiveKindError``) is also an ``AttributeError``, as gensim
+            raises there.
         """
         return load_model(cls, fname, mmap)
 

@@ -11,7 +11,7 @@ from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Seque
 
 import numpy as np
 
-from w2v import _core, gensim_interop
+from w2v import gensim_interop
 from w2v.callbacks import CallbackAny2Vec
 from w2v.constraints import (
     COUNT,
@@ -29,7 +29,7 @@ from w2v.native_cache import NativeCache
 from w2v.noise import NoiseWeights, resolve_noise_weights
 from w2v.params import WORD2VEC_PARAMS, declared_init, describe, numpy_doc, validate
 from w2v.persistence import load_model, save_model
-from w2v.sources import resolve_corpus
+from w2v.sources import check_corpus, resolve_corpus
 from w2v.training import train_epochs
 from w2v.vocabulary import (
     RawVocab,
@@ -37,9 +37,11 @@ from w2v.vocabulary import (
     effective_min_count,
     fill_new_vocab,
     merge_vocab_update,
+    raw_vocab_from_freq,
     retain_words,
     scan_corpus,
 )
+from w2v.weights import grown, output_matrix, random_vectors
 
 logger = logging.getLogger(__name__)
 
@@ -74,13 +76,6 @@ class _ClassOnly:
             )
 
         return refused
-
-
-def _is_one_shot(iterable: Any) -> bool:
-    try:
-        return iter(iterable) is iterable
-    except TypeError:
-        return False
 
 
 class Word2Vec:
@@ -199,40 +194,7 @@ class Word2Vec:
     def _check_corpus_sanity(
         self, corpus_iterable: Any = None, corpus_file: Any = None, passes: int = 1
     ) -> None:
-        if corpus_iterable is None and corpus_file is None:
-            raise TypeError("Either one of corpus_file or corpus_iterable value must be provided")
-        if corpus_iterable is not None and corpus_file is not None:
-            raise TypeError(
-                "Both corpus_file and corpus_iterable must not be provided at the same time"
-            )
-        if corpus_file is not None:
-            paths = corpus_file if isinstance(corpus_file, (list, tuple)) else [corpus_file]
-            for p in paths:
-                if not isinstance(p, (str, os.PathLike)):
-                    raise TypeError(f"corpus_file must be a path, got {type(p).__name__}")
-                if not os.path.isfile(p):
-                    raise FileNotFoundError(f"corpus_file not found: {os.fspath(p)!r}")
-            return
-        if isinstance(corpus_iterable, (str, bytes, os.PathLike)):
-            raise TypeError(
-                "the corpus must be an iterable of lists of str tokens, got a "
-                f"{type(corpus_iterable).__name__}; for a file use corpus_file= or "
-                "LineSentence(path)"
-            )
-        try:
-            iter(corpus_iterable)
-        except TypeError:
-            raise TypeError(
-                "The corpus_iterable must be an iterable of lists of strings, got "
-                f"{type(corpus_iterable).__name__}"
-            ) from None
-        if passes > 1 and _is_one_shot(corpus_iterable):
-            raise TypeError(
-                "the corpus is a one-shot iterator (e.g. a generator), but training needs "
-                f"{passes} passes over it (one to build the vocabulary, one per epoch). Pass a "
-                "re-iterable sequence instead: a list, a LineSentence, or a class whose __iter__ "
-                "restarts."
-            )
+        check_corpus(corpus_iterable, corpus_file, passes)
 
     # ---- vocabulary -----------------------------------------------------------------------------
 
@@ -303,25 +265,12 @@ class Word2Vec:
         """Build the vocabulary from a ``{word: count}`` mapping instead of a corpus."""
         if update and not len(self.wv):
             raise RuntimeError("an online vocabulary update needs an existing vocabulary")
-        counter = _core.VocabCounter(0, 10000)
-        words = list(word_freq)
-        for w in words:
-            if not isinstance(w, str):
-                raise TypeError(f"word_freq keys must be str, got {type(w).__name__}")
-        counter.feed_sentences([[w] for w in words])
-        raw = RawVocab(counter, 0)
-        counts = [int(word_freq[w]) for w in words]
-        for w, c in zip(words, counts):
-            check_value(f"word_freq[{w!r}]", c, COUNT)
+        raw = raw_vocab_from_freq(word_freq)
         check_value("corpus_count", corpus_count, NoneValue(), COUNT)
-        raw.counts = np.asarray(counts, dtype=np.int64)
-        if raw.counts.sum(dtype=np.float64) > INT64_MAX:
-            raise ValueError("word_freq counts must add up to at most 2**63 - 1")
-        raw.total_words = int(raw.counts.sum())
         self._raw = raw
         self.corpus_count = int(corpus_count) if corpus_count else 0
         self.corpus_total_words = raw.total_words
-        logger.info("collected %i word types from a frequency table", len(words))
+        logger.info("collected %i word types from a frequency table", len(raw))
         self.prepare_vocab(update=update, keep_raw_vocab=keep_raw_vocab, trim_rule=trim_rule)
         self.prepare_weights(update=update)
 
@@ -388,46 +337,25 @@ class Word2Vec:
         else:
             self.update_weights()
 
-    def _random_vectors(self, count: int, offset: int) -> np.ndarray:
-        # gensim's recipe, uniform in [-1, 1) / vector_size; row i comes from its own stream
-        # seeded by (seed, offset + i), so growing the vocabulary later gives the same rows.
-        vecs = np.empty((count, self.vector_size), dtype=np.float32)
-        if count:
-            _core.fill_uniform_rows(
-                vecs, self.seed & (2**64 - 1), offset, 1.0 / self.vector_size, self.workers
-            )
-        return vecs
-
     def init_weights(self) -> None:
         """Reset all weights to their untrained state, keeping the vocabulary."""
         logger.info("resetting layer weights")
         n = len(self.wv.index_to_key)
-        self.wv.vectors = self._random_vectors(n, 0)
+        self.wv.vectors = random_vectors(n, 0, self.vector_size, self.seed, self.workers)
         self.wv.norms = None
-        self.syn1 = (
-            np.zeros((n, self.layer1_size), dtype=np.float32)
-            if self.hs
-            else np.zeros((0, self.layer1_size), np.float32)
-        )
-        self.syn1neg = (
-            np.zeros((n, self.layer1_size), dtype=np.float32)
-            if self.negative
-            else np.zeros((0, self.layer1_size), np.float32)
-        )
+        self.syn1 = output_matrix(n, self.layer1_size, bool(self.hs))
+        self.syn1neg = output_matrix(n, self.layer1_size, bool(self.negative))
 
     def update_weights(self) -> None:
         """Keep existing vectors and add fresh ones for words new to the vocabulary."""
         logger.info("updating layer weights")
-        old = len(self.wv.vectors)
-        n = len(self.wv.index_to_key)
-        gained = n - old
-        if gained:
-            self.wv.vectors = np.vstack([self.wv.vectors, self._random_vectors(gained, old)])
-            pad = np.zeros((gained, self.layer1_size), dtype=np.float32)
-            if self.hs:
-                self.syn1 = np.vstack([self.syn1, pad])
-            if self.negative:
-                self.syn1neg = np.vstack([self.syn1neg, pad])
+        self.wv.vectors, (self.syn1, self.syn1neg) = grown(
+            self.wv.vectors,
+            (self.syn1, self.syn1neg),
+            len(self.wv.index_to_key),
+            self.seed,
+            self.workers,
+        )
         self.wv.norms = None
 
     # ---- noise distribution ---------------------------------------------------------------------

@@ -280,3 +280,57 @@ def _limited_lines(fin: IO[bytes], limit: int) -> Iterator[bytes]:
             buf, size = [], 0
     if buf:
         yield b"".join(buf)
+
+
+def check_corpus(corpus_iterable: Any = None, corpus_file: Any = None, passes: int = 1) -> None:
+    """Check the corpus arguments as gensim's ``_check_corpus_sanity`` does, before reading.
+
+    Raises
+    ------
+    TypeError
+        Neither or both are given, a path is not a path, a string is given as sentences, or
+        a one-shot iterator is given where ``passes`` > 1 passes are needed.
+    FileNotFoundError
+        A ``corpus_file`` does not exist.
+    """
+    if corpus_iterable is None and corpus_file is None:
+        raise TypeError("Either one of corpus_file or corpus_iterable value must be provided")
+    if corpus_iterable is not None and corpus_file is not None:
+        raise TypeError(
+            "Both corpus_file and corpus_iterable must not be provided at the same time"
+        )
+    if corpus_file is not None:
+        paths = corpus_file if isinstance(corpus_file, (list, tuple)) else [corpus_file]
+        for p in paths:
+            if not isinstance(p, (str, os.PathLike)):
+                raise TypeError(f"corpus_file must be a path, got {type(p).__name__}")
+            if not os.path.isfile(p):
+                raise FileNotFoundError(f"corpus_file not found: {os.fspath(p)!r}")
+        return
+    if isinstance(corpus_iterable, (str, bytes, os.PathLike)):
+        raise TypeError(
+            "the corpus must be an iterable of lists of str tokens, got a "
+            f"{type(corpus_iterable).__name__}; for a file use corpus_file= or "
+            "LineSentence(path)"
+        )
+    try:
+        iter(corpus_iterable)
+    except TypeError:
+        raise TypeError(
+            "The corpus_iterable must be an iterable of lists of strings, got "
+            f"{type(corpus_iterable).__name__}"
+        ) from None
+    if passes > 1 and _is_one_shot(corpus_iterable):
+        raise TypeError(
+            "the corpus is a one-shot iterator (e.g. a generator), but training needs "
+            f"{passes} passes over it (one to build the vocabulary, one per epoch). Pass a "
+            "re-iterable sequence instead: a list, a LineSentence, or a class whose __iter__ "
+            "restarts."
+        )
+
+
+def _is_one_shot(iterable: Any) -> bool:
+    try:
+        return iter(iterable) is iterable
+    except TypeError:
+        return False

@@ -22,11 +22,12 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from typing import Any, Callable, List, Optional, Tuple
+from typing import Any, Callable, List, Mapping, Optional, Tuple
 
 import numpy as np
 
 from w2v import _core
+from w2v.constraints import COUNT, INT64_MAX, check_value
 from w2v.sources import CorpusSource
 
 logger = logging.getLogger(__name__)
@@ -318,3 +319,22 @@ def fill_new_vocab(wv: Any, kept: Retained, sample: float, null_word: bool) -> T
     ints, down_unique, down_total = sample_ints(counts, sample, retain_total)
     wv.expandos["sample_int"] = ints
     return down_unique, down_total
+
+
+def raw_vocab_from_freq(word_freq: Mapping[str, int]) -> RawVocab:
+    """A scan result from a ``{word: count}`` mapping (``build_vocab_from_freq``)."""
+    counter = _core.VocabCounter(0, 10000)
+    words = list(word_freq)
+    for w in words:
+        if not isinstance(w, str):
+            raise TypeError(f"word_freq keys must be str, got {type(w).__name__}")
+    counter.feed_sentences([[w] for w in words])
+    raw = RawVocab(counter, 0)
+    counts = [int(word_freq[w]) for w in words]
+    for w, c in zip(words, counts):
+        check_value(f"word_freq[{w!r}]", c, COUNT)
+    raw.counts = np.asarray(counts, dtype=np.int64)
+    if raw.counts.sum(dtype=np.float64) > INT64_MAX:
+        raise ValueError("word_freq counts must add up to at most 2**63 - 1")
+    raw.total_words = int(raw.counts.sum())
+    return raw

@@ -2,6 +2,7 @@
 #include <nanobind/nanobind.h>
 #include <nanobind/ndarray.h>
 #include <nanobind/stl/optional.h>
+#include <nanobind/stl/pair.h>
 #include <nanobind/stl/string.h>
 #include <nanobind/stl/vector.h>
 
@@ -265,6 +266,10 @@ class PyTrainer {
     nb::gil_scoped_release release;
     return trainer->finish();
   }
+  bool pause() {
+    nb::gil_scoped_release release;
+    return trainer->pause();
+  }
 
   std::vector<nb::object> keep_;
   std::unique_ptr<Trainer> trainer;
@@ -310,14 +315,33 @@ NB_MODULE(_core, m) {
       .def_rw("expected_sentences", &EpochPlan::expected_sentences)
       .def_rw("seed", &EpochPlan::seed)
       .def_rw("batch_words", &EpochPlan::batch_words,
-              "Words per job; files holding at most this many words are read by one thread.");
+              "Words per job; files holding at most this many words are read by one thread.")
+      .def_rw("words_before", &EpochPlan::words_before,
+              "Resuming an unfinished epoch: the raw words it already trained.")
+      .def_rw("sentences_before", &EpochPlan::sentences_before,
+              "Resuming an unfinished epoch: the sentences it already trained.")
+      .def_rw("part_words_before", &EpochPlan::part_words_before,
+              "Resuming an unfinished epoch of file input: the raw words each byte-range part "
+              "already trained (EpochStats.part_words); the files are cut into as many parts.")
+      .def_rw("jobs_before", &EpochPlan::jobs_before,
+              "Resuming an unfinished epoch of queue input: jobs (numbered in feeding order) "
+              "below this were trained whole, unless listed in job_words_before.")
+      .def_rw("job_words_before", &EpochPlan::job_words_before,
+              "Resuming an unfinished epoch of queue input: (job, raw words already trained) "
+              "for the jobs trained in part.");
 
   nb::class_<EpochStats>(m, "EpochStats", "What one epoch trained.")
       .def_ro("raw_words", &EpochStats::raw_words, "Tokens read, in or out of the vocabulary.")
       .def_ro("effective_words", &EpochStats::effective_words,
               "Tokens trained on (in the vocabulary and kept by subsampling).")
       .def_ro("sentences", &EpochStats::sentences)
-      .def_ro("loss", &EpochStats::loss, "Summed loss (when compute_loss).");
+      .def_ro("loss", &EpochStats::loss, "Summed loss (when compute_loss).")
+      .def_ro("part_words", &EpochStats::part_words,
+              "File input: the raw words each byte-range part has read (skipped ones included).")
+      .def_ro("jobs", &EpochStats::jobs,
+              "Queue input: jobs below this were trained whole, unless listed in job_words.")
+      .def_ro("job_words", &EpochStats::job_words,
+              "Queue input: (job, raw words trained) for the jobs trained in part.");
 
   nb::class_<PyVocabCounter>(
       m, "VocabCounter",
@@ -419,6 +443,14 @@ NB_MODULE(_core, m) {
            "Joins the threads and returns the epoch's tallies; raises a thread's error.")
       .def(
           "stop", [](PyTrainer& t) { t.trainer->request_stop(); }, "Asks the epoch to stop.")
+      .def("pause", &PyTrainer::pause,
+           "Parks the threads at sentence boundaries so the weights hold still; False if the "
+           "epoch is stopping instead.")
+      .def(
+          "progress", [](const PyTrainer& t) { return t.trainer->progress(); },
+          "The epoch's tallies so far; only while paused.")
+      .def(
+          "unpause", [](PyTrainer& t) { t.trainer->unpause(); }, "Lets paused threads go on.")
       .def_prop_ro("words_done", [](const PyTrainer& t) { return t.trainer->words_done(); })
       .def_prop_ro("sentences_done", [](const PyTrainer& t) { return t.trainer->sentences_done(); })
       .def_prop_ro(

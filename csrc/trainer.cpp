@@ -43,6 +43,12 @@ struct alignas(64) Trainer::Worker {
   uint64_t pending_words = 0;
   uint64_t pending_sentences = 0;
   bool seeded = false;  // the stream was seeded by the first job this worker took
+  // The unit of input at hand (file part, or job `job` when in_job): its raw words read so
+  // far, skipped ones included, and those still to skip (resuming an epoch).
+  uint64_t unit_words = 0;
+  uint64_t skip_words = 0;
+  uint64_t job = 0;
+  bool in_job = false;
   char pad_[64];
 };
 
@@ -123,11 +129,37 @@ void Trainer::train_ids(Worker& w, const int32_t* ids, size_t n, uint64_t raw_wo
     kernel_.train_sentence(params_, arrays_, s, s.kept.data(), s.kept.size(), w.alpha);
   w.pending_words += raw_words;
   w.pending_sentences += 1;
+  w.unit_words += raw_words;
   if (w.pending_words >= kProgressEvery) flush_progress(w);
 }
 
 void Trainer::train_sentences(Worker& w, const IdSentences& s) {
-  for (size_t k = 0; k < s.size(); ++k) train_ids(w, s.ids(k), s.length(k), s.raw_length(k));
+  for (size_t k = 0; k < s.size(); ++k) {
+    if (pause_requested_.load(std::memory_order_relaxed)) park(w);
+    if (w.skip_words) {
+      // Trained before the interruption, and counted in the plan's words_before already.
+      // A sentence that straddles the mark (only if the input changed) is trained whole.
+      const uint64_t n = s.raw_length(k);
+      if (n <= w.skip_words) {
+        w.skip_words -= n;
+        continue;
+      }
+      w.skip_words = 0;
+    }
+    train_ids(w, s.ids(k), s.length(k), s.raw_length(k));
+  }
+}
+
+void Trainer::park(Worker& w) {
+  flush_progress(w);
+  std::unique_lock<std::mutex> lock(mutex_);
+  ++parked_;
+  finished_cv_.notify_all();
+  // Released by the unpause() itself (which also uncounts it), not by pause_requested_
+  // going false: a pause that follows at once waits for this worker to park again, and
+  // cannot keep it parked, it trains at least one more sentence first.
+  const uint64_t seen = unpauses_;
+  unpaused_cv_.wait(lock, [&] { return unpauses_ != seen || stop_.load(); });
 }
 
 void Trainer::fail(const std::string& message) {
@@ -166,12 +198,21 @@ void Trainer::run(Worker& w, const std::vector<FileSpan>* spans, uint64_t job) {
       Sink sink(*this, w);
       while (true) {
         Job job;
+        // Idle workers hold no pending tallies, so a pause can read them complete.
+        if (w.pending_words || w.pending_sentences) flush_progress(w);
         {
           std::unique_lock<std::mutex> lock(mutex_);
+          w.in_job = false;
+          ++idle_;
+          if (pause_requested_.load()) finished_cv_.notify_all();
           queue_not_empty_.wait(lock, [&] { return !queue_.empty() || queue_closed_ || stop_; });
+          --idle_;
           if (stop_ || queue_.empty()) break;
           job = std::move(queue_.front());
           queue_.pop_front();
+          w.in_job = true;
+          w.job = job.index;
+          w.unit_words = w.skip_words = job.skip;
         }
         queue_not_full_.notify_one();
         begin_job(w, job.index);
@@ -201,12 +242,19 @@ void Trainer::run(Worker& w, const std::vector<FileSpan>* spans, uint64_t job) {
 void Trainer::launch(Input input) {
   if (!planned_) throw std::logic_error("begin_epoch() must come before the epoch's input");
   if (input_ != Input::kNone) throw std::logic_error("this epoch already has its input");
+  const bool resume_parts = !plan_.part_words_before.empty();
+  if (resume_parts && input != Input::kFiles)
+    throw std::logic_error("part_words_before is for file input only");
+  if ((plan_.jobs_before || !plan_.job_words_before.empty()) && input != Input::kQueue)
+    throw std::logic_error("jobs_before and job_words_before are for queue input only");
   input_ = input;
-  words_done_ = 0;
-  sentences_done_ = 0;
+  words_done_ = plan_.words_before;
+  sentences_done_ = plan_.sentences_before;
   loss_so_far_ = 0.0;
   stop_ = false;
-  finished_ = 0;
+  pause_requested_ = false;
+  paused_ = false;
+  finished_ = parked_ = idle_ = 0;
   error_.clear();
   queue_.clear();
   queue_closed_ = false;
@@ -216,7 +264,9 @@ void Trainer::launch(Input input) {
   for (int t = 0; t < n; ++t) {
     // The stream is seeded by the worker's first job (begin_job).
     states_.push_back(std::make_unique<Worker>(params_, 0));
-    states_.back()->alpha = alpha_at(0, 0);
+    Worker& w = *states_.back();
+    w.alpha = alpha_at(plan_.words_before, plan_.sentences_before);
+    if (resume_parts) w.unit_words = w.skip_words = plan_.part_words_before[t];
   }
   for (int t = 0; t < n; ++t) {
     // A file range is one job, numbered by its place in the files.
@@ -238,6 +288,9 @@ void Trainer::feed_files(const std::vector<FileSource>& files, SplitMode mode) {
   // corpus smaller than one job to one thread), so it trains the same for any `workers`.
   int parts = workers_;
   if (parts > 1 && at_most_tokens(files, mode, plan_.batch_words)) parts = 1;
+  // A resumed epoch is cut as the interrupted one was, so each part can skip what it had
+  // trained.
+  if (!plan_.part_words_before.empty()) parts = static_cast<int>(plan_.part_words_before.size());
   // The spans must outlive the threads: the trainer holds them.
   file_spans_ = partition_files(files, parts, mode);
   launch(Input::kFiles);
@@ -267,9 +320,19 @@ void Trainer::end_input() {
 bool Trainer::push(Job&& job) {
   if (input_ != Input::kQueue) throw std::logic_error("this epoch already has its input: files");
   std::unique_lock<std::mutex> lock(mutex_);
+  job.index = jobs_queued_++;
+  if (job.index < plan_.jobs_before) {
+    // Trained before the interruption: whole, or up to the listed number of raw words.
+    bool partial = false;
+    for (const auto& [index, words] : plan_.job_words_before)
+      if (index == job.index) {
+        job.skip = words;
+        partial = true;
+      }
+    if (!partial) return !stop_;
+  }
   queue_not_full_.wait(lock, [&] { return queue_.size() < queue_capacity_ || stop_; });
   if (stop_) return false;
-  job.index = jobs_queued_++;
   queue_.push_back(std::move(job));
   lock.unlock();
   queue_not_empty_.notify_one();
@@ -291,6 +354,65 @@ void Trainer::request_stop() {
   }
   queue_not_empty_.notify_all();
   queue_not_full_.notify_all();
+  unpaused_cv_.notify_all();
+  finished_cv_.notify_all();
+}
+
+bool Trainer::pause() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  if (paused_) return true;
+  pause_requested_ = true;
+  const auto n = static_cast<int>(threads_.size());
+  finished_cv_.wait(lock, [&] { return stop_.load() || parked_ + idle_ + finished_ >= n; });
+  if (stop_.load()) {
+    pause_requested_ = false;
+    parked_ = 0;
+    ++unpauses_;
+    lock.unlock();
+    unpaused_cv_.notify_all();
+    return false;
+  }
+  paused_ = true;
+  return true;
+}
+
+void Trainer::unpause() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    pause_requested_ = false;
+    paused_ = false;
+    parked_ = 0;
+    ++unpauses_;
+  }
+  unpaused_cv_.notify_all();
+}
+
+EpochStats Trainer::progress() const {
+  if (!paused_) throw std::logic_error("progress() is only available while paused");
+  return tally();
+}
+
+EpochStats Trainer::tally() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  EpochStats stats;
+  stats.raw_words = words_done();
+  stats.sentences = sentences_done();
+  for (auto& w : states_) {
+    stats.effective_words += w->state.effective_words;
+    stats.loss += w->state.loss;
+    if (input_ == Input::kFiles) stats.part_words.push_back(w->unit_words);
+  }
+  if (input_ != Input::kQueue) return stats;
+  // Jobs are taken in the order they were fed, so every job before the first one still
+  // queued (or before the last fed) was taken; those taken and not at hand were finished.
+  stats.jobs = std::max(plan_.jobs_before, queue_.empty() ? jobs_queued_ : queue_.front().index);
+  for (auto& w : states_)
+    if (w->in_job) stats.job_words.emplace_back(w->job, w->unit_words);
+  for (const auto& job : queue_)
+    if (job.skip) stats.job_words.emplace_back(job.index, job.skip);
+  for (const auto& [index, words] : plan_.job_words_before)
+    if (index >= jobs_queued_) stats.job_words.emplace_back(index, words);  // not fed again yet
+  return stats;
 }
 
 bool Trainer::wait_for(double seconds) {
@@ -301,18 +423,13 @@ bool Trainer::wait_for(double seconds) {
 }
 
 EpochStats Trainer::finish() {
+  unpause();
   close_queue();
   for (auto& t : threads_) t.join();
   threads_.clear();
+  EpochStats stats = tally();
   planned_ = false;
   input_ = Input::kNone;
-  EpochStats stats;
-  stats.raw_words = words_done();
-  stats.sentences = sentences_done();
-  for (auto& w : states_) {
-    stats.effective_words += w->state.effective_words;
-    stats.loss += w->state.loss;
-  }
   states_.clear();
   if (!error_.empty()) {
     std::string e;

@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "kernels.h"
@@ -32,6 +33,19 @@ struct EpochPlan {
   // thread), so a corpus of at most batch_words words (one job) trains the same whatever the
   // number of workers: for files, such a corpus is read by one thread.
   uint64_t batch_words = 10000;
+  // Resuming an epoch an earlier run left unfinished (0 and empty for a whole epoch): the
+  // raw words and sentences it already trained, where the counters (and alpha) start.
+  uint64_t words_before = 0;
+  uint64_t sentences_before = 0;
+  // File input only: the raw words each byte-range part already trained. The files are then
+  // cut into as many parts (not `workers`), and part k skips its first part_words_before[k]
+  // raw words (whole sentences) without training them or counting them again.
+  std::vector<uint64_t> part_words_before;
+  // Queue input only (jobs numbered from 0 in the order they are fed): job j with an entry
+  // (j, n) in job_words_before skips its first n raw words; any other job below jobs_before
+  // was trained whole and is dropped when fed again.
+  uint64_t jobs_before = 0;
+  std::vector<std::pair<uint64_t, uint64_t>> job_words_before;
 };
 
 struct EpochStats {
@@ -39,6 +53,13 @@ struct EpochStats {
   uint64_t effective_words = 0;
   uint64_t sentences = 0;
   double loss = 0;
+  // Where the input stands, in the terms of EpochPlan's *_before fields (for a resume).
+  // File input: the raw words each byte-range part has read, those skipped included.
+  std::vector<uint64_t> part_words;
+  // Queue input: jobs below `jobs` were trained whole unless listed in `job_words` as
+  // (job, raw words trained); jobs from `jobs` on, unless listed, were not trained.
+  uint64_t jobs = 0;
+  std::vector<std::pair<uint64_t, uint64_t>> job_words;
 };
 
 // Sentences of vocabulary ids, back to back, built from tokens: a Tokenizer sink, and the
@@ -103,12 +124,15 @@ struct Job {
   std::string text;  // used when is_text
   SplitMode mode = SplitMode::kLines;
   bool is_text = false;
+  uint64_t skip = 0;  // raw words already trained (a resumed epoch)
 };
 
 // An epoch is begun with its plan, fed one way (files, or text and sentence batches through
 // the queue), ended with end_input(), waited for and finished:
 //   begin_epoch(plan); feed_files(...) | feed_text(...)* feed_sentences(...)*; end_input();
 //   while (!wait_for(s)) ...; stats = finish();
+// The feeding thread may pause() the workers at any time after the input began (between two
+// feeds, or while waiting), read progress(), and unpause() them.
 class Trainer {
  public:
   Trainer(const KernelParams& params, const ModelArrays& arrays, const WordIndex* vocab,
@@ -133,6 +157,13 @@ class Trainer {
   // Joins the workers and returns the epoch's tallies; rethrows a worker's error.
   EpochStats finish();
   void request_stop();
+  // Parks every worker at a sentence boundary (or waiting for input, or finished), so the
+  // weights and the tallies hold still; returns false if the epoch is stopping instead.
+  // Checked once per sentence, so a pause costs nothing until it is asked for.
+  bool pause();
+  // The epoch's tallies so far (as finish() would give them); only while paused.
+  EpochStats progress() const;
+  void unpause();
 
   uint64_t words_done() const { return words_done_.load(std::memory_order_relaxed); }
   uint64_t sentences_done() const { return sentences_done_.load(std::memory_order_relaxed); }
@@ -151,6 +182,8 @@ class Trainer {
   void run(Worker& w, const std::vector<FileSpan>* spans, uint64_t job);
   void train_ids(Worker& w, const int32_t* ids, size_t n, uint64_t raw_words);
   void train_sentences(Worker& w, const IdSentences& s);
+  void park(Worker& w);
+  EpochStats tally() const;
   bool push(Job&& job);
   void close_queue();
   void flush_progress(Worker& w);
@@ -177,14 +210,20 @@ class Trainer {
   std::atomic<uint64_t> sentences_done_{0};
   std::atomic<bool> stop_{false};
   std::atomic<double> loss_so_far_{0.0};
+  std::atomic<bool> pause_requested_{false};
 
-  std::mutex mutex_;  // guards everything below
-  std::condition_variable queue_not_empty_, queue_not_full_, finished_cv_;
+  mutable std::mutex mutex_;  // guards everything below
+  // finished_cv_ also wakes pause() when a worker parks or waits for input.
+  std::condition_variable queue_not_empty_, queue_not_full_, finished_cv_, unpaused_cv_;
   std::deque<Job> queue_;
   size_t queue_capacity_;
   bool queue_closed_ = false;
   uint64_t jobs_queued_ = 0;
   int finished_ = 0;
+  int parked_ = 0;  // workers parked by the current pause (unpause() releases them all)
+  int idle_ = 0;    // workers waiting for a job (queue input)
+  bool paused_ = false;
+  uint64_t unpauses_ = 0;  // parked workers wait for this to change
   std::string error_;
 };
 

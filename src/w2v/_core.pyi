@@ -140,6 +140,47 @@ class EpochPlan:
     @batch_words.setter
     def batch_words(self, arg: int, /) -> None: ...
 
+    @property
+    def words_before(self) -> int:
+        """Resuming an unfinished epoch: the raw words it already trained."""
+
+    @words_before.setter
+    def words_before(self, arg: int, /) -> None: ...
+
+    @property
+    def sentences_before(self) -> int:
+        """Resuming an unfinished epoch: the sentences it already trained."""
+
+    @sentences_before.setter
+    def sentences_before(self, arg: int, /) -> None: ...
+
+    @property
+    def part_words_before(self) -> list[int]:
+        """
+        Resuming an unfinished epoch of file input: the raw words each byte-range part already trained (EpochStats.part_words); the files are cut into as many parts.
+        """
+
+    @part_words_before.setter
+    def part_words_before(self, arg: Sequence[int], /) -> None: ...
+
+    @property
+    def jobs_before(self) -> int:
+        """
+        Resuming an unfinished epoch of queue input: jobs (numbered in feeding order) below this were trained whole, unless listed in job_words_before.
+        """
+
+    @jobs_before.setter
+    def jobs_before(self, arg: int, /) -> None: ...
+
+    @property
+    def job_words_before(self) -> list[tuple[int, int]]:
+        """
+        Resuming an unfinished epoch of queue input: (job, raw words already trained) for the jobs trained in part.
+        """
+
+    @job_words_before.setter
+    def job_words_before(self, arg: Sequence[tuple[int, int]], /) -> None: ...
+
 class EpochStats:
     """What one epoch trained."""
 
@@ -157,6 +198,22 @@ class EpochStats:
     @property
     def loss(self) -> float:
         """Summed loss (when compute_loss)."""
+
+    @property
+    def part_words(self) -> list[int]:
+        """
+        File input: the raw words each byte-range part has read (skipped ones included).
+        """
+
+    @property
+    def jobs(self) -> int:
+        """
+        Queue input: jobs below this were trained whole, unless listed in job_words.
+        """
+
+    @property
+    def job_words(self) -> list[tuple[int, int]]:
+        """Queue input: (job, raw words trained) for the jobs trained in part."""
 
 class VocabCounter:
     """
@@ -294,6 +351,17 @@ class Trainer:
 
     def stop(self) -> None:
         """Asks the epoch to stop."""
+
+    def pause(self) -> bool:
+        """
+        Parks the threads at sentence boundaries so the weights hold still; False if the epoch is stopping instead.
+        """
+
+    def progress(self) -> EpochStats:
+        """The epoch's tallies so far; only while paused."""
+
+    def unpause(self) -> None:
+        """Lets paused threads go on."""
 
     @property
     def words_done(self) -> int: ...

@@ -8,13 +8,18 @@ from typing import Any, Mapping, Optional, Union
 import numpy as np
 
 from w2v._archive import ArchiveKindError, jsonable, load_archive, save_archive
+from w2v.checkpoint import TrainingState
 from w2v.keyedvectors import KeyedVectors
 
 PathLike = Union[str, "os.PathLike[str]"]
 
 
-def save_model(model: Any, fname: PathLike) -> None:
-    """Write ``model`` (parameters, state, vocabulary and every weight matrix) atomically."""
+def save_model(model: Any, fname: PathLike, training_state: Optional[TrainingState] = None) -> None:
+    """Write ``model`` (parameters, state, vocabulary and every weight matrix) atomically.
+
+    A checkpoint also holds ``training_state`` (where an unfinished run stands), as
+    ``state.resume``; :func:`load_model` gives it back as ``model.training_state``.
+    """
     kv_meta, kv_arrays = model.wv._to_archive()
     arrays = {f"wv.{k}": v for k, v in kv_arrays.items()}
     if model.negative:
@@ -36,6 +41,8 @@ def save_model(model: Any, fname: PathLike) -> None:
         "noise_spec": _noise_spec_for_json(model._noise_spec),
         "noise_spec_kind": _noise_spec_kind(model._noise_spec),
     }
+    if training_state is not None:
+        state["resume"] = training_state.to_json()
     meta = {
         "kind": "Word2Vec",
         "params": model._describe(),
@@ -78,6 +85,11 @@ def load_model(cls: type, fname: PathLike, mmap: Optional[str] = None) -> Any:
     model.loss_history = list(state.get("loss_history", []))
     model.lifecycle_events = list(state.get("lifecycle_events", []))
     model._noise_spec = state.get("noise_spec")
+    resume = state.get("resume")
+    try:
+        model.training_state = None if resume is None else TrainingState.from_json(resume)
+    except ValueError as exc:
+        raise ValueError(f"{os.fspath(fname)!r}: {exc}") from None
     if (
         model._noise_spec is None
         and model.noise_weights is not None

@@ -116,6 +116,8 @@ class Word2Vec:
         self.lifecycle_events: List[Dict[str, Any]] = []
         self._noise_spec: NoiseWeights = noise_weights
         self.noise_weights: Optional[np.ndarray] = None
+        # A checkpoint's unfinished run (w2v.checkpoint.TrainingState): train() continues it.
+        self.training_state: Optional[Any] = None
 
         self.add_lifecycle_event("created", params=self._describe())
         if sentences is not None or corpus_file is not None:

@@ -36,6 +36,7 @@ examples:
   w2v demo
   w2v train corpus.txt.gz -o model.w2v --sg --epochs 10 --compute-loss
   cat *.txt | w2v train - -o vectors.bin --format word2vec-binary
+  w2v train corpus.txt -o model.w2v --epochs 20 --checkpoint ckpt/ --resume
   w2v similar model.w2v king queen --topn 5 --json
   w2v index model.w2v
   w2v analogy model.w2v man king woman
@@ -223,6 +224,47 @@ def _add_progress(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_checkpoint_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("checkpoints (see docs/checkpoints.md)")
+    g.add_argument(
+        "--checkpoint",
+        metavar="DIR",
+        help="save resumable checkpoints of the run in DIR (created if missing)",
+    )
+    g.add_argument(
+        "--checkpoint-every",
+        metavar="EVERY",
+        type=_checkpoint_interval,
+        help="'N' or 'N epochs' (default: 1 epoch), or 'N words' such as '5M words' to save "
+        "inside epochs too",
+    )
+    g.add_argument(
+        "--checkpoint-keep",
+        type=positive_int,
+        metavar="K",
+        default=2,
+        help="keep the K newest checkpoints (default: 2)",
+    )
+    g.add_argument(
+        "--resume",
+        nargs="?",
+        const=True,
+        metavar="DIR",
+        help="continue the run checkpointed in DIR (or in --checkpoint DIR) with the same "
+        "corpus and options; starts a new run if DIR holds no checkpoint yet",
+    )
+
+
+def _checkpoint_interval(text: str) -> str:
+    from w2v.checkpoint import parse_every
+
+    try:
+        parse_every(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
+
+
 def _add_json(p: argparse.ArgumentParser, text: str = "print JSON") -> None:
     p.add_argument("--json", action="store_true", help=text)
 
@@ -329,6 +371,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="custom noise weights: a 'WORD WEIGHT' line per word (others get 0)",
     )
+    _add_checkpoint_options(p)
     _add_progress(p)
 
     # similar

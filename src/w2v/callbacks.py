@@ -69,7 +69,7 @@ class Checkpoint(CallbackAny2Vec):
 
     def __init__(
         self,
-        directory: Union[str, "os.PathLike[str]"],
+        directory: Union[str, os.PathLike[str]],
         every: Union[int, str] = 1,
         keep: int = 2,
         overwrite: bool = False,

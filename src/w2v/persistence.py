@@ -85,11 +85,13 @@ def load_model(cls: type, fname: PathLike, mmap: Optional[str] = None) -> Any:
     model.loss_history = list(state.get("loss_history", []))
     model.lifecycle_events = list(state.get("lifecycle_events", []))
     model._noise_spec = state.get("noise_spec")
+    # A checkpoint of an unfinished run: train() continues it (a finished run's is ignored).
     resume = state.get("resume")
     try:
-        model.training_state = None if resume is None else TrainingState.from_json(resume)
+        run = None if resume is None else TrainingState.from_json(resume)
     except ValueError as exc:
         raise ValueError(f"{os.fspath(fname)!r}: {exc}") from None
+    model.training_state = None if run is None or run.complete else run
     if (
         model._noise_spec is None
         and model.noise_weights is not None

@@ -13,7 +13,12 @@ from typing import Any, ContextManager, Dict, List, Optional, Tuple
 
 from w2v import datasets
 from w2v.callbacks import Checkpoint
-from w2v.checkpoint import checkpoint_files, corpus_fingerprint, parse_every
+from w2v.checkpoint import (
+    checkpoint_files,
+    corpus_fingerprint,
+    parse_every,
+    read_training_state,
+)
 from w2v.cli.common import (
     CommandError,
     UsageError,
@@ -196,6 +201,7 @@ def _train(
             state = model.training_state
             if state is not None and state.complete:
                 say(args, f"the checkpointed run had finished ({state.describe()})")
+                model.training_state = None
             else:
                 if latest is not None and state is not None:
                     say(args, f"resuming {latest} ({state.describe()})")
@@ -237,12 +243,15 @@ def _latest_to_resume(checkpoints: Optional[CheckpointOptions]) -> Optional[str]
 
 
 def _load_checkpoint(path: str, params: Dict[str, Any], mode: str) -> Word2Vec:
+    """The checkpoint's model; a finished run's keeps its state, to be recognised."""
     try:
+        state = read_training_state(path)
         model = Word2Vec.load(path)
     except (OSError, ValueError) as exc:
         raise CommandError(f"cannot resume from {path}: {one_line(exc)}") from None
-    if model.training_state is None:
+    if state is None:
         raise CommandError(f"{path} is a model file, not a checkpoint of a run")
+    model.training_state = state
     model.workers = params["workers"]
     model.progress = mode == "bar"
     return model

@@ -189,6 +189,7 @@ def test_resume_at_an_epoch_boundary_is_exact(tmp_path, small_txt, small_sentenc
     np.testing.assert_array_equal(model.wv.vectors, whole.wv.vectors)
     np.testing.assert_array_equal(model.syn1neg, whole.syn1neg)
     assert model.loss_history == whole.loss_history
+    assert model.get_latest_training_loss() == whole.get_latest_training_loss()
     assert raw == 4 * whole.corpus_total_words
     assert model.min_alpha_yet_reached == whole.min_alpha_yet_reached == whole.min_alpha
     assert model.train_count == 1 and model.training_state is None

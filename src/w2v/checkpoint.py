@@ -66,6 +66,8 @@ class TrainingState:
         Sizes of the corpus files, when the corpus was files.
     trained_words, raw_words : int
         Effective and raw words of the finished epochs (what ``train`` returns at the end).
+    loss : float
+        Summed loss of the finished epochs (``get_latest_training_loss()`` of the run).
     train_time : float
         Seconds spent training in this run so far.
     run_id : str
@@ -96,6 +98,7 @@ class TrainingState:
     corpus_sizes: Optional[List[int]] = None
     trained_words: int = 0
     raw_words: int = 0
+    loss: float = 0.0
     train_time: float = 0.0
     run_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     info: Dict[str, Any] = field(default_factory=dict)
@@ -167,11 +170,12 @@ class TrainingState:
         self.jobs = int(stats.jobs)
         self.job_words = sorted((int(j), int(n)) for j, n in stats.job_words)
 
-    def end_epoch(self, raw_words: int, effective_words: int) -> None:
+    def end_epoch(self, raw_words: int, effective_words: int, loss: float) -> None:
         """Epoch ``epochs_done`` finished with these totals (the resumed part included)."""
         self.epochs_done += 1
         self.raw_words += int(raw_words)
         self.trained_words += int(effective_words)
+        self.loss += float(loss)
         self.words_done = self.sentences_done = self.effective_words_done = 0
         self.loss_done = 0.0
         self.part_words, self.jobs, self.job_words = [], 0, []
@@ -215,6 +219,7 @@ class TrainingState:
             "corpus_sizes": None if self.corpus_sizes is None else list(self.corpus_sizes),
             "trained_words": int(self.trained_words),
             "raw_words": int(self.raw_words),
+            "loss": float(self.loss),
             "train_time": float(self.elapsed()),
             "info": self.info,
         }
@@ -283,6 +288,7 @@ class TrainingState:
             corpus_sizes=None if sizes is None else counts("corpus_sizes"),
             trained_words=count("trained_words"),
             raw_words=count("raw_words"),
+            loss=float(get("loss", (int, float))),
             train_time=float(get("train_time", (int, float))),
             run_id=get("run_id", str),
             info=get("info", dict),

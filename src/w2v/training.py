@@ -74,10 +74,10 @@ def train_epochs(
                 state=state,
                 pauses=pauses,
             )
-            state.end_epoch(stats.raw_words, effective)
+            state.end_epoch(stats.raw_words, effective, loss)
             if model.compute_loss:
                 # As gensim: the loss summed since the run began; per epoch in loss_history.
-                model.running_training_loss += loss
+                model.running_training_loss = state.loss
                 model.loss_history.append(loss)
             for cb in callbacks:
                 cb.on_epoch_end(model)

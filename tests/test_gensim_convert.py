@@ -30,8 +30,8 @@ import pytest
 import w2v
 from w2v.cli import main
 from w2v.cli.reporting import progress_mode
-from w2v.gensim_interop import STATE, gensim_tree_matches, huffman_paths
-from w2v.params import WORD2VEC_PARAMS
+from w2v.gensim_interop import gensim_tree_matches, huffman_paths
+from w2v.params import TRAINING_STATE, WORD2VEC_PARAMS
 
 gensim_models = pytest.importorskip("gensim.models")
 GensimWord2Vec = gensim_models.Word2Vec
@@ -185,7 +185,7 @@ def test_from_gensim_copies_vocabulary_weights_parameters_and_state(gensim_model
     for name in compared:
         assert getattr(model, name) == getattr(g, name), name
     assert model.alpha == 0.025 and model.min_alpha == 0.0125  # as gensim's train() left them
-    for name in STATE:
+    for name in TRAINING_STATE:
         assert getattr(model, name) == pytest.approx(getattr(g, name)), name
     assert model.train_count == 1 and model.corpus_count == LINES
     assert 0.0125 <= model.min_alpha_yet_reached < 0.013
@@ -276,7 +276,7 @@ def test_to_gensim_copies_everything_and_gensim_trains_and_saves(
     assert not np.shares_memory(g.syn1neg, w2v_model.syn1neg)
     for name in EXPECTED_PARAMS:
         assert getattr(g, name) == getattr(w2v_model, name), name
-    for name in STATE:
+    for name in TRAINING_STATE:
         assert getattr(g, name) == getattr(w2v_model, name), name
     cum = g.cum_table.astype(np.float64)
     np.testing.assert_allclose(
@@ -300,7 +300,7 @@ def test_round_trip_through_gensim_is_exact(w2v_model: w2v.Word2Vec) -> None:
     np.testing.assert_array_equal(back.syn1neg, w2v_model.syn1neg)
     np.testing.assert_array_equal(back.noise_weights, w2v_model.noise_weights)
     assert back._describe() == w2v_model._describe()
-    for name in STATE:
+    for name in TRAINING_STATE:
         assert getattr(back, name) == getattr(w2v_model, name), name
     events = [e["event"] for e in back.lifecycle_events]
     assert events[-2:] == ["from_w2v", "from_gensim"]

@@ -32,7 +32,7 @@ import numpy as np
 from w2v import _core
 from w2v._archive import jsonable
 from w2v.noise import resolve_noise_weights
-from w2v.params import PARAMS_BY_NAME, WORD2VEC_PARAMS
+from w2v.params import PARAMS_BY_NAME, TRAINING_STATE, WORD2VEC_PARAMS
 
 logger = logging.getLogger(__name__)
 
@@ -40,16 +40,6 @@ logger = logging.getLogger(__name__)
 _KV = TypeVar("_KV")
 _W2V = TypeVar("_W2V")
 
-#: The training state copied both ways, besides the parameters and the weights.
-STATE = (
-    "corpus_count",
-    "corpus_total_words",
-    "effective_min_count",
-    "min_alpha_yet_reached",
-    "running_training_loss",
-    "train_count",
-    "total_train_time",
-)
 #: Per-word attributes that describe gensim's Huffman tree, not the words.
 TREE_ATTRS = ("code", "point")
 
@@ -179,7 +169,7 @@ def word2vec_from_gensim(gmodel: Any, cls: Type[_W2V], **params: Any) -> _W2V:
         raise ValueError(f"the gensim model's parameters do not fit w2v: {exc}") from None
     if len(gwv):
         _copy_vocabulary_and_weights(gmodel, model, counts)
-    for name in STATE:
+    for name in TRAINING_STATE:
         value = getattr(gmodel, name, None)
         if value is not None:
             setattr(model, name, type(getattr(model, name))(value))
@@ -232,7 +222,7 @@ def word2vec_to_gensim(model: Any) -> Any:
             gmodel.syn1 = np.zeros((0, dim), dtype=np.float32)
         if model.negative:
             gmodel.syn1neg = np.zeros((0, dim), dtype=np.float32)
-    for name in STATE:
+    for name in TRAINING_STATE:
         setattr(gmodel, name, getattr(model, name))
     gmodel.raw_vocab = defaultdict(int, model.raw_vocab)
     gmodel.lifecycle_events = [dict(e) for e in model.lifecycle_events]

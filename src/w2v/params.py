@@ -439,6 +439,18 @@ WORD2VEC_PARAMS: Tuple[Param, ...] = (
 
 PARAMS_BY_NAME: Dict[str, Param] = {p.name: p for p in WORD2VEC_PARAMS}
 
+#: A model's training state besides its parameters and weights, with the type each holds:
+#: saved in archives (``persistence``) and carried over to and from gensim (``gensim_interop``).
+TRAINING_STATE: Dict[str, type] = {
+    "corpus_count": int,
+    "corpus_total_words": int,
+    "effective_min_count": int,
+    "min_alpha_yet_reached": float,
+    "running_training_loss": float,
+    "train_count": int,
+    "total_train_time": float,
+}
+
 
 # ---- what the table drives -------------------------------------------------------------------
 

@@ -10,6 +10,7 @@ import numpy as np
 from w2v._archive import ArchiveKindError, jsonable, load_archive, save_archive
 from w2v.checkpoint import TrainingState
 from w2v.keyedvectors import KeyedVectors
+from w2v.params import TRAINING_STATE
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -28,19 +29,15 @@ def save_model(model: Any, fname: PathLike, training_state: Optional[TrainingSta
         arrays["syn1"] = model.syn1
     if model.noise_weights is not None:
         arrays["noise_weights"] = model.noise_weights
-    state = {
-        "corpus_count": int(model.corpus_count),
-        "corpus_total_words": int(model.corpus_total_words),
-        "effective_min_count": int(model.effective_min_count),
-        "min_alpha_yet_reached": float(model.min_alpha_yet_reached),
-        "running_training_loss": float(model.running_training_loss),
-        "loss_history": [float(x) for x in model.loss_history],
-        "train_count": int(model.train_count),
-        "total_train_time": float(model.total_train_time),
-        "lifecycle_events": jsonable(model.lifecycle_events),
-        "noise_spec": _noise_spec_for_json(model._noise_spec),
-        "noise_spec_kind": _noise_spec_kind(model._noise_spec),
-    }
+    state = {name: kind(getattr(model, name)) for name, kind in TRAINING_STATE.items()}
+    state.update(
+        {
+            "loss_history": [float(x) for x in model.loss_history],
+            "lifecycle_events": jsonable(model.lifecycle_events),
+            "noise_spec": _noise_spec_for_json(model._noise_spec),
+            "noise_spec_kind": _noise_spec_kind(model._noise_spec),
+        }
+    )
     if training_state is not None:
         state["resume"] = training_state.to_json()
     meta = {
@@ -72,15 +69,7 @@ def load_model(cls: type, fname: PathLike, mmap: Optional[str] = None) -> Any:
         model.syn1 = arrays["syn1"]
     model.noise_weights = arrays.get("noise_weights")
     state = meta["state"]
-    for key in (
-        "corpus_count",
-        "corpus_total_words",
-        "effective_min_count",
-        "min_alpha_yet_reached",
-        "running_training_loss",
-        "train_count",
-        "total_train_time",
-    ):
+    for key in TRAINING_STATE:
         setattr(model, key, state[key])
     model.loss_history = list(state.get("loss_history", []))
     model.lifecycle_events = list(state.get("lifecycle_events", []))

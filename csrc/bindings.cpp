@@ -15,6 +15,7 @@
 #include "noise_sampler.h"
 #include "trainer.h"
 #include "vocab_counter.h"
+#include "word2vec_text.h"
 #include "word_index.h"
 
 namespace nb = nanobind;
@@ -99,6 +100,73 @@ void walk_sentences(nb::handle batch, Sink& sink) {
     sink.drop_pending();
     throw;
   }
+}
+
+// A read-only view of an object's bytes through the buffer protocol (bytes, bytearray, mmap,
+// memoryview), held until destruction (with the GIL).
+class ByteBuffer {
+ public:
+  explicit ByteBuffer(nb::handle obj) {
+    if (PyObject_GetBuffer(obj.ptr(), &view_, PyBUF_SIMPLE) != 0) throw nb::python_error();
+  }
+  ~ByteBuffer() { PyBuffer_Release(&view_); }
+  ByteBuffer(const ByteBuffer&) = delete;
+  ByteBuffer& operator=(const ByteBuffer&) = delete;
+  const char* data() const { return static_cast<const char*>(view_.buf); }
+  size_t size() const { return static_cast<size_t>(view_.len); }
+
+ private:
+  Py_buffer view_;
+};
+
+// Parses the text rows of data[start, stop) into `out`, as many as it has rows.
+template <class T>
+TextRowsResult parse_word2vec_text(nb::handle data, size_t start, size_t stop, bool at_end,
+                                   nb::ndarray<T, nb::ndim<2>, nb::c_contig, nb::device::cpu> out,
+                                   bool stop_at_blank, int threads) {
+  ByteBuffer buffer(data);
+  if (start > stop || stop > buffer.size()) {
+    throw nb::value_error("start and stop must delimit a range of the data");
+  }
+  TextRowsOptions opt;
+  opt.dim = out.shape(1);
+  opt.max_rows = out.shape(0);
+  opt.at_end = at_end;
+  opt.stop_at_blank = stop_at_blank;
+  opt.threads = threads;
+  nb::gil_scoped_release release;
+  return parse_text_rows(buffer.data() + start, stop - start, opt, out.data());
+}
+
+// The text rows of `keys` (str) and `rows`, in pieces to write in order.
+template <class T>
+nb::typed<nb::list, nb::bytes> format_word2vec_text(
+    nb::typed<nb::sequence, nb::str> keys,
+    nb::ndarray<const T, nb::ndim<2>, nb::c_contig, nb::device::cpu> rows, int threads) {
+  nb::object seq = nb::steal(PySequence_Fast(keys.ptr(), "keys must be a sequence of str"));
+  if (!seq.is_valid()) throw nb::python_error();
+  const size_t n = static_cast<size_t>(PySequence_Fast_GET_SIZE(seq.ptr()));
+  if (n != rows.shape(0)) throw nb::value_error("keys and rows differ in number");
+  PyObject** items = PySequence_Fast_ITEMS(seq.ptr());
+  std::vector<std::string_view> views(n);
+  for (size_t i = 0; i < n; ++i) {
+    if (!PyUnicode_Check(items[i])) {
+      throw nb::type_error(
+          ("each key must be a str, got " + std::string(Py_TYPE(items[i])->tp_name)).c_str());
+    }
+    Py_ssize_t size;
+    const char* utf8 = PyUnicode_AsUTF8AndSize(items[i], &size);
+    if (!utf8) throw nb::python_error();  // a lone surrogate: UnicodeEncodeError
+    views[i] = std::string_view(utf8, static_cast<size_t>(size));
+  }
+  std::vector<std::string> texts;
+  {
+    nb::gil_scoped_release release;
+    texts = format_text_rows(views, rows.data(), rows.shape(1), threads);
+  }
+  nb::typed<nb::list, nb::bytes> out;
+  for (const std::string& t : texts) out.append(nb::bytes(t.data(), t.size()));
+  return out;
 }
 
 // Wraps a Python keep(word, count, min_reduce) -> bool; it may run on a scan thread.
@@ -463,6 +531,52 @@ NB_MODULE(_core, m) {
       .def_prop_ro(
           "variant", [](const PyTrainer& t) { return t.trainer->describe(); },
           "How the model trains, e.g. 'skip-gram with negative=5, shared negatives'.");
+
+  nb::enum_<TextStop>(m, "TextStop", "Why parse_word2vec_text stopped.")
+      .value("done", TextStop::kDone,
+             "The rows ran out: `out` is full or the data has no further line.")
+      .value("bad_row", TextStop::kBadRow,
+             "The next line has the wrong number of values or a value that float() refuses.")
+      .value("blank_line", TextStop::kBlankLine, "The next line is blank (stop_at_blank).");
+
+  nb::class_<TextRowsResult>(m, "TextRows", "What parse_word2vec_text read.")
+      .def_ro("rows", &TextRowsResult::rows, "Rows parsed into `out`.")
+      .def_ro("consumed", &TextRowsResult::consumed,
+              "Bytes those rows take (newlines included): the next line starts there.")
+      .def_ro("stop", &TextRowsResult::stop)
+      .def_prop_ro(
+          "keys", [](const TextRowsResult& r) { return nb::bytes(r.keys.data(), r.keys.size()); },
+          "The rows' keys as bytes, each followed by a newline.");
+
+  const char* parse_doc =
+      "Parses the word2vec text rows ('key v1 ... vN' lines) of data[start:stop] into `out`\n"
+      "(rows x N), at most `out`'s number of rows, on up to `threads` threads. Only complete\n"
+      "lines are read unless at_end (the data ends the file). Values are read as float() reads\n"
+      "them, then cast. It stops before a line it cannot read, or before a blank line if\n"
+      "stop_at_blank.";
+  auto parse_sig = [](const char* dtype) {
+    return std::string(
+               "def parse_word2vec_text(data: bytes | bytearray | memoryview | mmap.mmap, "
+               "start: int, stop: int, at_end: bool, out: Annotated[NDArray[numpy.") +
+           dtype +
+           "], dict(shape=(None, None), order='C', device='cpu')], stop_at_blank: bool, "
+           "threads: int) -> TextRows";
+  };
+  const std::string parse_sig32 = parse_sig("float32"), parse_sig64 = parse_sig("float64");
+  m.def("parse_word2vec_text", &parse_word2vec_text<float>, "data"_a, "start"_a, "stop"_a,
+        "at_end"_a, "out"_a.noconvert(), "stop_at_blank"_a, "threads"_a,
+        nb::sig(parse_sig32.c_str()), parse_doc);
+  m.def("parse_word2vec_text", &parse_word2vec_text<double>, "data"_a, "start"_a, "stop"_a,
+        "at_end"_a, "out"_a.noconvert(), "stop_at_blank"_a, "threads"_a,
+        nb::sig(parse_sig64.c_str()), parse_doc);
+  const char* format_doc =
+      "The word2vec text rows 'key v1 ... vN\\n' of `keys` and `rows`, each value in the\n"
+      "shortest decimal that reads back to it, formatted on up to `threads` threads; in\n"
+      "pieces to be written in order.";
+  m.def("format_word2vec_text", &format_word2vec_text<float>, "keys"_a, "rows"_a.noconvert(),
+        "threads"_a, format_doc);
+  m.def("format_word2vec_text", &format_word2vec_text<double>, "keys"_a, "rows"_a.noconvert(),
+        "threads"_a, format_doc);
 
   m.def(
       "cpu_isa", [] { return std::string(select_kernels().isa); },

@@ -4,7 +4,8 @@ w2v's native core: file reading, vocabulary counting, sampling and training.
 
 from collections.abc import Callable, Iterable, Sequence
 import enum
-from typing import Annotated
+import mmap
+from typing import Annotated, overload
 
 import numpy
 from numpy.typing import NDArray
@@ -385,6 +386,62 @@ class Trainer:
         """
         How the model trains, e.g. 'skip-gram with negative=5, shared negatives'.
         """
+
+class TextStop(enum.Enum):
+    """Why parse_word2vec_text stopped."""
+
+    done = 0
+    """The rows ran out: `out` is full or the data has no further line."""
+
+    bad_row = 1
+    """
+    The next line has the wrong number of values or a value that float() refuses.
+    """
+
+    blank_line = 2
+    """The next line is blank (stop_at_blank)."""
+
+class TextRows:
+    """What parse_word2vec_text read."""
+
+    @property
+    def rows(self) -> int:
+        """Rows parsed into `out`."""
+
+    @property
+    def consumed(self) -> int:
+        """Bytes those rows take (newlines included): the next line starts there."""
+
+    @property
+    def stop(self) -> TextStop: ...
+
+    @property
+    def keys(self) -> bytes:
+        """The rows' keys as bytes, each followed by a newline."""
+
+@overload
+def parse_word2vec_text(data: bytes | bytearray | memoryview | mmap.mmap, start: int, stop: int, at_end: bool, out: Annotated[NDArray[numpy.float32], dict(shape=(None, None), order='C', device='cpu')], stop_at_blank: bool, threads: int) -> TextRows: ...
+
+@overload
+def parse_word2vec_text(data: bytes | bytearray | memoryview | mmap.mmap, start: int, stop: int, at_end: bool, out: Annotated[NDArray[numpy.float64], dict(shape=(None, None), order='C', device='cpu')], stop_at_blank: bool, threads: int) -> TextRows:
+    """
+    Parses the word2vec text rows ('key v1 ... vN' lines) of data[start:stop] into `out`
+    (rows x N), at most `out`'s number of rows, on up to `threads` threads. Only complete
+    lines are read unless at_end (the data ends the file). Values are read as float() reads
+    them, then cast. It stops before a line it cannot read, or before a blank line if
+    stop_at_blank.
+    """
+
+@overload
+def format_word2vec_text(keys: Sequence[str], rows: Annotated[NDArray[numpy.float32], dict(shape=(None, None), order='C', device='cpu', writable=False)], threads: int) -> list[bytes]: ...
+
+@overload
+def format_word2vec_text(keys: Sequence[str], rows: Annotated[NDArray[numpy.float64], dict(shape=(None, None), order='C', device='cpu', writable=False)], threads: int) -> list[bytes]:
+    """
+    The word2vec text rows 'key v1 ... vN\\n' of `keys` and `rows`, each value in the
+    shortest decimal that reads back to it, formatted on up to `threads` threads; in
+    pieces to be written in order.
+    """
 
 def cpu_isa() -> str:
     """The instruction set the training kernels use on this CPU."""

@@ -86,6 +86,14 @@ def plain_file_size(fname: PathOrFile, fin: Any) -> Optional[int]:
         return None
 
 
+def usable_cpus() -> int:
+    """The CPUs this process may run on (threads for parsing and formatting text)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))  # type: ignore[attr-defined]
+    except AttributeError:
+        return max(1, os.cpu_count() or 1)
+
+
 # ---- rows ---------------------------------------------------------------------------------
 
 
@@ -121,6 +129,15 @@ class Rows:
         if need > len(self.data):
             rows = max(need, 2 * len(self.data), 1024)
             self.data.resize((rows, self.data.shape[1]), refcheck=False)
+
+    def spare(self, extra: int) -> np.ndarray:
+        """The next ``extra`` unfilled rows, to be filled in place (then :meth:`filled`)."""
+        self.reserve(extra)
+        return self.data[self.n : self.n + extra]
+
+    def filled(self, rows: int) -> None:
+        """The first ``rows`` rows given by :meth:`spare` now hold values."""
+        self.n += rows
 
     def append(self, values: np.ndarray) -> None:
         """Add ``values`` (``(k, dim)``) after the filled rows."""

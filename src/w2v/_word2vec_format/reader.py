@@ -105,7 +105,10 @@ def read_word2vec_format(
         if no_header:
             if binary:
                 raise NotImplementedError("no_header is only available for text-format files")
-            return read_text(fin, name, None, None, datatype, encoding, unicode_errors, limit, 1)
+            size = plain_file_size(fname, fin)
+            return read_text(
+                fin, name, None, None, datatype, encoding, unicode_errors, limit, 1, size
+            )
         if binary:
             return read_binary(fin, fname, name, datatype, encoding, unicode_errors, limit)
         header = fin.readline(MAX_HEADER_BYTES)

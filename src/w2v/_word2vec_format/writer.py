@@ -2,51 +2,74 @@
 
 from __future__ import annotations
 
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Callable, List, Optional, Sequence
 
 import numpy as np
 
-from w2v._word2vec_format.common import PathOrFile, open_for_writing
+from w2v import _core
+from w2v._word2vec_format.common import PathOrFile, open_for_writing, usable_cpus
 
-# Encodes a block of rows: (keys, vectors, prefix) -> the bytes to write.
-_BlockEncoder = Callable[[Sequence[Any], np.ndarray, str], bytes]
+# Encodes a block of rows: (keys, vectors, prefix) -> the pieces of bytes to write, in order.
+_BlockEncoder = Callable[[Sequence[Any], np.ndarray, str], List[bytes]]
+
+_BLOCK_BYTES = 1 << 24  # about this much output is formatted and written at a time
 
 
-def _text_formatter(dtype: np.dtype) -> Callable[[List[float]], str]:
-    """A function turning one row (list of Python floats) into text that reads back exactly."""
-    if dtype == np.float64:
-        return lambda row: " ".join(map(repr, row))
-    digits = {np.dtype(np.float16): 5, np.dtype(np.float32): 9}.get(dtype, 17)
-    spec = f"%.{digits}g"
+def _text_formatter() -> Callable[[List[float]], str]:
+    """A function turning one row (list of Python numbers) into text, 17 significant digits
+    per value (for dtypes other than float16, float32 and float64)."""
     cache: dict = {}
 
     def fmt(row: List[float]) -> str:
         template = cache.get(len(row))
         if template is None:
-            template = cache[len(row)] = " ".join([spec] * len(row))
+            template = cache[len(row)] = " ".join(["%.17g"] * len(row))
         return template % tuple(row)
 
     return fmt
 
 
-def _text_encoder(dtype: np.dtype) -> _BlockEncoder:
-    fmt = _text_formatter(dtype)
+def _native_text_encoder(dtype: np.dtype) -> _BlockEncoder:
+    """Rows formatted in C++ on every usable core, each value in its shortest exact decimal
+    (float16 values through float32, which holds them exactly)."""
+    exact = np.dtype(np.float64 if dtype == np.float64 else np.float32)
+    threads = usable_cpus()
 
-    def encode(keys: Sequence[Any], block: np.ndarray, prefix: str) -> bytes:
-        lines = [f"{prefix}{key} {fmt(row)}\n" for key, row in zip(keys, block.tolist())]
-        return "".join(lines).encode("utf8")
+    def encode(keys: Sequence[Any], block: np.ndarray, prefix: str) -> List[bytes]:
+        if prefix or not all(type(k) is str for k in keys):
+            keys = [f"{prefix}{k}" for k in keys]
+        rows = np.ascontiguousarray(block, dtype=exact)
+        return _core.format_word2vec_text(keys, rows, threads)
 
     return encode
 
 
-def _encode_binary(keys: Sequence[Any], block: np.ndarray, prefix: str) -> bytes:
+def _text_encoder(dtype: np.dtype) -> _BlockEncoder:
+    if dtype in (np.float16, np.float32, np.float64):
+        return _native_text_encoder(dtype)
+    fmt = _text_formatter()
+
+    def encode(keys: Sequence[Any], block: np.ndarray, prefix: str) -> List[bytes]:
+        lines = [f"{prefix}{key} {fmt(row)}\n" for key, row in zip(keys, block.tolist())]
+        return ["".join(lines).encode("utf8")]
+
+    return encode
+
+
+def _encode_binary(keys: Sequence[Any], block: np.ndarray, prefix: str) -> List[bytes]:
     data = memoryview(np.ascontiguousarray(block, dtype="<f4").tobytes())
     rowbytes = 4 * block.shape[1]
     parts: List[Any] = []
     for i, key in enumerate(keys):
         parts.append(f"{prefix}{key} ".encode())
         parts.append(data[i * rowbytes : (i + 1) * rowbytes])
-    return b"".join(parts)
+    return [b"".join(parts)]
+
+
+def _write_pieces(fout: Any, pieces: List[bytes]) -> None:
+    for piece in pieces:
+        fout.write(piece)
 
 
 def write_vocab_file(
@@ -72,7 +95,7 @@ def write_word2vec_format(
     append: bool = False,
     fvocab: Optional[PathOrFile] = None,
     counts: Optional[Sequence[Any]] = None,
-    rows_per_block: int = 4096,
+    rows_per_block: Optional[int] = None,
 ) -> None:
     """Write ``vectors`` (row ``i`` for ``keys[i]``) in word2vec.c text or binary layout.
 
@@ -98,8 +121,8 @@ def write_word2vec_format(
         Also write ``key count`` lines here (``counts`` required).
     counts : sequence, optional
         Counts aligned with ``keys``, for ``fvocab``.
-    rows_per_block : int
-        Rows formatted and written at a time.
+    rows_per_block : int, optional
+        Rows formatted and written at a time (default: about 16 MB of output).
     """
     vectors = np.asarray(vectors)
     if vectors.ndim != 2 or len(vectors) != len(keys):
@@ -112,9 +135,19 @@ def write_word2vec_format(
             raise ValueError("counts are needed to write a vocabulary file")
         write_vocab_file(fvocab, keys, counts, prefix, append)
     encode = _encode_binary if binary else _text_encoder(vectors.dtype)
+    if rows_per_block is None:
+        rows_per_block = max(1, _BLOCK_BYTES // (16 + dim * (4 if binary else 12)))
     with open_for_writing(fname, append) as fout:
         if write_header:
             fout.write(f"{total_vec} {dim}\n".encode())
-        for start in range(0, n, rows_per_block):
-            stop = start + rows_per_block
-            fout.write(encode(keys[start:stop], vectors[start:stop], prefix))
+        # One block is written (or compressed) by a thread while the next is formatted.
+        with ThreadPoolExecutor(max_workers=1) as writer:
+            pending: Optional[Future] = None
+            for start in range(0, n, rows_per_block):
+                stop = start + rows_per_block
+                pieces = encode(keys[start:stop], vectors[start:stop], prefix)
+                if pending is not None:
+                    pending.result()
+                pending = writer.submit(_write_pieces, fout, pieces)
+            if pending is not None:
+                pending.result()

@@ -31,6 +31,14 @@ word-vector-like data from :func:`structured_vectors` (see its docstring and
   time, memory, median single-query latency of exact ``most_similar`` (w2v and gensim) and of
   ``most_similar(..., indexer=)``, and recall@10 against the exact answer over
   ``--ann-queries`` queries (each query timed for every method in turn, rotating the order).
+
+The ``text`` part times word2vec text files written by gensim's ``save_word2vec_format``
+(``--rows`` x ``--dim`` random float32 vectors, keys ``w0, w1, ...`` and the most frequent
+words of ``--corpus`` if it exists): ``load_word2vec_format`` and ``save_word2vec_format``,
+gensim against w2v, and against an older w2v with ``--before-python PATH`` (repeats
+interleaved, medians quoted)::
+
+    python benchmarks/bench_keyedvectors.py --parts text --before-python ../venv-base/bin/python
 """
 
 from __future__ import annotations
@@ -399,6 +407,139 @@ def bench_io(args: argparse.Namespace, table: List[Tuple[str, float, float]]) ->
         assert abs(ours[1][0] - theirs[1][0]) < 1e-5 and ours[2] == theirs[2]
 
 
+# ---- word2vec text files (--parts text) -----------------------------------------------------
+
+CORPUS = REPO_ROOT.parent / "shared" / "data" / "corpus" / "wiki17m.txt.gz"
+
+# Run by --before-python: times one load (or one save of what it loads) with the w2v that
+# interpreter imports, and prints the seconds.
+BEFORE_SCRIPT = """
+import sys, time
+from w2v import KeyedVectors
+operation, path, out = sys.argv[1:]
+start = time.perf_counter()
+kv = KeyedVectors.load_word2vec_format(path)
+if operation == "save":
+    start = time.perf_counter()
+    kv.save_word2vec_format(out)
+print(time.perf_counter() - start)
+"""
+
+
+def frequent_words(corpus: Path, rows: int) -> List[str]:
+    """The ``rows`` most frequent words of ``corpus`` (then ``w0, w1, ...`` if it has fewer)."""
+    from w2v import Word2Vec
+
+    model = Word2Vec(min_count=1, workers=os.cpu_count() or 1)
+    model.build_vocab(corpus_file=str(corpus))
+    words = list(model.wv.index_to_key[:rows])
+    return words + [f"w{i}" for i in range(rows - len(words))]
+
+
+def timed(fn: Callable[[], Any]) -> Callable[[], float]:
+    def run() -> float:
+        start = time.perf_counter()
+        fn()
+        return time.perf_counter() - start
+
+    return run
+
+
+def text_file_times(
+    args: argparse.Namespace, path: Path, gkv: Any, kv: Any
+) -> Dict[str, Dict[str, List[float]]]:
+    """Seconds of each load and save of ``path`` by each library, rounds interleaved."""
+    import subprocess
+
+    from gensim.models import KeyedVectors as GensimKV
+
+    from w2v import KeyedVectors
+
+    def before(operation: str) -> Callable[[], float]:
+        out = str(args.workdir / "bench-text-out-before.txt")
+        command = [args.before_python, "-c", BEFORE_SCRIPT, operation, str(path), out]
+        return lambda: float(subprocess.run(command, capture_output=True, check=True).stdout)
+
+    calls = {
+        "load": {
+            "gensim": timed(lambda: GensimKV.load_word2vec_format(path)),
+            "w2v": timed(lambda: KeyedVectors.load_word2vec_format(path)),
+        },
+        "save": {
+            "gensim": timed(lambda: gkv.save_word2vec_format(args.workdir / "bench-text-g.txt")),
+            "w2v": timed(lambda: kv.save_word2vec_format(args.workdir / "bench-text-w.txt")),
+        },
+    }
+    if args.before_python:
+        for operation, by_name in calls.items():
+            by_name["w2v before"] = before(operation)
+    times: Dict[str, Dict[str, List[float]]] = {}
+    for operation, by_name in calls.items():
+        times[operation] = {name: [] for name in by_name}
+        names = list(by_name)
+        for round_ in range(args.repeat):
+            shift = round_ % len(names)
+            for name in names[shift:] + names[:shift]:
+                times[operation][name].append(by_name[name]())
+        rounds = "; ".join(
+            f"{name} " + ", ".join(f"{t:.2f}" for t in ts) for name, ts in times[operation].items()
+        )
+        print(f"    {operation} (s): {rounds}", flush=True)
+    return times
+
+
+def bench_text(args: argparse.Namespace, table: List[Tuple[str, float, float]]) -> None:
+    """word2vec text files written by gensim (random float32 vectors; keys ``w0, w1, ...``
+    and, if ``--corpus`` exists, its most frequent words): ``load_word2vec_format`` and
+    ``save_word2vec_format`` in gensim, in w2v and, with ``--before-python``, in the w2v that
+    interpreter imports (an older build). Repeats interleaved (the order rotates), medians
+    quoted."""
+    from gensim.models import KeyedVectors as GensimKV
+
+    from w2v import KeyedVectors
+
+    key_sets = [("keys w0, w1, ...", [f"w{i}" for i in range(args.rows)])]
+    if args.corpus.exists():
+        words = frequent_words(args.corpus, args.rows)
+        key_sets.append((f"keys: frequent words of {args.corpus.name}", words))
+    rng = np.random.default_rng(args.seed + 5)
+    report = []
+    for n, (label, keys) in enumerate(key_sets):
+        vectors = rng.standard_normal((args.rows, args.dim), dtype=np.float32)
+        gkv = GensimKV(args.dim)
+        gkv.add_vectors(keys, vectors)
+        path = args.workdir / f"bench-text-{n}-{args.rows}x{args.dim}.txt"
+        gkv.save_word2vec_format(path)
+        kv = KeyedVectors.load_word2vec_format(path)
+        theirs = GensimKV.load_word2vec_format(path)
+        assert kv.index_to_key == theirs.index_to_key
+        assert np.array_equal(kv.vectors, theirs.vectors) and np.array_equal(kv.vectors, vectors)
+        del theirs
+        print(f"  {label}: {path} ({path.stat().st_size / 2**20:,.0f} MiB)", flush=True)
+        times = text_file_times(args, path, gkv, kv)
+        for operation, by_name in times.items():
+            median = {name: statistics.median(t) for name, t in by_name.items()}
+            name = f"{operation}_word2vec_format(binary=False), {label}"
+            table.append((name, median["gensim"], median["w2v"]))
+            report.append((name, median))
+        saved = KeyedVectors.load_word2vec_format(args.workdir / "bench-text-w.txt")
+        assert saved.index_to_key == kv.index_to_key and np.array_equal(saved.vectors, vectors)
+        head = GensimKV.load_word2vec_format(args.workdir / "bench-text-w.txt", limit=1000)
+        assert np.array_equal(head.vectors, vectors[:1000])
+    print()
+    print(
+        f"| word2vec text, {args.rows:,} x {args.dim} | gensim 4.4 | w2v before | w2v "
+        "| vs gensim | vs before |"
+    )
+    print("|---|---:|---:|---:|---:|---:|")
+    for name, median in report:
+        ours, theirs, old = median["w2v"], median["gensim"], median.get("w2v before")
+        print(
+            f"| {name} | {theirs:.2f} s | {f'{old:.2f} s' if old else '-'} | {ours:.2f} s | "
+            f"{theirs / ours:.1f}x | {f'{old / ours:.1f}x' if old else '-'} |"
+        )
+
+
 def main(argv: List[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=200_000)
@@ -413,18 +554,22 @@ def main(argv: List[str] | None = None) -> int:
     parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()))
     parser.add_argument(
         "--parts",
-        default="io,batch,ann",
-        help="comma-separated: io (loading, saving, queries, evaluations), batch, ann",
+        default="io,batch,ann,text",
+        help="comma-separated: io (loading, saving, queries, evaluations), batch, ann, text",
     )
     parser.add_argument("--batch-queries", type=int, default=1000)
     parser.add_argument("--ann-rows", type=int, default=1_000_000)
     parser.add_argument("--ann-queries", type=int, default=200)
     parser.add_argument("--ann-repeat", type=int, default=3)
     parser.add_argument("--ann-kind", default="hnsw", choices=("hnsw", "ivf"))
+    parser.add_argument("--corpus", type=Path, default=CORPUS, help="text part: keys from here")
+    parser.add_argument(
+        "--before-python", help="text part: also time the w2v this Python interpreter imports"
+    )
     args = parser.parse_args(argv)
     parts = set(args.parts.split(","))
-    if parts - {"io", "batch", "ann"}:
-        parser.error(f"unknown parts: {sorted(parts - {'io', 'batch', 'ann'})}")
+    if parts - {"io", "batch", "ann", "text"}:
+        parser.error(f"unknown parts: {sorted(parts - {'io', 'batch', 'ann', 'text'})}")
 
     logging.disable(logging.WARNING)
     print(f"{os.cpu_count()} cpus", flush=True)
@@ -434,6 +579,8 @@ def main(argv: List[str] | None = None) -> int:
     if "batch" in parts:
         bench_batch(args, table)
     ann_report = bench_ann(args) if "ann" in parts else []
+    if "text" in parts:
+        bench_text(args, table)
     print()
     print(f"| operation ({args.rows} x {args.dim}) | gensim 4.4 | w2v | speed-up |")
     print("|---|---:|---:|---:|")

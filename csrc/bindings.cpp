@@ -140,7 +140,7 @@ TextRowsResult parse_word2vec_text(nb::handle data, size_t start, size_t stop, b
 
 // The text rows of `keys` (str) and `rows`, in pieces to write in order.
 template <class T>
-nb::typed<nb::list, nb::bytes> format_word2vec_text(
+nb::typed<nb::list, nb::bytearray> format_word2vec_text(
     nb::typed<nb::sequence, nb::str> keys,
     nb::ndarray<const T, nb::ndim<2>, nb::c_contig, nb::device::cpu> rows, int threads) {
   nb::object seq = nb::steal(PySequence_Fast(keys.ptr(), "keys must be a sequence of str"));
@@ -159,13 +159,25 @@ nb::typed<nb::list, nb::bytes> format_word2vec_text(
     if (!utf8) throw nb::python_error();  // a lone surrogate: UnicodeEncodeError
     views[i] = std::string_view(utf8, static_cast<size_t>(size));
   }
-  std::vector<std::string> texts;
+  // Each piece is formatted straight into a bytearray, shrunk to its text afterwards.
+  std::vector<TextPiece> pieces = plan_text_rows<T>(views, rows.shape(1), threads);
+  nb::typed<nb::list, nb::bytearray> out;
+  for (TextPiece& piece : pieces) {
+    nb::object buffer =
+        nb::steal(PyByteArray_FromStringAndSize(nullptr, static_cast<Py_ssize_t>(piece.room)));
+    if (!buffer.is_valid()) throw nb::python_error();
+    piece.out = PyByteArray_AS_STRING(buffer.ptr());
+    out.append(buffer);
+  }
   {
     nb::gil_scoped_release release;
-    texts = format_text_rows(views, rows.data(), rows.shape(1), threads);
+    format_text_rows(views, rows.data(), rows.shape(1), &pieces);
   }
-  nb::typed<nb::list, nb::bytes> out;
-  for (const std::string& t : texts) out.append(nb::bytes(t.data(), t.size()));
+  for (size_t t = 0; t < pieces.size(); ++t) {
+    if (PyByteArray_Resize(out[t].ptr(), static_cast<Py_ssize_t>(pieces[t].size)) != 0) {
+      throw nb::python_error();
+    }
+  }
   return out;
 }
 

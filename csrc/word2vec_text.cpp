@@ -252,13 +252,10 @@ template <class T>
 constexpr size_t kMaxValueChars = sizeof(T) == 4 ? 16 : 25;
 
 template <class T>
-void format_range(const std::vector<std::string_view>& keys, const T* rows, size_t dim,
-                  size_t begin, size_t end, std::string* text) {
-  size_t room = 0;
-  for (size_t r = begin; r < end; ++r) room += keys[r].size() + 2 + dim * kMaxValueChars<T>;
-  text->resize(room);
-  char* p = text->data();
-  char* const stop = p + room;
+size_t format_range(const std::vector<std::string_view>& keys, const T* rows, size_t dim,
+                    size_t begin, size_t end, char* out, size_t room) {
+  char* p = out;
+  char* const stop = out + room;
   for (size_t r = begin; r < end; ++r) {
     std::memcpy(p, keys[r].data(), keys[r].size());
     p += keys[r].size();
@@ -270,7 +267,7 @@ void format_range(const std::vector<std::string_view>& keys, const T* rows, size
     }
     *p++ = '\n';
   }
-  text->resize(static_cast<size_t>(p - text->data()));
+  return static_cast<size_t>(p - out);
 }
 
 }  // namespace
@@ -363,23 +360,40 @@ TextRowsResult parse_text_rows(const char* data, size_t size, const TextRowsOpti
 }
 
 template <class T>
-std::vector<std::string> format_text_rows(const std::vector<std::string_view>& keys, const T* rows,
-                                          size_t dim, int threads) {
+std::vector<TextPiece> plan_text_rows(const std::vector<std::string_view>& keys, size_t dim,
+                                      int threads) {
   const size_t n = keys.size();
   const size_t parts = std::min(n, thread_count(threads, n * dim * 10));
-  std::vector<std::string> texts(parts);
-  run_parts(parts, [&](size_t t) {
-    format_range(keys, rows, dim, n * t / parts, n * (t + 1) / parts, &texts[t]);
+  std::vector<TextPiece> pieces(parts);
+  for (size_t t = 0; t < parts; ++t) {
+    TextPiece& piece = pieces[t];
+    piece.begin = n * t / parts;
+    piece.end = n * (t + 1) / parts;
+    piece.room = (piece.end - piece.begin) * (2 + dim * kMaxValueChars<T>);
+    for (size_t r = piece.begin; r < piece.end; ++r) piece.room += keys[r].size();
+  }
+  return pieces;
+}
+
+template <class T>
+void format_text_rows(const std::vector<std::string_view>& keys, const T* rows, size_t dim,
+                      std::vector<TextPiece>* pieces) {
+  run_parts(pieces->size(), [&](size_t t) {
+    TextPiece& piece = (*pieces)[t];
+    piece.size = format_range(keys, rows, dim, piece.begin, piece.end, piece.out, piece.room);
   });
-  return texts;
 }
 
 template TextRowsResult parse_text_rows<float>(const char*, size_t, const TextRowsOptions&, float*);
 template TextRowsResult parse_text_rows<double>(const char*, size_t, const TextRowsOptions&,
                                                 double*);
-template std::vector<std::string> format_text_rows<float>(const std::vector<std::string_view>&,
-                                                          const float*, size_t, int);
-template std::vector<std::string> format_text_rows<double>(const std::vector<std::string_view>&,
-                                                           const double*, size_t, int);
+template std::vector<TextPiece> plan_text_rows<float>(const std::vector<std::string_view>&, size_t,
+                                                      int);
+template std::vector<TextPiece> plan_text_rows<double>(const std::vector<std::string_view>&, size_t,
+                                                       int);
+template void format_text_rows<float>(const std::vector<std::string_view>&, const float*, size_t,
+                                      std::vector<TextPiece>*);
+template void format_text_rows<double>(const std::vector<std::string_view>&, const double*, size_t,
+                                       std::vector<TextPiece>*);
 
 }  // namespace w2v

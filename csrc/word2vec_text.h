@@ -53,11 +53,24 @@ TextRowsResult parse_text_rows(const char* data, size_t size, const TextRowsOpti
 // as a double first. Returns the end of the text; `out` needs room for 16 characters.
 char* write_float(char* out, float v);
 
-// Formats `rows` (row-major, `dim` values each) as text rows "key v1 ... vN\n", keys[i]
-// before row i. Returns the text in pieces to be written in order (one per thread).
+// A run of rows that one thread formats into its own buffer.
+struct TextPiece {
+  size_t begin = 0, end = 0;  // the rows
+  size_t room = 0;            // bytes the buffer needs (enough for any values)
+  char* out = nullptr;        // the buffer, from the caller
+  size_t size = 0;            // bytes written
+};
+
+// Splits keys.size() rows into pieces for up to `threads` threads, with the room each needs.
 // T is float or double.
 template <class T>
-std::vector<std::string> format_text_rows(const std::vector<std::string_view>& keys, const T* rows,
-                                          size_t dim, int threads);
+std::vector<TextPiece> plan_text_rows(const std::vector<std::string_view>& keys, size_t dim,
+                                      int threads);
+
+// Formats each piece's rows of `rows` (row-major, `dim` values each) into its buffer as text
+// rows "key v1 ... vN\n", keys[i] before row i, one thread per piece, and sets its size.
+template <class T>
+void format_text_rows(const std::vector<std::string_view>& keys, const T* rows, size_t dim,
+                      std::vector<TextPiece>* pieces);
 
 }  // namespace w2v

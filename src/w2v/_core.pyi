@@ -433,10 +433,10 @@ def parse_word2vec_text(data: bytes | bytearray | memoryview | mmap.mmap, start:
     """
 
 @overload
-def format_word2vec_text(keys: Sequence[str], rows: Annotated[NDArray[numpy.float32], dict(shape=(None, None), order='C', device='cpu', writable=False)], threads: int) -> list[bytes]: ...
+def format_word2vec_text(keys: Sequence[str], rows: Annotated[NDArray[numpy.float32], dict(shape=(None, None), order='C', device='cpu', writable=False)], threads: int) -> list[bytearray]: ...
 
 @overload
-def format_word2vec_text(keys: Sequence[str], rows: Annotated[NDArray[numpy.float64], dict(shape=(None, None), order='C', device='cpu', writable=False)], threads: int) -> list[bytes]:
+def format_word2vec_text(keys: Sequence[str], rows: Annotated[NDArray[numpy.float64], dict(shape=(None, None), order='C', device='cpu', writable=False)], threads: int) -> list[bytearray]:
     """
     The word2vec text rows 'key v1 ... vN\\n' of `keys` and `rows`, each value in the
     shortest decimal that reads back to it, formatted on up to `threads` threads; in

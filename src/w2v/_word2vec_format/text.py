@@ -287,9 +287,11 @@ def _read_rows(
             if _lines_before_data(source) is not None:
                 raise Word2VecFormatError(f"{name}, line {line_no}: empty line")
             break
-        elif got.rows == 0:
-            if at_end:
-                break
+        elif got.rows:
+            least = 1
+        elif at_end:
+            break
+        else:
             least = 2 * (stop - start)  # a line longer than the window
     if count is not None and rows.n < (wanted or 0):
         raise TruncatedWord2VecFileError(

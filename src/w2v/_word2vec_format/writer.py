@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any, Callable, List, Optional, Sequence
+from typing import Any, Callable, List, Optional, Sequence, Union
 
 import numpy as np
 
 from w2v import _core
 from w2v._word2vec_format.common import PathOrFile, open_for_writing, usable_cpus
 
-# Encodes a block of rows: (keys, vectors, prefix) -> the pieces of bytes to write, in order.
-_BlockEncoder = Callable[[Sequence[Any], np.ndarray, str], List[bytes]]
+# The bytes to write, in pieces, in order.
+_Pieces = List[Union[bytes, bytearray]]
+# Encodes a block of rows: (keys, vectors, prefix) -> the pieces to write.
+_BlockEncoder = Callable[[Sequence[Any], np.ndarray, str], _Pieces]
 
 _BLOCK_BYTES = 1 << 24  # about this much output is formatted and written at a time
 
@@ -36,11 +38,11 @@ def _native_text_encoder(dtype: np.dtype) -> _BlockEncoder:
     exact = np.dtype(np.float64 if dtype == np.float64 else np.float32)
     threads = usable_cpus()
 
-    def encode(keys: Sequence[Any], block: np.ndarray, prefix: str) -> List[bytes]:
+    def encode(keys: Sequence[Any], block: np.ndarray, prefix: str) -> _Pieces:
         if prefix or not all(type(k) is str for k in keys):
             keys = [f"{prefix}{k}" for k in keys]
         rows = np.ascontiguousarray(block, dtype=exact)
-        return _core.format_word2vec_text(keys, rows, threads)
+        return _core.format_word2vec_text(keys, rows, threads)  # type: ignore[return-value]
 
     return encode
 
@@ -50,14 +52,14 @@ def _text_encoder(dtype: np.dtype) -> _BlockEncoder:
         return _native_text_encoder(dtype)
     fmt = _text_formatter()
 
-    def encode(keys: Sequence[Any], block: np.ndarray, prefix: str) -> List[bytes]:
+    def encode(keys: Sequence[Any], block: np.ndarray, prefix: str) -> _Pieces:
         lines = [f"{prefix}{key} {fmt(row)}\n" for key, row in zip(keys, block.tolist())]
         return ["".join(lines).encode("utf8")]
 
     return encode
 
 
-def _encode_binary(keys: Sequence[Any], block: np.ndarray, prefix: str) -> List[bytes]:
+def _encode_binary(keys: Sequence[Any], block: np.ndarray, prefix: str) -> _Pieces:
     data = memoryview(np.ascontiguousarray(block, dtype="<f4").tobytes())
     rowbytes = 4 * block.shape[1]
     parts: List[Any] = []
@@ -67,7 +69,7 @@ def _encode_binary(keys: Sequence[Any], block: np.ndarray, prefix: str) -> List[
     return [b"".join(parts)]
 
 
-def _write_pieces(fout: Any, pieces: List[bytes]) -> None:
+def _write_pieces(fout: Any, pieces: _Pieces) -> None:
     for piece in pieces:
         fout.write(piece)
 

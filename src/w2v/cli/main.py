@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 from typing import Optional, Sequence
 
 from w2v.cli.common import UsageError, note, one_line
 from w2v.cli.parser import build_parser
-from w2v.cli.reporting import log_level, setup_logging
+from w2v.cli.reporting import cli_logging, log_level
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
@@ -29,7 +30,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     args.debug = debug = bool(getattr(args, "debug", False))
     if not hasattr(args, "quiet"):
         args.quiet = False
-    setup_logging(log_level(debug))
+    with cli_logging(log_level(debug)):
+        return _run(args, debug)
+
+
+def _run(args: argparse.Namespace, debug: bool) -> int:
     try:
         return int(args.func(args) or 0)
     except UsageError as exc:

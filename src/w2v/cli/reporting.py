@@ -26,6 +26,21 @@ def setup_logging(level: int) -> None:
     log.propagate = False
 
 
+@contextlib.contextmanager
+def cli_logging(level: int) -> Iterator[None]:
+    """:func:`setup_logging` for one command, then the ``w2v`` logger as it was (``main`` may
+    run inside a Python program or a test session that has logging of its own)."""
+    log = logging.getLogger("w2v")
+    saved = (list(log.handlers), log.level, log.propagate)
+    setup_logging(level)
+    try:
+        yield
+    finally:
+        log.handlers[:] = saved[0]
+        log.setLevel(saved[1])
+        log.propagate = saved[2]
+
+
 def log_level(debug: bool, mode: str = "none") -> int:
     """DEBUG with ``--debug``; INFO lines as the progress ``mode`` "log"; else warnings."""
     if debug:

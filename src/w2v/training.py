@@ -336,9 +336,13 @@ def train_epoch(
     if pauses is not None and state is not None:
         tick = pauses.ticker(reporter.maybe_log, model, trainer, state)
 
-    # Poll often enough to honour a short report_delay (gensim's default is 1 s), and more
-    # often when a callback waits for a word count inside the epoch.
-    poll = min(0.1 if pauses is None else 0.02, max(float(report_delay), 0.01))
+    # Poll often enough to honour a short report_delay (gensim's default is 1 s). Mid-epoch
+    # hooks are checked at each poll, and a small epoch on an idle machine passes 100k words
+    # in a few ms: poll every ms when a callback waits for a word count.
+    if pauses is None:
+        poll = min(0.1, max(float(report_delay), 0.01))
+    else:
+        poll = 0.001
     stats = source.feed(trainer, tick, batch_words=int(model.batch_words), poll=poll)
     effective = effective_before + int(stats.effective_words)
     loss = loss_before + float(stats.loss)

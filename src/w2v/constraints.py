@@ -201,3 +201,5 @@ def int_at_least(low: int, high: int = INT32_MAX) -> Interval:
 
 #: A count of words or sentences held in 64 bits by the C++ core.
 COUNT = Interval(int, 0, INT64_MAX)
+#: A count given as a number (gensim accepts float totals for the learning-rate plan).
+REAL_COUNT = Interval(float, 0, INT64_MAX)

@@ -27,7 +27,7 @@ from typing import (
 
 import numpy as np
 
-from w2v import ann
+from w2v import keyed_archive
 
 logger = logging.getLogger(__name__)
 
@@ -536,75 +536,11 @@ class KeyedStorage:
 
     def _to_archive(self) -> Tuple[Dict[str, Any], Dict[str, np.ndarray]]:
         """The metadata (JSON) and arrays that w2v's archive stores for these vectors."""
-        keys = [int(k) if isinstance(k, np.integer) else k for k in self.index_to_key]
-        meta: Dict[str, Any] = {"vector_size": self.vector_size, "index_to_key": keys}
-        arrays: Dict[str, np.ndarray] = {"vectors": self.vectors}
-        object_attrs: Dict[str, List[Any]] = {}
-        for name, arr in self.expandos.items():
-            if arr.dtype.hasobject:  # e.g. strings: kept in meta.json, never pickled
-                values = [x.item() if isinstance(x, np.generic) else x for x in arr]
-                if not all(x is None or isinstance(x, (str, int, float, bool)) for x in values):
-                    raise TypeError(
-                        f"attribute {name!r} holds objects other than str, int, float, bool "
-                        "or None, which cannot be saved"
-                    )
-                object_attrs[name] = values
-            else:
-                arrays[f"vecattr.{name}"] = arr
-        if object_attrs:
-            meta["object_vecattrs"] = object_attrs
-        if None in self.index_to_key:  # preallocated slots still to fill with add_vector
-            meta["next_index"] = int(self.next_index)
-        self._ann_to_archive(meta, arrays)
-        return meta, arrays
-
-    def _ann_to_archive(self, meta: Dict[str, Any], arrays: Dict[str, np.ndarray]) -> None:
-        """Add the attached nearest-neighbour index, if any and still current, to an archive."""
-        index = getattr(self, "ann_index", None)
-        if index is None:
-            return
-        if not index.is_current():
-            logger.warning("not saving the nearest-neighbour index: the vectors changed since")
-            return
-        meta[ann.ARCHIVE_NAME], arrays[ann.ARCHIVE_NAME] = index.to_archive()
+        return keyed_archive.to_archive(self)
 
     @classmethod
     def _from_archive(
         cls: Type[_Self], meta: Dict[str, Any], arrays: Dict[str, np.ndarray]
     ) -> _Self:
         """The inverse of :meth:`_to_archive`, checking that the parts fit together."""
-        vectors = arrays["vectors"]
-        keys = list(meta["index_to_key"])
-        if len(keys) != len(vectors):
-            raise ValueError("corrupt file: the number of keys and of vectors differ")
-        if vectors.ndim != 2 or vectors.shape[1] != int(meta["vector_size"]):
-            raise ValueError("corrupt file: the vectors do not have the declared size")
-        kv = cls._from_rows(keys, vectors)
-        kv.next_index = int(meta.get("next_index", len(keys)))
-        attrs = {
-            name[len("vecattr.") :]: arr
-            for name, arr in arrays.items()
-            if name.startswith("vecattr.")
-        }
-        for attr, values in meta.get("object_vecattrs", {}).items():
-            column = np.empty(len(values), dtype=object)
-            column[:] = values
-            attrs[attr] = column
-        for attr, arr in attrs.items():
-            if len(arr) != len(keys):
-                raise ValueError(f"corrupt file: attribute {attr!r} has the wrong length")
-            kv.expandos[attr] = arr
-        kv._ann_from_archive(meta, arrays)
-        return kv
-
-    def _ann_from_archive(self, meta: Dict[str, Any], arrays: Dict[str, np.ndarray]) -> None:
-        """Attach a saved nearest-neighbour index (deserialised by faiss on first use); one
-        that does not fit the vectors is dropped with a warning, since the vectors stand alone."""
-        if ann.ARCHIVE_NAME not in meta or ann.ARCHIVE_NAME not in arrays:
-            return
-        try:
-            self.ann_index = ann.FaissIndex.from_archive(
-                self, meta[ann.ARCHIVE_NAME], arrays[ann.ARCHIVE_NAME]
-            )
-        except (ValueError, TypeError, KeyError) as exc:
-            logger.warning("ignoring the saved nearest-neighbour index: %s", exc)
+        return keyed_archive.from_archive(cls, meta, arrays)

@@ -15,13 +15,10 @@ from w2v import gensim_interop
 from w2v.callbacks import CallbackAny2Vec
 from w2v.constraints import (
     COUNT,
-    INT64_MAX,
     POSITIVE,
-    Interval,
     NoneValue,
     check_value,
     int_at_least,
-    is_integer,
 )
 from w2v.keyed_storage import VecAttrs
 from w2v.keyedvectors import KeyedVectors
@@ -30,7 +27,7 @@ from w2v.noise import NoiseWeights, resolve_noise_weights
 from w2v.params import WORD2VEC_PARAMS, declared_init, describe, numpy_doc, validate
 from w2v.persistence import load_model, save_model
 from w2v.sources import check_corpus, resolve_corpus
-from w2v.training import train_epochs
+from w2v.training import check_training_call, train_epochs
 from w2v.vocabulary import (
     RawVocab,
     TrimRule,
@@ -44,8 +41,6 @@ from w2v.vocabulary import (
 from w2v.weights import grown, output_matrix, random_vectors
 
 logger = logging.getLogger(__name__)
-
-REAL_COUNT = Interval(float, 0, INT64_MAX)
 
 #: The most noise words :meth:`Word2Vec.sample_negatives` draws in one call.
 MAX_SAMPLES = 2**24
@@ -422,42 +417,6 @@ class Word2Vec:
 
     # ---- training -----------------------------------------------------------------------------
 
-    def _check_training_sanity(
-        self,
-        epochs: Optional[int],
-        total_examples: Optional[int],
-        total_words: Optional[int],
-        start_alpha: float,
-    ) -> None:
-        if self.hs and self.negative:
-            logger.warning(
-                "Both hierarchical softmax and negative sampling are activated. This is "
-                "probably a mistake. You should set either 'hs=0' or 'negative=0' to disable "
-                "one of them."
-            )
-        # The rate this call starts at (gensim sets alpha before checking, as here).
-        if start_alpha > self.min_alpha_yet_reached:
-            logger.warning("Effective 'alpha' higher than previous training cycles")
-        if not self.wv.key_to_index:
-            raise RuntimeError("you must first build vocabulary before training the model")
-        if not len(self.wv.vectors):
-            raise RuntimeError("you must initialize vectors before training the model")
-        if total_words is None and total_examples is None:
-            raise ValueError(
-                "You must specify either total_examples or total_words, for proper learning-rate "
-                "and progress calculations. If you've just built the vocabulary using the same "
-                "corpus, using the count cached in the model is sufficient: "
-                "total_examples=model.corpus_count."
-            )
-        if epochs is None or not is_integer(epochs) or epochs <= 0:
-            raise ValueError(
-                "You must specify an explicit epochs count. The usual value is epochs=model.epochs."
-            )
-        check_value("epochs", epochs, int_at_least(1))
-        # Counts for the learning-rate plan; gensim takes floats too.
-        check_value("total_examples", total_examples, NoneValue(), COUNT, REAL_COUNT)
-        check_value("total_words", total_words, NoneValue(), COUNT, REAL_COUNT)
-
     def train(
         self,
         corpus_iterable: Optional[Iterable[Sequence[str]]] = None,
@@ -507,7 +466,7 @@ class Word2Vec:
         check_value("end_alpha", min_alpha, POSITIVE)
         if corpus_file is not None and total_words is None:
             raise ValueError("total_words must be provided alongside corpus_file argument.")
-        self._check_training_sanity(epochs, total_examples, total_words, alpha)
+        check_training_call(self, epochs, total_examples, total_words, alpha)
         self._check_corpus_sanity(corpus_iterable, corpus_file, passes=int(epochs))  # type: ignore[arg-type]
         self.alpha, self.min_alpha = alpha, min_alpha
         self.epochs = int(epochs)  # type: ignore[arg-type]

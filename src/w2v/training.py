@@ -18,6 +18,7 @@ import numpy as np
 from w2v import _core
 from w2v.callbacks import CallbackAny2Vec
 from w2v.checkpoint import TrainingState
+from w2v.constraints import COUNT, REAL_COUNT, NoneValue, check_value, int_at_least, is_integer
 from w2v.params import WORD2VEC_PARAMS
 from w2v.sources import CorpusSource
 
@@ -436,3 +437,41 @@ class EpochReporter:
                 stats.raw_words,
                 self.total_words,
             )
+
+
+def check_training_call(
+    model: Any,
+    epochs: Optional[int],
+    total_examples: Optional[int],
+    total_words: Optional[int],
+    start_alpha: float,
+) -> None:
+    """``Word2Vec.train``'s checks of the model and its arguments, as gensim makes them."""
+    if model.hs and model.negative:
+        logger.warning(
+            "Both hierarchical softmax and negative sampling are activated. This is "
+            "probably a mistake. You should set either 'hs=0' or 'negative=0' to disable "
+            "one of them."
+        )
+    # The rate this call starts at (gensim sets alpha before checking, as here).
+    if start_alpha > model.min_alpha_yet_reached:
+        logger.warning("Effective 'alpha' higher than previous training cycles")
+    if not model.wv.key_to_index:
+        raise RuntimeError("you must first build vocabulary before training the model")
+    if not len(model.wv.vectors):
+        raise RuntimeError("you must initialize vectors before training the model")
+    if total_words is None and total_examples is None:
+        raise ValueError(
+            "You must specify either total_examples or total_words, for proper learning-rate "
+            "and progress calculations. If you've just built the vocabulary using the same "
+            "corpus, using the count cached in the model is sufficient: "
+            "total_examples=model.corpus_count."
+        )
+    if epochs is None or not is_integer(epochs) or epochs <= 0:
+        raise ValueError(
+            "You must specify an explicit epochs count. The usual value is epochs=model.epochs."
+        )
+    check_value("epochs", epochs, int_at_least(1))
+    # Counts for the learning-rate plan; gensim takes floats too.
+    check_value("total_examples", total_examples, NoneValue(), COUNT, REAL_COUNT)
+    check_value("total_words", total_words, NoneValue(), COUNT, REAL_COUNT)

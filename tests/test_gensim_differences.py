@@ -17,26 +17,10 @@ from typing import Any, Dict, List
 
 import numpy as np
 import pytest
+from gensim_texts import COMMON_TEXTS, lines
 
 import w2v
 from w2v import KeyedVectors, Word2Vec
-
-# gensim's test corpus (gensim.test.utils.common_texts), written out so gensim is not needed.
-COMMON_TEXTS: List[List[str]] = [
-    ["human", "interface", "computer"],
-    ["survey", "user", "computer", "system", "response", "time"],
-    ["eps", "user", "interface", "system"],
-    ["system", "human", "system", "eps"],
-    ["user", "response", "time"],
-    ["trees"],
-    ["graph", "trees"],
-    ["graph", "minors", "trees"],
-    ["graph", "minors", "survey"],
-]
-
-
-def lines(sentences: List[List[str]]) -> str:
-    return "".join(" ".join(s) + "\n" for s in sentences)
 
 
 @pytest.fixture(scope="module")

@@ -12,23 +12,13 @@ from typing import Any, List
 
 import numpy as np
 import pytest
+from gensim_texts import COMMON_TEXTS as SENTENCES
+from gensim_texts import lines
 
 import w2v
 from w2v import Word2Vec
 from w2v.constraints import INT32_MAX, INT64_MAX, MAX_NEGATIVE, MAX_VECTOR_SIZE, MAX_WORKERS
 from w2v.model import MAX_SAMPLES
-
-SENTENCES: List[List[str]] = [
-    ["human", "interface", "computer"],
-    ["survey", "user", "computer", "system", "response", "time"],
-    ["eps", "user", "interface", "system"],
-    ["system", "human", "system", "eps"],
-    ["user", "response", "time"],
-    ["trees"],
-    ["graph", "trees"],
-    ["graph", "minors", "trees"],
-    ["graph", "minors", "survey"],
-]
 
 
 def refused(name: str) -> Any:
@@ -80,7 +70,7 @@ def test_out_of_range_parameters_are_refused_by_name(name: str, value: Any) -> N
 
 def test_the_cli_refuses_them_by_name(tmp_path: Path) -> None:
     corpus = tmp_path / "c.txt"
-    corpus.write_text("".join(" ".join(s) + "\n" for s in SENTENCES))
+    corpus.write_text(lines(SENTENCES))
     for option, value in (("--window", INT32_MAX + 1), ("--negative", MAX_NEGATIVE + 1)):
         run = subprocess.run(
             [sys.executable, "-m", "w2v", "train", str(corpus), "-o", str(tmp_path / "m")]

@@ -4,6 +4,7 @@ indexer protocol, saving inside the archive without pickle, and ``w2v index`` / 
 from __future__ import annotations
 
 import io
+import json
 import logging
 import pickle
 import sys
@@ -294,6 +295,12 @@ def test_cli_index_and_similar(
     out_path = tmp_path / "ivf.w2v"
     code, _, _ = run(capsys, "index", str(text), "-o", str(out_path), "--kind", "ivf", "-q")
     assert code == 0 and KeyedVectors.load(out_path).ann_index.kind == "ivf"
+    code, out, _ = run(capsys, "info", str(out_path))
+    assert code == 0 and "ann index" in out and "faiss ivf over 4,000 vectors" in out
+    code, out, _ = run(capsys, "info", str(out_path), "--json")
+    assert json.loads(out)["ann_index"]["kind"] == "ivf"
+    code, out, _ = run(capsys, "info", str(text), "--json")
+    assert "ann_index" not in json.loads(out)
     # a Word2Vec file is rewritten in place as a whole model, with the index
     model = w2v.Word2Vec(vector_size=8, min_count=1, seed=1, epochs=1)
     model.build_vocab([["a", "b", "c", "d"] * 5, ["c", "d", "e"] * 4])

@@ -128,6 +128,11 @@ def test_checkpoints_hold_the_run_position(tmp_path, small_txt):
     assert saved["raw_words"] == 2 * model.corpus_total_words
     assert saved["total_words"] == model.corpus_total_words and saved["input"] == "files"
     assert meta["state"]["loss_history"] == model.loss_history[:2]
+    info = json.loads(run_cli("info", files[0], "--json")["out"])
+    assert info["checkpoint"]["position"] == "after epoch 2 of 3"
+    assert info["checkpoint"]["alpha"] == pytest.approx(saved["alpha"])
+    assert "after epoch 2 of 3, alpha" in run_cli("info", files[0])["out"]
+    assert "checkpoint" not in json.loads(run_cli("info", files[-1], "--json")["out"])
 
     last = Word2Vec.load(files[-1])
     state = read_training_state(files[-1])
@@ -314,9 +319,9 @@ def run_cli(*args: str) -> Dict[str, Any]:
     """``w2v`` in this process; the ``w2v`` logger is put back afterwards."""
     log = logging.getLogger("w2v")
     saved = (list(log.handlers), log.level, log.propagate)
-    err = io.StringIO()
+    err, out = io.StringIO(), io.StringIO()
     try:
-        with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+        with contextlib.redirect_stderr(err), contextlib.redirect_stdout(out):
             try:
                 code = main(list(args))
             except SystemExit as exc:
@@ -325,7 +330,7 @@ def run_cli(*args: str) -> Dict[str, Any]:
         log.handlers[:] = saved[0]
         log.setLevel(saved[1])
         log.propagate = saved[2]
-    return {"code": code, "err": err.getvalue()}
+    return {"code": code, "err": err.getvalue(), "out": out.getvalue()}
 
 
 def test_cli_checkpoint_errors(tmp_path, small_txt):

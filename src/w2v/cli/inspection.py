@@ -143,6 +143,9 @@ def cmd_info(args: argparse.Namespace) -> int:
     }
     if model is not None:
         info.update(_model_info(model))
+    index = getattr(kv, "ann_index", None)
+    if index is not None:
+        info["ann_index"] = {"kind": index.kind, "vectors": index.ntotal, **index.params}
     counts = kv.expandos.get("count") if loaded.has_counts else None
     if counts is not None and len(counts) == len(kv):
         info["most_frequent"] = [
@@ -160,6 +163,9 @@ def cmd_info(args: argparse.Namespace) -> int:
     ]
     if model is not None:
         rows += _model_rows(model, info)
+    if "ann_index" in info:
+        params = ", ".join(f"{k}={v}" for k, v in index.params.items())
+        rows.append(("ann index", f"faiss {index.kind} over {index.ntotal:,} vectors ({params})"))
     if "most_frequent" in info:
         words = ", ".join(f"{d['word']} ({d['count']:,})" for d in info["most_frequent"])
         rows.append(("most frequent", words))
@@ -181,7 +187,7 @@ def _model_info(model: Word2Vec) -> Dict[str, Any]:
         parameters[name] = value
         if name == "min_count":
             parameters["effective_min_count"] = int(model.effective_min_count)
-    return {
+    info: Dict[str, Any] = {
         "architecture": arch,
         "output_layer": layers,
         "parameters": parameters,
@@ -191,6 +197,15 @@ def _model_info(model: Word2Vec) -> Dict[str, Any]:
         "total_train_time": float(model.total_train_time),
         "loss_history": [float(x) for x in model.loss_history],
     }
+    state = model.training_state
+    if state is not None:  # a checkpoint of an unfinished run
+        info["checkpoint"] = {
+            "position": state.describe(),
+            "epochs_done": int(state.epochs_done),
+            "epochs": int(state.epochs),
+            "alpha": float(state.alpha),
+        }
+    return info
 
 
 def _model_rows(model: Word2Vec, info: Dict[str, Any]) -> List[Tuple[str, str]]:
@@ -198,12 +213,16 @@ def _model_rows(model: Word2Vec, info: Dict[str, Any]) -> List[Tuple[str, str]]:
         loss = "  ".join(f"{i + 1}: {fmt_loss(x)}" for i, x in enumerate(model.loss_history))
     else:
         loss = "not recorded (train with --compute-loss)"
-    return [
+    rows = [
         ("architecture", f"{info['architecture']}, {' + '.join(info['output_layer'])}"),
         ("corpus", f"{model.corpus_count:,} sentences, {model.corpus_total_words:,} words"),
         ("training", f"{model.train_count} run(s), {model.total_train_time:.1f} s in total"),
         ("loss", loss),
     ]
+    if "checkpoint" in info:
+        ckpt = info["checkpoint"]
+        rows.append(("checkpoint", f"{ckpt['position']}, alpha {ckpt['alpha']:.6f}"))
+    return rows
 
 
 def _print_rows(rows: List[Tuple[str, Any]], indent: str = "") -> None:

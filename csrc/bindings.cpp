@@ -408,7 +408,10 @@ NB_MODULE(_core, m) {
               "below this were trained whole, unless listed in job_words_before.")
       .def_rw("job_words_before", &EpochPlan::job_words_before,
               "Resuming an unfinished epoch of queue input: (job, raw words already trained) "
-              "for the jobs trained in part.");
+              "for the jobs trained in part.")
+      .def_rw("words_scale", &EpochPlan::words_scale,
+              "Each raw word past words_before counts this many toward the learning rate (one "
+              "machine's share of a distributed round).");
 
   nb::class_<EpochStats>(m, "EpochStats", "What one epoch trained.")
       .def_ro("raw_words", &EpochStats::raw_words, "Tokens read, in or out of the vocabulary.")

@@ -87,9 +87,13 @@ Trainer::~Trainer() {
 
 float Trainer::alpha_at(uint64_t words, uint64_t sentences) const {
   double frac = 0;
-  if (plan_.expected_words)
-    frac = static_cast<double>(words) / static_cast<double>(plan_.expected_words);
-  else if (plan_.expected_sentences)
+  if (plan_.expected_words) {
+    double seen = static_cast<double>(words);
+    if (plan_.words_scale != 1.0 && words > plan_.words_before)
+      seen = static_cast<double>(plan_.words_before) +
+             plan_.words_scale * static_cast<double>(words - plan_.words_before);
+    frac = seen / static_cast<double>(plan_.expected_words);
+  } else if (plan_.expected_sentences)
     frac = static_cast<double>(sentences) / static_cast<double>(plan_.expected_sentences);
   frac = std::min(1.0, frac);
   const double progress = (plan_.epoch + frac) / std::max(1, plan_.epochs);

@@ -46,6 +46,10 @@ struct EpochPlan {
   // was trained whole and is dropped when fed again.
   uint64_t jobs_before = 0;
   std::vector<std::pair<uint64_t, uint64_t>> job_words_before;
+  // Training one share of a round that other machines train at the same time (w2v.distributed):
+  // each raw word past words_before counts as this many toward the learning rate, so alpha
+  // follows the whole cluster's progress (the round's words over this share's words).
+  double words_scale = 1.0;
 };
 
 struct EpochStats {

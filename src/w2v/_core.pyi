@@ -182,6 +182,15 @@ class EpochPlan:
     @job_words_before.setter
     def job_words_before(self, arg: Sequence[tuple[int, int]], /) -> None: ...
 
+    @property
+    def words_scale(self) -> float:
+        """
+        Each raw word past words_before counts this many toward the learning rate (one machine's share of a distributed round).
+        """
+
+    @words_scale.setter
+    def words_scale(self, arg: float, /) -> None: ...
+
 class EpochStats:
     """What one epoch trained."""
 

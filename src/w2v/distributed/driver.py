@@ -1,0 +1,366 @@
+"""The client side of distributed training: plan the shards, build the vocabulary, run the
+rounds, and hand back an ordinary ``Word2Vec``.
+
+The client only submits tasks and reads small tallies: shards are read by the workers, the
+changed rows are merged on the workers, and each round's weights stay on a worker (a Dask
+future) as the next round's input. The weights reach the client once, at the end (and after
+each epoch when callbacks need the model).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any, List, Sequence
+
+import numpy as np
+
+from w2v.distributed.merge import apply_updates, combine, round_tallies, tree_reduce
+from w2v.distributed.rounds import ModelSpec, ShareOfRound, Weights, train_shard
+from w2v.distributed.settings import check_reachable, cluster_workers, split_params
+from w2v.distributed.sharding import Shard, describe_file, expand_paths, plan_shards
+from w2v.distributed.vocabulary import ShardCounts, count_shard, merge_counts
+from w2v.params import describe
+from w2v.training import MAX_WORDS_IN_BATCH, EpochReporter
+
+logger = logging.getLogger("w2v.distributed")
+
+_SEED_MASK = 2**64 - 1
+
+
+def train(client: Any, corpus_file: Any, **params: Any) -> Any:
+    """Train a Word2Vec model on a Dask cluster, data-parallel.
+
+    Parameters
+    ----------
+    client : dask.distributed.Client
+        A client of the cluster; every worker must be able to read ``corpus_file``.
+    corpus_file : str, os.PathLike or list of them
+        Corpus files in LineSentence format (plain, gzip, bzip2 or xz), as local paths on a
+        filesystem the workers share, fsspec URLs (``s3://...``, ``file://...``) or glob
+        patterns. Plain files are cut into shards at line boundaries; compressed files are
+        read whole by one task each.
+    **params
+        ``Word2Vec``'s parameters (``workers`` is the training threads inside each Dask
+        worker), and ``rounds_per_epoch`` (how often per epoch the workers' copies are
+        averaged, default 4), ``dask_workers`` (how many of the cluster's workers train,
+        default all) and ``report_delay`` (seconds between progress log lines).
+
+    Returns
+    -------
+    Word2Vec
+        An ordinary model: ``wv``, ``save``, ``load`` and further ``train`` calls work.
+
+    Raises
+    ------
+    TypeError, ValueError, FileNotFoundError
+        Before any work: a bad or refused parameter, a client with no workers, a corpus
+        some worker cannot read.
+    """
+    from w2v.model import Word2Vec
+
+    own = split_params(params)
+    workers = cluster_workers(client, own["dask_workers"])
+    model = Word2Vec(**params)
+    rounds = int(own["rounds_per_epoch"])
+    shards = locate_corpus(client, workers, corpus_file, len(workers) * rounds)
+    counts = scan_shards(client, shards, workers)
+    _vocab_from_counts(model, counts, trim_rule=params.get("trim_rule"))
+    run = Run(client, model, workers, shards, counts.shard_words, rounds)
+    run.train(float(own["report_delay"]))
+    return model
+
+
+def build_vocab(
+    client: Any,
+    model: Any,
+    corpus_file: Any,
+    update: bool = False,
+    keep_raw_vocab: bool = False,
+    trim_rule: Any = None,
+) -> None:
+    """``model.build_vocab(corpus_file=...)`` with the counting done on the cluster.
+
+    The vocabulary is the one ``build_vocab`` on one machine gives: the same words in the
+    same order, counts, ``corpus_count``, ``corpus_total_words`` and subsampling thresholds.
+    """
+    split_params({"max_vocab_size": model.max_vocab_size})
+    workers = cluster_workers(client, None)
+    shards = locate_corpus(client, workers, corpus_file, len(workers))
+    counts = scan_shards(client, shards, workers)
+    _vocab_from_counts(model, counts, update, keep_raw_vocab, trim_rule)
+
+
+def locate_corpus(client: Any, workers: Sequence[str], corpus_file: Any, parts: int) -> List[Shard]:
+    """Check that every worker reads the corpus, and cut it into ``parts`` shards (on a
+    worker: the client may not see the workers' filesystem)."""
+    expand_paths(corpus_file)  # its type errors, before the cluster is asked
+    paths = client.submit(expand_paths, corpus_file, workers=workers[:1], pure=False).result()
+    check_reachable(client, workers, paths)
+
+    def plan(paths: List[str], parts: int) -> List[Shard]:
+        return plan_shards([describe_file(p) for p in paths], parts)
+
+    shards = client.submit(plan, paths, parts, workers=workers[:1], pure=False).result()
+    used = sum(not s.empty for s in shards)
+    if used < min(parts, len(workers)) or used < parts // 2:
+        logger.warning(
+            "the corpus gives %i non-empty shards of %i: compressed files are read whole, so "
+            "split them (or decompress them) for every worker to have work each round",
+            used,
+            parts,
+        )
+    return shards
+
+
+def scan_shards(client: Any, shards: Sequence[Shard], workers: Sequence[str]) -> ShardCounts:
+    """Count every shard on the workers and merge the counts in corpus order."""
+    run = uuid.uuid4().hex[:8]
+    futures = [
+        client.submit(
+            count_shard,
+            shard,
+            MAX_WORDS_IN_BATCH,
+            key=f"w2v-count-{run}-{shard.index}",
+            workers=[workers[shard.index % len(workers)]],
+            allow_other_workers=True,
+            retries=2,
+        )
+        for shard in shards
+    ]
+    top = tree_reduce(client, futures, merge_counts, f"w2v-count-merge-{run}")
+    return client.submit(merge_counts, *top, key=f"w2v-counts-{run}").result()
+
+
+def _vocab_from_counts(
+    model: Any,
+    counts: ShardCounts,
+    update: bool = False,
+    keep_raw_vocab: bool = False,
+    trim_rule: Any = None,
+) -> None:
+    start = time.perf_counter()
+    model.build_vocab_from_freq(
+        counts.as_dict(),
+        keep_raw_vocab=keep_raw_vocab,
+        corpus_count=counts.sentences,
+        trim_rule=trim_rule,
+        update=update,
+    )
+    # A frequency table knows no sentences: the scan's counts are the corpus's.
+    model.corpus_count = counts.sentences
+    model.corpus_total_words = counts.total_words
+    model.add_lifecycle_event(
+        "build_vocab",
+        msg=f"distributed scan of {len(counts.shard_words)} shards, "
+        f"{counts.total_words} raw words, {counts.sentences} sentences",
+        update=update,
+        trim_rule=str(trim_rule),
+        seconds=round(time.perf_counter() - start, 3),
+    )
+
+
+def share_seed(seed: int, round_: int, rank: int) -> int:
+    """The seed of one shard's random streams in a round (the C++ trainer mixes in the
+    epoch). The first shard of the first round uses ``seed`` itself, so one worker with one
+    round per epoch draws what single-machine training draws."""
+    seed = int(seed) & _SEED_MASK
+    if round_ == 0 and rank == 0:
+        return seed
+    hi, lo = np.random.SeedSequence([seed, round_, rank]).generate_state(2, np.uint32)
+    return (int(hi) << 32) | int(lo)
+
+
+@dataclass
+class ClusterProgress:
+    """What :class:`w2v.training.EpochReporter` reads from a trainer, for the whole cluster
+    (updated at the end of each round)."""
+
+    words_done: int = 0
+    sentences_done: int = 0
+    alpha: float = 0.0
+    loss_so_far: float = 0.0
+
+
+@dataclass
+class EpochTally:
+    raw_words: int = 0
+    sentences: int = 0
+
+
+class Run:
+    """One distributed training run of ``model`` (whose vocabulary is built)."""
+
+    def __init__(
+        self,
+        client: Any,
+        model: Any,
+        workers: Sequence[str],
+        shards: Sequence[Shard],
+        shard_words: Sequence[int],
+        rounds: int,
+    ) -> None:
+        self.client = client
+        self.model = model
+        self.workers = list(workers)
+        self.shards = list(shards)
+        self.shard_words = [int(n) for n in shard_words]
+        self.rounds = rounds
+        self.token = uuid.uuid4().hex[:12]
+        self.bytes_per_round: List[int] = []
+
+    def train(self, report_delay: float) -> None:
+        model, client = self.model, self.client
+        callbacks = tuple(model.callbacks)
+        params = describe(model)
+        params["compute_loss"] = bool(model.compute_loss)
+        spec = ModelSpec(
+            self.token,
+            params,
+            list(model.wv.index_to_key),
+            np.asarray(model.wv.expandos["count"], dtype=np.int64),
+            np.asarray(model.wv.expandos["sample_int"], dtype=np.uint32),
+            model.noise_weights,
+            MAX_WORDS_IN_BATCH,
+        )
+        self.spec_f = client.scatter(spec, broadcast=True, hash=False)
+        weights = client.scatter(self._weights(), workers=self.workers[:1], hash=False)
+        logger.info(
+            "distributed Word2Vec training on %i words of vocabulary, %i features, %i Dask "
+            "workers x %i threads, %i rounds per epoch",
+            len(model.wv),
+            model.vector_size,
+            len(self.workers),
+            model.workers,
+            self.rounds,
+        )
+        start = time.perf_counter()
+        trained = raw = 0
+        model.running_training_loss = 0.0
+        for cb in callbacks:
+            cb.on_train_begin(model)
+        for epoch in range(model.epochs):
+            for cb in callbacks:
+                cb.on_epoch_begin(model)
+            weights, tally, effective, loss = self._epoch(epoch, weights, report_delay)
+            trained += effective
+            raw += tally.raw_words
+            if model.compute_loss:
+                model.running_training_loss += loss
+                model.loss_history.append(loss)
+            if callbacks:
+                self._set_weights(weights.result())  # callbacks see the model as trained
+            for cb in callbacks:
+                cb.on_epoch_end(model)
+        self._set_weights(weights.result())
+        elapsed = time.perf_counter() - start
+        model.train_count += 1
+        model.total_train_time += elapsed
+        model.min_alpha_yet_reached = float(model.min_alpha)
+        model.add_lifecycle_event(
+            "train",
+            msg=(
+                f"distributed training on {raw} raw words ({trained} effective words) took "
+                f"{elapsed:.1f}s, {trained / max(elapsed, 1e-9):.0f} effective words/s"
+            ),
+        )
+        for cb in callbacks:
+            cb.on_train_end(model)
+
+    def _epoch(self, epoch: int, weights: Any, report_delay: float) -> Any:
+        model, n = self.model, len(self.workers)
+        total_words = int(model.corpus_total_words)
+        progress = ClusterProgress(alpha=self._alpha(epoch, 0))
+        reporter = EpochReporter(
+            model,
+            progress,
+            epoch,
+            total_words,
+            int(model.corpus_count),
+            time.perf_counter(),
+            report_delay,
+        )
+        tally, effective, loss = EpochTally(), 0, 0.0
+        before = 0
+        for r in range(self.rounds):
+            slots = range(r * n, (r + 1) * n)
+            round_words = sum(self.shard_words[s] for s in slots)
+            futures = []
+            for rank, s in enumerate(slots):
+                if self.shards[s].empty or not self.shard_words[s]:
+                    continue
+                share = ShareOfRound(
+                    epoch=epoch,
+                    epochs=int(model.epochs),
+                    start_alpha=float(model.alpha),
+                    end_alpha=float(model.min_alpha),
+                    total_words=total_words,
+                    words_before=before,
+                    words_scale=round_words / self.shard_words[s],
+                    seed=share_seed(model.seed, r, rank),
+                    batch_words=int(model.batch_words),
+                )
+                futures.append(
+                    self.client.submit(
+                        train_shard,
+                        self.spec_f,
+                        weights,
+                        self.shards[s],
+                        share,
+                        key=f"w2v-train-{self.token}-{epoch}-{r}-{rank}",
+                        workers=[self.workers[rank]],
+                        allow_other_workers=True,
+                        retries=2,
+                    )
+                )
+            before += round_words
+            if not futures:
+                continue
+            name = f"w2v-merge-{self.token}-{epoch}-{r}"
+            top = tree_reduce(self.client, futures, combine, name)
+            weights = self.client.submit(
+                apply_updates, weights, *top, key=f"w2v-weights-{self.token}-{epoch}-{r}"
+            )
+            # Each shard's tallies are read where its rows are, so only numbers travel.
+            tallies = self.client.gather(
+                [self.client.submit(round_tallies, f, key=f"w2v-tally-{f.key}") for f in futures]
+            )
+            words, eff, sentences, round_loss, moved = (sum(col) for col in zip(*tallies))
+            self.bytes_per_round.append(int(moved))
+            tally.raw_words += words
+            tally.sentences += sentences
+            effective += eff
+            loss += round_loss
+            progress.words_done = tally.raw_words
+            progress.sentences_done = tally.sentences
+            progress.loss_so_far = loss
+            progress.alpha = self._alpha(epoch, before)
+            reporter.maybe_log()
+        reporter.close(tally, effective, loss)
+        return weights, tally, effective, loss
+
+    def _alpha(self, epoch: int, words: int) -> float:
+        m = self.model
+        frac = min(1.0, words / max(int(m.corpus_total_words), 1))
+        a = m.alpha - (m.alpha - m.min_alpha) * (epoch + frac) / max(1, m.epochs)
+        return float(max(m.min_alpha, a))
+
+    def _weights(self) -> Weights:
+        m = self.model
+        return Weights(
+            np.ascontiguousarray(m.wv.vectors, dtype=np.float32),
+            np.ascontiguousarray(m.syn1neg, dtype=np.float32) if m.negative else None,
+            np.ascontiguousarray(m.syn1, dtype=np.float32) if m.hs else None,
+        )
+
+    def _set_weights(self, weights: Weights) -> None:
+        m = self.model
+        # Arrays that came over the wire may be read-only views of the message.
+        m.wv.vectors = np.require(weights.vectors, requirements=["C", "W"])
+        if weights.syn1neg is not None:
+            m.syn1neg = np.require(weights.syn1neg, requirements=["C", "W"])
+        if weights.syn1 is not None:
+            m.syn1 = np.require(weights.syn1, requirements=["C", "W"])
+        m.wv.norms = None

@@ -1,0 +1,156 @@
+"""One worker's share of a training round: a pure function of its inputs.
+
+:func:`train_shard` copies the round's weights, trains them on one shard with the C++ trainer
+(the same ``make_trainer`` single-machine training uses) and returns the rows it changed.
+It never changes its inputs, so Dask can run it again anywhere (a retry after a worker died)
+and get the same rows back.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional, Tuple
+
+import numpy as np
+
+from w2v import _core
+from w2v.distributed.sharding import Shard, feed_shard
+
+MATRICES = ("vectors", "syn1neg", "syn1")
+
+
+@dataclass
+class Weights:
+    """The trained matrices (``syn1neg`` / ``syn1`` None when the model has none)."""
+
+    vectors: np.ndarray
+    syn1neg: Optional[np.ndarray] = None
+    syn1: Optional[np.ndarray] = None
+
+    def matrices(self) -> Dict[str, np.ndarray]:
+        return {n: m for n in MATRICES if (m := getattr(self, n)) is not None}
+
+    @property
+    def nbytes(self) -> int:
+        return sum(m.nbytes for m in self.matrices().values())
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """What every round needs besides the weights: parameters and vocabulary (sent once).
+
+    ``token`` names this spec, so a worker builds the native word index, Huffman tree and
+    noise sampler once per run, not once per round.
+    """
+
+    token: str
+    params: Dict[str, Any]
+    words: List[str]
+    counts: np.ndarray
+    sample_int: np.ndarray
+    noise_weights: Optional[np.ndarray]
+    max_sentence_length: int
+
+
+@dataclass(frozen=True)
+class ShareOfRound:
+    """The learning-rate plan of one shard in one round, and its random stream's seed.
+
+    ``words_before`` are the epoch's raw words trained in earlier rounds; ``words_scale``
+    (the round's raw words over this shard's) makes alpha follow the progress of all the
+    shards trained at the same time, as one machine's threads share one word count.
+    """
+
+    epoch: int
+    epochs: int
+    start_alpha: float
+    end_alpha: float
+    total_words: int
+    words_before: int
+    words_scale: float
+    seed: int
+    batch_words: int
+
+
+@dataclass
+class RowUpdate:
+    """Changed rows per matrix: row ids (ascending), the sum of their new values over the
+    shards that changed them, and how many did; with the shards' training tallies."""
+
+    rows: Dict[str, Tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=dict)
+    raw_words: int = 0
+    effective_words: int = 0
+    sentences: int = 0
+    loss: float = 0.0
+
+    @property
+    def nbytes(self) -> int:
+        return sum(r.nbytes + v.nbytes + c.nbytes for r, v, c in self.rows.values())
+
+
+_models: Dict[Tuple[str, int], Any] = {}
+_models_lock = threading.Lock()
+
+
+def _worker_model(spec: ModelSpec) -> Any:
+    """A model with the spec's vocabulary, kept per thread (its native objects are costly
+    to build); weights are set on it for each round."""
+    key = (spec.token, threading.get_ident())
+    with _models_lock:
+        model = _models.get(key)
+        if model is None:
+            for old in [k for k in _models if k[0] != spec.token]:
+                del _models[old]  # a finished run's
+            model = _models[key] = _new_model(spec)
+    return model
+
+
+def _new_model(spec: ModelSpec) -> Any:
+    from w2v.model import Word2Vec
+
+    model = Word2Vec(**spec.params)
+    model.wv.index_to_key = list(spec.words)
+    model.wv.key_to_index = {w: i for i, w in enumerate(spec.words)}
+    model.wv.expandos["count"] = spec.counts
+    model.wv.expandos["sample_int"] = spec.sample_int
+    model.noise_weights = spec.noise_weights
+    return model
+
+
+def train_shard(spec: ModelSpec, weights: Weights, shard: Shard, share: ShareOfRound) -> RowUpdate:
+    """Train a copy of ``weights`` on ``shard``; return the rows that changed (a Dask task)."""
+    from w2v.training import make_trainer
+
+    model = _worker_model(spec)
+    start = weights.matrices()
+    model.wv.vectors = start["vectors"].copy()
+    model.syn1neg = start["syn1neg"].copy() if "syn1neg" in start else model.syn1neg
+    model.syn1 = start["syn1"].copy() if "syn1" in start else model.syn1
+    trainer = make_trainer(model, spec.max_sentence_length)
+    plan = _core.EpochPlan()
+    plan.start_alpha = share.start_alpha
+    plan.end_alpha = share.end_alpha
+    plan.epoch = share.epoch
+    plan.epochs = share.epochs
+    plan.expected_words = share.total_words
+    plan.seed = share.seed
+    plan.batch_words = share.batch_words
+    plan.words_before = share.words_before
+    plan.words_scale = share.words_scale
+    trainer.begin_epoch(plan)
+    stats = feed_shard(trainer, shard)
+    trained = {"vectors": model.wv.vectors, "syn1neg": model.syn1neg, "syn1": model.syn1}
+    update = RowUpdate(
+        raw_words=int(stats.raw_words) - share.words_before,
+        effective_words=int(stats.effective_words),
+        sentences=int(stats.sentences),
+        loss=float(stats.loss),
+    )
+    for name, before in start.items():
+        after = trained[name]
+        rows = np.flatnonzero((after != before).any(axis=1))
+        update.rows[name] = (rows, after[rows], np.ones(len(rows), dtype=np.int32))
+    # The model is kept for the next round: drop this round's copies now.
+    model.wv.vectors = model.wv.vectors[:0]
+    return update

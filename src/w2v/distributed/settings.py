@@ -1,0 +1,126 @@
+"""The distributed parameters (one table, as ``w2v.params``) and the checks made before any
+work: what the distributed path refuses, and the cluster it is given."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+
+from w2v.constraints import POSITIVE, NoneValue, int_at_least
+from w2v.params import Param, validate
+
+#: Averaging this often per epoch kept quality within noise of one machine in the benchmark
+#: (docs/distributed.md); fewer rounds move fewer bytes, more rounds track one machine closer.
+DEFAULT_ROUNDS_PER_EPOCH = 4
+
+DISTRIBUTED_PARAMS: Tuple[Param, ...] = (
+    Param(
+        "rounds_per_epoch",
+        DEFAULT_ROUNDS_PER_EPOCH,
+        (int_at_least(1),),
+        "how many times per epoch the workers' copies are averaged",
+        "int",
+        details="Each round every Dask worker trains 1 / (workers x rounds_per_epoch) of the "
+        "corpus from the current weights; the rows they changed are then averaged.",
+        saved=False,
+    ),
+    Param(
+        "dask_workers",
+        None,
+        (NoneValue(), int_at_least(1)),
+        "how many of the cluster's workers train (None: all of them)",
+        "int, optional",
+        saved=False,
+    ),
+    Param(
+        "report_delay",
+        1.0,
+        (POSITIVE,),
+        "seconds between progress log lines (at round ends)",
+        "float",
+        saved=False,
+    ),
+)
+
+# Word2Vec parameters the distributed path refuses, with the reason.
+_REFUSED = {
+    "sentences": "the corpus is corpus_file (files every worker can read)",
+    "corpus_iterable": "the corpus is corpus_file (files every worker can read)",
+    "max_vocab_size": "its pruning depends on the order words are counted in, so shards "
+    "counted apart cannot reproduce it; use min_count or max_final_vocab",
+}
+
+
+def split_params(params: Dict[str, Any]) -> Dict[str, Any]:
+    """Take the distributed parameters out of ``params`` (in place), checked, with defaults.
+
+    Raises
+    ------
+    ValueError
+        A distributed parameter has a bad value, or a Word2Vec parameter is refused.
+    """
+    own = {p.name: params.pop(p.name, p.default) for p in DISTRIBUTED_PARAMS}
+    validate(own, DISTRIBUTED_PARAMS)
+    for name, why in _REFUSED.items():
+        if params.get(name) is not None:
+            raise ValueError(f"{name} is not supported by distributed training: {why}")
+    for cb in params.get("callbacks") or ():
+        if callable(getattr(cb, "words_due", None)):
+            raise ValueError(
+                f"callbacks must act at epoch boundaries in distributed training, got "
+                f"{type(cb).__name__}, which pauses inside epochs (checkpoint by epochs, or "
+                "save the returned model)"
+            )
+    return own
+
+
+def cluster_workers(client: Any, wanted: Optional[int]) -> List[str]:
+    """The addresses of the Dask workers that will train, in a fixed order.
+
+    Raises
+    ------
+    TypeError
+        ``client`` is not a ``dask.distributed.Client``.
+    ValueError
+        The cluster has no workers, or fewer than ``wanted``.
+    """
+    info = getattr(client, "scheduler_info", None)
+    if not callable(info) or not callable(getattr(client, "submit", None)):
+        raise TypeError(f"client must be a dask.distributed.Client, got {type(client).__name__}")
+    workers = sorted(info()["workers"])
+    if not workers:
+        raise ValueError(
+            "the Dask cluster has no workers: start some (dask worker SCHEDULER_ADDRESS) or "
+            "wait for them with client.wait_for_workers(n)"
+        )
+    if wanted is not None:
+        if wanted > len(workers):
+            raise ValueError(
+                f"dask_workers must be at most the cluster's {len(workers)} workers, got {wanted}"
+            )
+        workers = workers[:wanted]
+    return workers
+
+
+def unreachable(paths: Sequence[str]) -> List[str]:
+    """The problems reading ``paths`` from where this runs (a Dask worker), if any."""
+    from w2v.distributed.sharding import describe_file
+
+    problems = []
+    for p in paths:
+        try:
+            describe_file(p)
+        except (OSError, ValueError, ImportError) as err:
+            problems.append(str(err))
+    return problems
+
+
+def check_reachable(client: Any, workers: Sequence[str], paths: Sequence[str]) -> None:
+    """Raise ``FileNotFoundError`` unless every worker can read every path."""
+    seen: Mapping[str, List[str]] = client.run(unreachable, list(paths), workers=list(workers))
+    bad = {w: p for w, p in seen.items() if p}
+    if bad:
+        worker, problems = next(iter(bad.items()))
+        raise FileNotFoundError(
+            f"{len(bad)} of {len(workers)} Dask workers cannot read the corpus, e.g. {worker}: "
+            + "; ".join(problems[:3])
+        )

@@ -21,6 +21,7 @@ from w2v.cli.queries import cmd_analogy, cmd_evaluate, cmd_index, cmd_similar
 from w2v.cli.reporting import PROGRESS_MODES
 from w2v.cli.train import DEMO_OPTIONS, DEMO_WORDS, cmd_demo, cmd_train
 from w2v.constraints import AnyInteger, Interval
+from w2v.distributed.settings import DEFAULT_ROUNDS_PER_EPOCH
 from w2v.loading import FORMATS
 from w2v.params import Cli, Param, cli_params
 
@@ -224,6 +225,25 @@ def _add_progress(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_dask_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("distributed training (see docs/distributed.md)")
+    g.add_argument(
+        "--dask",
+        metavar="ADDRESS",
+        help="train on the Dask cluster whose scheduler is at ADDRESS (every worker must read "
+        "the corpus files), or 'local:N' to start N worker processes on this machine; "
+        "--workers is then the threads of each Dask worker",
+    )
+    g.add_argument(
+        "--rounds-per-epoch",
+        type=positive_int,
+        metavar="N",
+        default=DEFAULT_ROUNDS_PER_EPOCH,
+        help="with --dask: average the workers' copies N times per epoch "
+        f"(default: {DEFAULT_ROUNDS_PER_EPOCH})",
+    )
+
+
 def _add_checkpoint_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("checkpoints (see docs/checkpoints.md)")
     g.add_argument(
@@ -372,6 +392,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="custom noise weights: a 'WORD WEIGHT' line per word (others get 0)",
     )
     _add_checkpoint_options(p)
+    _add_dask_options(p)
     _add_progress(p)
 
     # similar

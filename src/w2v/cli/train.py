@@ -53,8 +53,13 @@ def cmd_train(args: argparse.Namespace) -> int:
     params = word2vec_params(args)
     if args.noise_weights:
         params["noise_weights"] = read_noise_weights(args.noise_weights)
-    corpus = corpus_arguments(files, args.corpus_format)
-    model, elapsed = _train(args, mode, params, corpus, args.output, fmt, checkpoints)
+    if args.dask:
+        from w2v.cli.distributed import train_on_dask
+
+        model, elapsed = train_on_dask(args, mode, params, files, fmt)
+    else:
+        corpus = corpus_arguments(files, args.corpus_format)
+        model, elapsed = _train(args, mode, params, corpus, args.output, fmt, checkpoints)
     arch = "skip-gram" if model.sg else "CBOW"
     say(
         args,

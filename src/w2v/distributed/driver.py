@@ -68,7 +68,7 @@ def train(client: Any, corpus_file: Any, **params: Any) -> Any:
     shards = locate_corpus(client, workers, corpus_file, len(workers) * rounds)
     counts = scan_shards(client, shards, workers)
     _vocab_from_counts(model, counts, trim_rule=params.get("trim_rule"))
-    run = Run(client, model, workers, shards, counts.shard_words, rounds)
+    run = Run(client, model, workers, shards, counts.shard_words, rounds, own["merge"])
     run.train(float(own["report_delay"]))
     return model
 
@@ -188,6 +188,8 @@ class ClusterProgress:
 class EpochTally:
     raw_words: int = 0
     sentences: int = 0
+    effective_words: int = 0
+    loss: float = 0.0
 
 
 class Run:
@@ -201,6 +203,7 @@ class Run:
         shards: Sequence[Shard],
         shard_words: Sequence[int],
         rounds: int,
+        merge: str = "mean",
     ) -> None:
         self.client = client
         self.model = model
@@ -208,6 +211,7 @@ class Run:
         self.shards = list(shards)
         self.shard_words = [int(n) for n in shard_words]
         self.rounds = rounds
+        self.merge = merge
         self.token = uuid.uuid4().hex[:12]
         self.bytes_per_round: List[int] = []
 
@@ -270,7 +274,7 @@ class Run:
             cb.on_train_end(model)
 
     def _epoch(self, epoch: int, weights: Any, report_delay: float) -> Any:
-        model, n = self.model, len(self.workers)
+        model = self.model
         total_words = int(model.corpus_total_words)
         progress = ClusterProgress(alpha=self._alpha(epoch, 0))
         reporter = EpochReporter(
@@ -282,64 +286,86 @@ class Run:
             time.perf_counter(),
             report_delay,
         )
-        tally, effective, loss = EpochTally(), 0, 0.0
+        tally = EpochTally()
         before = 0
+        pending: List[Any] = []
         for r in range(self.rounds):
-            slots = range(r * n, (r + 1) * n)
-            round_words = sum(self.shard_words[s] for s in slots)
-            futures = []
-            for rank, s in enumerate(slots):
-                if self.shards[s].empty or not self.shard_words[s]:
-                    continue
-                share = ShareOfRound(
-                    epoch=epoch,
-                    epochs=int(model.epochs),
-                    start_alpha=float(model.alpha),
-                    end_alpha=float(model.min_alpha),
-                    total_words=total_words,
-                    words_before=before,
-                    words_scale=round_words / self.shard_words[s],
-                    seed=share_seed(model.seed, r, rank),
-                    batch_words=int(model.batch_words),
-                )
-                futures.append(
-                    self.client.submit(
-                        train_shard,
-                        self.spec_f,
-                        weights,
-                        self.shards[s],
-                        share,
-                        key=f"w2v-train-{self.token}-{epoch}-{r}-{rank}",
-                        workers=[self.workers[rank]],
-                        allow_other_workers=True,
-                        retries=2,
-                    )
-                )
-            before += round_words
-            if not futures:
-                continue
-            name = f"w2v-merge-{self.token}-{epoch}-{r}"
-            top = tree_reduce(self.client, futures, combine, name)
-            weights = self.client.submit(
-                apply_updates, weights, *top, key=f"w2v-weights-{self.token}-{epoch}-{r}"
-            )
-            # Each shard's tallies are read where its rows are, so only numbers travel.
-            tallies = self.client.gather(
-                [self.client.submit(round_tallies, f, key=f"w2v-tally-{f.key}") for f in futures]
-            )
-            words, eff, sentences, round_loss, moved = (sum(col) for col in zip(*tallies))
-            self.bytes_per_round.append(int(moved))
-            tally.raw_words += words
-            tally.sentences += sentences
-            effective += eff
-            loss += round_loss
-            progress.words_done = tally.raw_words
-            progress.sentences_done = tally.sentences
-            progress.loss_so_far = loss
+            weights, tallies, before = self._submit_round(epoch, r, weights, before)
+            # The next round is queued before this one's tallies are read: the cluster
+            # never waits for the client.
+            self._absorb(pending, tally, progress, reporter)
+            pending = tallies
             progress.alpha = self._alpha(epoch, before)
-            reporter.maybe_log()
-        reporter.close(tally, effective, loss)
-        return weights, tally, effective, loss
+        self._absorb(pending, tally, progress, reporter)
+        reporter.close(tally, tally.effective_words, tally.loss)
+        return weights, tally, tally.effective_words, tally.loss
+
+    def _submit_round(self, epoch: int, r: int, weights: Any, before: int) -> Any:
+        """Queue round ``r``: its shards' training and the merge into the next weights.
+        Returns those weights (a future), the shards' tallies (futures) and the epoch's raw
+        words once the round is done."""
+        model, n = self.model, len(self.workers)
+        slots = range(r * n, (r + 1) * n)
+        round_words = sum(self.shard_words[s] for s in slots)
+        futures = []
+        for rank, s in enumerate(slots):
+            if self.shards[s].empty or not self.shard_words[s]:
+                continue
+            share = ShareOfRound(
+                epoch=epoch,
+                epochs=int(model.epochs),
+                start_alpha=float(model.alpha),
+                end_alpha=float(model.min_alpha),
+                total_words=int(model.corpus_total_words),
+                words_before=before,
+                words_scale=round_words / self.shard_words[s],
+                seed=share_seed(model.seed, r, rank),
+                batch_words=int(model.batch_words),
+            )
+            futures.append(
+                self.client.submit(
+                    train_shard,
+                    self.spec_f,
+                    weights,
+                    self.shards[s],
+                    share,
+                    key=f"w2v-train-{self.token}-{epoch}-{r}-{rank}",
+                    workers=[self.workers[rank]],
+                    allow_other_workers=True,
+                    retries=2,
+                )
+            )
+        if not futures:
+            return weights, [], before + round_words
+        name = f"w2v-merge-{self.token}-{epoch}-{r}"
+        top = tree_reduce(self.client, futures, combine, name)
+        weights = self.client.submit(
+            apply_updates,
+            weights,
+            self.merge,
+            *top,
+            key=f"w2v-weights-{self.token}-{epoch}-{r}",
+        )
+        # Each shard's tallies are read where its rows are, so only numbers travel.
+        tallies = [self.client.submit(round_tallies, f, key=f"w2v-tally-{f.key}") for f in futures]
+        return weights, tallies, before + round_words
+
+    def _absorb(
+        self, tallies: List[Any], tally: EpochTally, progress: ClusterProgress, reporter: Any
+    ) -> None:
+        """Wait for a round's tallies; add them to the epoch's and report progress."""
+        if not tallies:
+            return
+        words, eff, sentences, loss, moved = (sum(col) for col in zip(*self.client.gather(tallies)))
+        self.bytes_per_round.append(int(moved))
+        tally.raw_words += words
+        tally.sentences += sentences
+        tally.effective_words += eff
+        tally.loss += loss
+        progress.words_done = tally.raw_words
+        progress.sentences_done = tally.sentences
+        progress.loss_so_far = tally.loss
+        reporter.maybe_log()
 
     def _alpha(self, epoch: int, words: int) -> float:
         m = self.model

@@ -18,6 +18,9 @@ from w2v.distributed.rounds import RowUpdate, Weights
 FANIN = 4
 
 
+Rows = Tuple[np.ndarray, np.ndarray, np.ndarray]  # (row ids, values, shard counts)
+
+
 def combine(*updates: RowUpdate) -> RowUpdate:
     """Add up updates: per row, the sum of the values and the number of shards."""
     out = RowUpdate(
@@ -34,35 +37,60 @@ def combine(*updates: RowUpdate) -> RowUpdate:
         if len(given) == 1:
             out.rows[name] = given[0]
             continue
-        rows = np.unique(np.concatenate([r for r, _, _ in given]))
-        dim = given[0][1].shape[1]
-        sums = np.zeros((len(rows), dim), dtype=np.float32)
-        counts = np.zeros(len(rows), dtype=np.int32)
-        for r, v, c in given:
-            at = np.searchsorted(rows, r)  # each update holds a row once
-            sums[at] += v
-            counts[at] += c
+        size = max((int(r[-1]) + 1 for r, _, _ in given if len(r)), default=0)
+        sums, counts = _accumulate(given, size, given[0][1].shape[1])
+        rows = np.flatnonzero(counts)
+        if len(rows) < size:
+            sums, counts = sums[rows], counts[rows]
         out.rows[name] = (rows, sums, counts)
     return out
 
 
-def apply_updates(weights: Weights, *updates: RowUpdate) -> Weights:
-    """The next round's weights: ``weights`` with each changed row set to its mean value."""
-    update = combine(*updates)
+def _accumulate(given: Sequence[Rows], size: int, dim: int) -> Tuple[np.ndarray, np.ndarray]:
+    """Dense per-row sums of values and counts over ``size`` rows (a row unchanged: 0)."""
+    sums = np.zeros((size, dim), dtype=np.float32)
+    counts = np.zeros(size, dtype=np.int32)
+    for rows, values, n in given:
+        if len(rows) == size:  # ascending and distinct: every row, in order
+            sums += values
+            counts += n
+        else:
+            sums[rows] += values  # an update holds each row once
+            counts[rows] += n
+    return sums, counts
+
+
+def apply_updates(weights: Weights, rule: str, *updates: RowUpdate) -> Weights:
+    """The next round's weights: ``weights`` with the changed rows merged by ``rule``.
+
+    ``"mean"`` (Spark's rule): a changed row takes the mean of the values the shards gave it.
+    ``"sum"``: it gains the sum of the shards' changes, as one machine's threads all write
+    into one model. A row one shard changed takes that shard's value either way (so one
+    shard trains exactly as one machine does); a row no shard changed keeps its value.
+    """
     new: Dict[str, Any] = {}
     for name, matrix in weights.matrices().items():
-        if name not in update.rows:
+        given = [u.rows[name] for u in updates if name in u.rows]
+        if not given:
             new[name] = matrix
             continue
-        rows, sums, counts = update.rows[name]
-        out = matrix.copy()
-        if len(rows):
-            many = counts > 1
-            # A row one shard changed takes its value as is (so one shard trains exactly
-            # as one machine does); others the mean.
-            out[rows[~many]] = sums[~many]
-            out[rows[many]] = sums[many] / counts[many, None].astype(np.float32)
-        new[name] = out
+        if len(given) == 1 and bool((given[0][2] == 1).all()):
+            rows, values, _ = given[0]
+            out = matrix.copy()
+            out[rows] = values
+            new[name] = out
+            continue
+        sums, counts = _accumulate(given, len(matrix), matrix.shape[1])
+        # Whole-matrix arithmetic (fancy indexing of most rows costs more).
+        if rule == "sum":
+            # Unchanged rows: 0 - (-1) * row = row; changed ones: sum - (k - 1) * row.
+            sums -= (counts - 1).astype(np.float32)[:, None] * matrix
+            new[name] = sums
+        else:
+            np.divide(sums, np.maximum(counts, 1).astype(np.float32)[:, None], out=sums)
+            kept = np.flatnonzero(counts == 0)
+            sums[kept] = matrix[kept]
+            new[name] = sums
     return Weights(**new)
 
 

@@ -35,6 +35,9 @@ class Weights:
     def nbytes(self) -> int:
         return sum(m.nbytes for m in self.matrices().values())
 
+    def __sizeof__(self) -> int:  # what Dask's sizeof() reads: its scheduling and byte counts
+        return self.nbytes + 64
+
 
 @dataclass(frozen=True)
 class ModelSpec:
@@ -87,6 +90,9 @@ class RowUpdate:
     @property
     def nbytes(self) -> int:
         return sum(r.nbytes + v.nbytes + c.nbytes for r, v, c in self.rows.values())
+
+    def __sizeof__(self) -> int:
+        return self.nbytes + 64
 
 
 _models: Dict[Tuple[str, int], Any] = {}
@@ -150,7 +156,9 @@ def train_shard(spec: ModelSpec, weights: Weights, shard: Shard, share: ShareOfR
     for name, before in start.items():
         after = trained[name]
         rows = np.flatnonzero((after != before).any(axis=1))
-        update.rows[name] = (rows, after[rows], np.ones(len(rows), dtype=np.int32))
+        # Most rows change in a round of a large shard: then the whole matrix is sent as is.
+        values = after if len(rows) == len(after) else after[rows]
+        update.rows[name] = (rows, values, np.ones(len(rows), dtype=np.int32))
     # The model is kept for the next round: drop this round's copies now.
     model.wv.vectors = model.wv.vectors[:0]
     return update

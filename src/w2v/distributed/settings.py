@@ -5,12 +5,27 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
-from w2v.constraints import POSITIVE, NoneValue, int_at_least
+from w2v.constraints import POSITIVE, Constraint, NoneValue, int_at_least
 from w2v.params import Param, validate
 
 #: Averaging this often per epoch kept quality within noise of one machine in the benchmark
 #: (docs/distributed.md); fewer rounds move fewer bytes, more rounds track one machine closer.
 DEFAULT_ROUNDS_PER_EPOCH = 4
+DEFAULT_MERGE = "mean"
+
+
+class Names(Constraint):
+    """One of a few strings."""
+
+    def __init__(self, *names: str) -> None:
+        self.names = names
+
+    def accepts(self, value: Any) -> bool:
+        return isinstance(value, str) and value in self.names
+
+    def describe(self) -> str:
+        return "one of " + ", ".join(repr(n) for n in self.names)
+
 
 DISTRIBUTED_PARAMS: Tuple[Param, ...] = (
     Param(
@@ -21,6 +36,16 @@ DISTRIBUTED_PARAMS: Tuple[Param, ...] = (
         "int",
         details="Each round every Dask worker trains 1 / (workers x rounds_per_epoch) of the "
         "corpus from the current weights; the rows they changed are then averaged.",
+        saved=False,
+    ),
+    Param(
+        "merge",
+        DEFAULT_MERGE,
+        (Names("mean", "sum"),),
+        "how a row several workers changed in a round is merged",
+        "{'mean', 'sum'}",
+        details="``'mean'``: Spark MLlib's rule, the mean of the workers' values; ``'sum'``: "
+        "the sum of the workers' changes, as threads sharing one model add theirs.",
         saved=False,
     ),
     Param(
@@ -66,9 +91,9 @@ def split_params(params: Dict[str, Any]) -> Dict[str, Any]:
     for cb in params.get("callbacks") or ():
         if callable(getattr(cb, "words_due", None)):
             raise ValueError(
-                f"callbacks must act at epoch boundaries in distributed training, got "
-                f"{type(cb).__name__}, which pauses inside epochs (checkpoint by epochs, or "
-                "save the returned model)"
+                f"callbacks with words_due() (such as {type(cb).__name__}) are not supported "
+                "by distributed training, which has no checkpointed run to resume: save the "
+                "returned model, or save in a callback's on_epoch_end"
             )
     return own
 

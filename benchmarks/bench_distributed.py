@@ -1,0 +1,158 @@
+#!/usr/bin/env python
+"""Distributed training (w2v.distributed) against single-machine training, on one machine.
+
+Run by hand, e.g. ``python benchmarks/bench_distributed.py --rounds 1,2,4,8``. Trains
+skip-gram (negative 5, dim 100, window 5, sample 1e-3, min_count 5) for 5 epochs:
+
+- single-machine ``workers=1`` and ``workers=2`` (``Word2Vec(corpus_file=...)``);
+- ``w2v.distributed.train`` on a LocalCluster of 2 worker processes x 1 thread, for each
+  ``rounds_per_epoch`` and merge rule given.
+
+Each measurement is wall time end to end (vocabulary scan + training; the cluster is started
+before the clock). The runs are interleaved (one of each, then the next repeat), so a busy
+spell on a shared machine hits every configuration alike; the report gives medians and the
+speed relative to ``workers=1``. Bytes moved per round are the workers' transfers to each
+other (Dask's ``transfer_outgoing_bytes_total``), divided by the rounds. Quality: analogy
+accuracy (questions-words, restrict_vocab=30000), WS353 and SimLex-999 Spearman.
+
+The corpus is gzip, which the distributed reader would read whole in one task, so it is
+decompressed once into ``--workdir`` first (plain files are cut into shards by byte ranges).
+"""
+
+from __future__ import annotations
+
+import os
+
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")  # evaluation must not spin on the shared cores
+
+import argparse  # noqa: E402
+import gzip  # noqa: E402
+import json  # noqa: E402
+import shutil  # noqa: E402
+import statistics  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Any, Dict, List  # noqa: E402
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CORPUS = REPO_ROOT.parent / "shared" / "data" / "corpus" / "wiki17m.txt.gz"
+DEFAULT_EVAL_DIR = REPO_ROOT.parent / "shared" / "data" / "eval"
+PARAMS = dict(
+    sg=1, negative=5, vector_size=100, window=5, sample=1e-3, min_count=5, epochs=5, seed=1
+)
+
+
+def parse_args() -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    p.add_argument("--eval-dir", type=Path, default=DEFAULT_EVAL_DIR)
+    p.add_argument("--workdir", type=Path, default=Path("/tmp/w2v-bench-distributed"))
+    p.add_argument("--rounds", default="1,2,4,8", help="rounds_per_epoch values to run")
+    p.add_argument("--merge", default="mean,sum", help="merge rules to run")
+    p.add_argument("--single", default="1,2", help="single-machine worker counts to run")
+    p.add_argument("--epochs", type=int, default=PARAMS["epochs"])
+    p.add_argument("--repeat", type=int, default=1, help="interleaved repeats (medians)")
+    p.add_argument("--json", type=Path, help="also write the records here")
+    return p.parse_args()
+
+
+def plain_corpus(corpus: Path, workdir: Path) -> Path:
+    workdir.mkdir(parents=True, exist_ok=True)
+    out = workdir / (corpus.name[:-3] if corpus.name.endswith(".gz") else corpus.name)
+    if not out.exists():
+        tmp = out.with_suffix(".partial")
+        opener = gzip.open if corpus.name.endswith(".gz") else open
+        with opener(corpus, "rb") as src, open(tmp, "wb") as dst:
+            shutil.copyfileobj(src, dst, 1 << 22)
+        tmp.rename(out)
+    return out
+
+
+def scores(model: Any, eval_dir: Path) -> Dict[str, float]:
+    kv = model.wv
+    analogy, _ = kv.evaluate_word_analogies(
+        str(eval_dir / "questions-words.txt"), restrict_vocab=30000
+    )
+    out = {"analogy": float(analogy)}
+    for name, filename in (("ws353", "wordsim353.tsv"), ("simlex", "simlex999.txt")):
+        _, spearman, _ = kv.evaluate_word_pairs(str(eval_dir / filename), delimiter="\t")
+        out[name] = float(spearman[0])
+    return out
+
+
+def sent_bytes(client: Any) -> int:
+    """Bytes the workers have sent each other so far."""
+    per_worker = client.run(lambda dask_worker: dask_worker.transfer_outgoing_bytes_total)
+    return int(sum(per_worker.values()))
+
+
+def main() -> int:
+    args = parse_args()
+    from dask.distributed import Client, LocalCluster
+
+    import w2v
+    import w2v.distributed as wd
+
+    params = dict(PARAMS, epochs=args.epochs)
+    plain = plain_corpus(args.corpus, args.workdir)
+    configs: List[Dict[str, Any]] = [
+        {"label": f"single workers={n}", "single": int(n)} for n in args.single.split(",") if n
+    ]
+    for merge in [m for m in args.merge.split(",") if m]:
+        for r in [int(x) for x in args.rounds.split(",") if x]:
+            configs.append({"label": f"dask 2x1 R={r} {merge}", "rounds": r, "merge": merge})
+    records: Dict[str, List[Dict[str, Any]]] = {c["label"]: [] for c in configs}
+    with (
+        LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        for rep in range(args.repeat):
+            for c in configs:
+                before = sent_bytes(client)
+                start = time.perf_counter()
+                if "single" in c:
+                    model = w2v.Word2Vec(corpus_file=str(plain), workers=c["single"], **params)
+                    rounds = 0
+                else:
+                    model = wd.train(
+                        client,
+                        str(plain),
+                        workers=1,
+                        rounds_per_epoch=c["rounds"],
+                        merge=c["merge"],
+                        **params,
+                    )
+                    rounds = c["rounds"] * params["epochs"]
+                wall = time.perf_counter() - start
+                rec = {
+                    "label": c["label"],
+                    "repeat": rep,
+                    "wall_s": wall,
+                    **scores(model, args.eval_dir),
+                }
+                if rounds:
+                    rec["mb_per_round"] = (sent_bytes(client) - before) / rounds / 1e6
+                rec["vocab"] = len(model.wv)
+                records[c["label"]].append(rec)
+                print(json.dumps(rec), flush=True)
+    base = statistics.median(r["wall_s"] for r in records[configs[0]["label"]])
+    print()
+    print("| run | wall s (median) | speed vs first | MB/round | analogy | WS353 | SimLex |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for label, recs in records.items():
+        med = {k: statistics.median(r[k] for r in recs) for k in recs[0] if k not in ("label",)}
+        mb = f"{med['mb_per_round']:.0f}" if "mb_per_round" in med else "-"
+        print(
+            f"| {label} | {med['wall_s']:.1f} | {base / med['wall_s']:.2f}x | {mb} | "
+            f"{med['analogy']:.3f} | {med['ws353']:.3f} | {med['simlex']:.3f} |"
+        )
+    if args.json:
+        args.json.write_text(json.dumps(records, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -9,6 +9,7 @@ each epoch when callbacks need the model).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 import uuid
@@ -18,7 +19,7 @@ from typing import Any, List, Sequence
 import numpy as np
 
 from w2v.distributed.merge import apply_updates, combine, round_tallies, tree_reduce
-from w2v.distributed.rounds import ModelSpec, ShareOfRound, Weights, train_shard
+from w2v.distributed.rounds import ModelSpec, ShareOfRound, Weights, live_progress, train_shard
 from w2v.distributed.settings import check_reachable, cluster_workers, split_params
 from w2v.distributed.sharding import Shard, describe_file, expand_paths, plan_shards
 from w2v.distributed.vocabulary import ShardCounts, count_shard, merge_counts
@@ -288,22 +289,22 @@ class Run:
         )
         tally = EpochTally()
         before = 0
-        pending: List[Any] = []
+        pending: Any = None
         for r in range(self.rounds):
-            weights, tallies, before = self._submit_round(epoch, r, weights, before)
+            submitted = self._submit_round(epoch, r, weights, before)
+            weights, before = submitted[0], submitted[2]
             # The next round is queued before this one's tallies are read: the cluster
             # never waits for the client.
-            self._absorb(pending, tally, progress, reporter)
-            pending = tallies
-            progress.alpha = self._alpha(epoch, before)
-        self._absorb(pending, tally, progress, reporter)
+            self._absorb(epoch, pending, tally, progress, reporter)
+            pending = submitted
+        self._absorb(epoch, pending, tally, progress, reporter)
         reporter.close(tally, tally.effective_words, tally.loss)
         return weights, tally, tally.effective_words, tally.loss
 
     def _submit_round(self, epoch: int, r: int, weights: Any, before: int) -> Any:
         """Queue round ``r``: its shards' training and the merge into the next weights.
-        Returns those weights (a future), the shards' tallies (futures) and the epoch's raw
-        words once the round is done."""
+        Returns those weights (a future), the shards' tallies (futures), the epoch's raw
+        words once the round is done and the keys of the shards' tasks."""
         model, n = self.model, len(self.workers)
         slots = range(r * n, (r + 1) * n)
         round_words = sum(self.shard_words[s] for s in slots)
@@ -336,7 +337,7 @@ class Run:
                 )
             )
         if not futures:
-            return weights, [], before + round_words
+            return weights, [], before + round_words, []
         name = f"w2v-merge-{self.token}-{epoch}-{r}"
         top = tree_reduce(self.client, futures, combine, name)
         weights = self.client.submit(
@@ -348,23 +349,55 @@ class Run:
         )
         # Each shard's tallies are read where its rows are, so only numbers travel.
         tallies = [self.client.submit(round_tallies, f, key=f"w2v-tally-{f.key}") for f in futures]
-        return weights, tallies, before + round_words
+        return weights, tallies, before + round_words, [f.key for f in futures]
 
     def _absorb(
-        self, tallies: List[Any], tally: EpochTally, progress: ClusterProgress, reporter: Any
+        self,
+        epoch: int,
+        submitted: Any,
+        tally: EpochTally,
+        progress: ClusterProgress,
+        reporter: Any,
     ) -> None:
-        """Wait for a round's tallies; add them to the epoch's and report progress."""
-        if not tallies:
+        """Wait for a round's tallies, reporting its shards' progress meanwhile; add them to
+        the epoch's."""
+        if submitted is None or not submitted[1]:
             return
+        from distributed import wait
+
+        _, tallies, _, keys = submitted
+        poll = min(0.5, max(float(reporter.delay), 0.05))
+        while True:
+            try:
+                wait(tallies, timeout=poll)
+                break
+            except (TimeoutError, asyncio.TimeoutError):
+                try:
+                    live = self.client.run(live_progress, keys)
+                except Exception:  # a worker lost mid-round: its shard is re-run anyway
+                    continue
+                seen = [v for per in live.values() for v in per.values()]
+                self._show(epoch, tally, progress, reporter, seen)
         words, eff, sentences, loss, moved = (sum(col) for col in zip(*self.client.gather(tallies)))
         self.bytes_per_round.append(int(moved))
         tally.raw_words += words
         tally.sentences += sentences
         tally.effective_words += eff
         tally.loss += loss
-        progress.words_done = tally.raw_words
-        progress.sentences_done = tally.sentences
-        progress.loss_so_far = tally.loss
+        self._show(epoch, tally, progress, reporter, [])
+
+    def _show(
+        self,
+        epoch: int,
+        tally: EpochTally,
+        progress: ClusterProgress,
+        reporter: Any,
+        live: Sequence[Any],
+    ) -> None:
+        progress.words_done = tally.raw_words + sum(v[0] for v in live)
+        progress.sentences_done = tally.sentences + sum(v[1] for v in live)
+        progress.loss_so_far = tally.loss + sum(v[2] for v in live)
+        progress.alpha = self._alpha(epoch, progress.words_done)
         reporter.maybe_log()
 
     def _alpha(self, epoch: int, words: int) -> float:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -95,6 +95,25 @@ class RowUpdate:
         return self.nbytes + 64
 
 
+# Progress of the shards training in this process, by task key: (raw words, sentences, loss)
+# so far, read by the client for its progress bar (live_progress); results never depend on it.
+_live: Dict[str, Tuple[int, int, float]] = {}
+
+
+def _task_key() -> str:
+    try:
+        from distributed import get_worker
+
+        return str(get_worker().get_current_task())
+    except (ImportError, ValueError):  # not run by a Dask worker
+        return ""
+
+
+def live_progress(keys: Sequence[str]) -> Dict[str, Tuple[int, int, float]]:
+    """The progress of the shards ``keys`` training here (run on every worker)."""
+    return {k: _live[k] for k in keys if k in _live}
+
+
 _models: Dict[Tuple[str, int], Any] = {}
 _models_lock = threading.Lock()
 
@@ -145,7 +164,19 @@ def train_shard(spec: ModelSpec, weights: Weights, shard: Shard, share: ShareOfR
     plan.words_before = share.words_before
     plan.words_scale = share.words_scale
     trainer.begin_epoch(plan)
-    stats = feed_shard(trainer, shard)
+    key = _task_key()
+
+    def report() -> None:
+        _live[key] = (
+            int(trainer.words_done) - share.words_before,
+            int(trainer.sentences_done),
+            float(trainer.loss_so_far),
+        )
+
+    try:
+        stats = feed_shard(trainer, shard, on_tick=report if key else None)
+    finally:
+        _live.pop(key, None)
     trained = {"vectors": model.wv.vectors, "syn1neg": model.syn1neg, "syn1": model.syn1}
     update = RowUpdate(
         raw_words=int(stats.raw_words) - share.words_before,

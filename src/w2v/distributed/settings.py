@@ -11,7 +11,7 @@ from w2v.params import Param, validate
 #: Averaging this often per epoch kept quality within noise of one machine in the benchmark
 #: (docs/distributed.md); fewer rounds move fewer bytes, more rounds track one machine closer.
 DEFAULT_ROUNDS_PER_EPOCH = 4
-DEFAULT_MERGE = "mean"
+DEFAULT_MERGE = "sum"
 
 
 class Names(Constraint):

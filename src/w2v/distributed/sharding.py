@@ -15,7 +15,7 @@ from __future__ import annotations
 import glob
 import os
 from dataclasses import dataclass
-from typing import IO, Any, Iterator, List, Optional, Sequence, Tuple, Union
+from typing import IO, Any, Callable, Iterator, List, Optional, Sequence, Tuple, Union
 
 from w2v.compression import HEAD_BYTES, sniff
 
@@ -257,9 +257,12 @@ def _span_text(span: Span, piece_bytes: int) -> Iterator[bytes]:
         raw.close()
 
 
-def feed_shard(sink: Any, shard: Shard, poll: float = 0.05) -> Any:
+def feed_shard(
+    sink: Any, shard: Shard, poll: float = 0.05, on_tick: Optional[Callable[[], Any]] = None
+) -> Any:
     """Give the shard's text to a native sink (``VocabCounter`` or ``Trainer``) and return
-    ``sink.finish()``; on any error the sink is stopped before the error is raised."""
+    ``sink.finish()``, calling ``on_tick()`` every ``poll`` seconds while it works; on any
+    error the sink is stopped before the error is raised."""
     from w2v import _core
 
     try:
@@ -274,7 +277,8 @@ def feed_shard(sink: Any, shard: Shard, poll: float = 0.05) -> Any:
                     break
         sink.end_input()
         while not sink.wait(poll):
-            pass
+            if on_tick is not None:
+                on_tick()
     except BaseException:
         sink.stop()
         try:

@@ -234,3 +234,70 @@ def test_command_line_trains_on_a_cluster(client, corpora, tmp_path, capsys) -> 
         main([*args, "--dask", "local:1", "--checkpoint", str(tmp_path / "c")])
     assert usage.value.code == 2
     assert "--checkpoint is not available with --dask" in capsys.readouterr().err
+
+
+def test_shards_cover_every_line_once(tmp_path) -> None:
+    from w2v.distributed.sharding import describe_file, plan_shards, shard_text
+
+    a, b = tmp_path / "a.txt", tmp_path / "b.txt.gz"
+    a.write_bytes(b"".join(b"line %d of a\n" % i for i in range(300)) + b"no newline")
+    with gzip.open(b, "wb") as out:
+        out.write(b"".join(b"line %d of b\n" % i for i in range(50)))
+    files = [describe_file(str(a)), describe_file(str(b))]
+    assert [f.compressed for f in files] == [False, True]
+    for parts in (1, 3, 7, 40):
+        shards = plan_shards(files, parts)
+        assert len(shards) == parts
+        text = b"".join(piece for s in shards for piece in shard_text(s, piece_bytes=100))
+        assert text == a.read_bytes() + b"\n" + gzip.decompress(b.read_bytes())
+        # The compressed file is one shard's, whole.
+        assert sum(any(sp.file.compressed for sp in s.spans) for s in shards) == 1
+
+
+def test_merge_rules_on_changed_rows() -> None:
+    from w2v.distributed.merge import FANIN, apply_updates, combine
+    from w2v.distributed.rounds import RowUpdate, Weights
+
+    rng = np.random.default_rng(0)
+    start = rng.standard_normal((6, 3)).astype(np.float32)
+
+    def update(rows) -> RowUpdate:
+        u = RowUpdate(raw_words=1)
+        rows = np.asarray(rows)
+        u.rows["vectors"] = (
+            rows,
+            rng.standard_normal((len(rows), 3)).astype(np.float32),
+            np.ones(len(rows), dtype=np.int32),
+        )
+        return u
+
+    ups = [
+        update([0, 1, 2]),
+        update([1, 2, 3]),
+        update([2]),
+        update([0, 1, 2, 3, 4]),
+        update([2, 4]),
+    ]
+    assert len(ups) > FANIN  # a tree of combines must give what one flat merge gives
+    flat = apply_updates(Weights(start.copy()), "mean", *ups).vectors
+    tree = apply_updates(Weights(start.copy()), "mean", combine(*ups[:FANIN]), ups[FANIN]).vectors
+    np.testing.assert_allclose(tree, flat, rtol=1e-6)
+    for rule in ("mean", "sum"):
+        got = apply_updates(Weights(start.copy()), rule, *ups).vectors
+        for row in range(6):
+            values = [
+                u.rows["vectors"][1][list(u.rows["vectors"][0]).index(row)]
+                for u in ups
+                if row in u.rows["vectors"][0]
+            ]
+            if not values:
+                want = start[row]
+            elif rule == "mean":
+                want = np.mean(values, axis=0)
+            else:
+                want = start[row] + np.sum([v - start[row] for v in values], axis=0)
+            np.testing.assert_allclose(got[row], want, rtol=1e-5, atol=1e-6)
+    # One shard's rows are taken as they are: one worker trains as one machine does.
+    one = apply_updates(Weights(start.copy()), "mean", ups[0]).vectors
+    np.testing.assert_array_equal(one[:3], ups[0].rows["vectors"][1])
+    np.testing.assert_array_equal(one[3:], start[3:])

@@ -21,7 +21,13 @@ import numpy as np
 from w2v.distributed.merge import apply_updates, combine, round_tallies, tree_reduce
 from w2v.distributed.rounds import ModelSpec, ShareOfRound, Weights, live_progress, train_shard
 from w2v.distributed.settings import check_reachable, cluster_workers, split_params
-from w2v.distributed.sharding import Shard, describe_file, expand_paths, plan_shards
+from w2v.distributed.sharding import (
+    Shard,
+    corpus_entries,
+    describe_file,
+    expand_paths,
+    plan_shards,
+)
 from w2v.distributed.vocabulary import ShardCounts, count_shard, merge_counts
 from w2v.params import describe
 from w2v.training import MAX_WORDS_IN_BATCH, EpochReporter
@@ -45,9 +51,11 @@ def train(client: Any, corpus_file: Any, **params: Any) -> Any:
         read whole by one task each.
     **params
         ``Word2Vec``'s parameters (``workers`` is the training threads inside each Dask
-        worker), and ``rounds_per_epoch`` (how often per epoch the workers' copies are
-        averaged, default 4), ``dask_workers`` (how many of the cluster's workers train,
-        default all) and ``report_delay`` (seconds between progress log lines).
+        worker), and the distributed ones (``w2v.distributed.DISTRIBUTED_PARAMS``):
+        ``rounds_per_epoch`` (how often per epoch the workers' changes are merged),
+        ``merge`` (``"sum"`` of the changes, or Spark's ``"mean"``), ``dask_workers`` (how
+        many of the cluster's workers train, default all) and ``report_delay`` (seconds
+        between progress log lines).
 
     Returns
     -------
@@ -97,8 +105,9 @@ def build_vocab(
 def locate_corpus(client: Any, workers: Sequence[str], corpus_file: Any, parts: int) -> List[Shard]:
     """Check that every worker reads the corpus, and cut it into ``parts`` shards (on a
     worker: the client may not see the workers' filesystem)."""
-    expand_paths(corpus_file)  # its type errors, before the cluster is asked
-    paths = client.submit(expand_paths, corpus_file, workers=workers[:1], pure=False).result()
+    entries = corpus_entries(corpus_file)  # its type errors, before the cluster is asked
+    # Patterns are expanded where the files are read: the client may not see them.
+    paths = client.submit(expand_paths, entries, workers=workers[:1], pure=False).result()
     check_reachable(client, workers, paths)
 
     def plan(paths: List[str], parts: int) -> List[Shard]:
@@ -177,7 +186,7 @@ def share_seed(seed: int, round_: int, rank: int) -> int:
 @dataclass
 class ClusterProgress:
     """What :class:`w2v.training.EpochReporter` reads from a trainer, for the whole cluster
-    (updated at the end of each round)."""
+    (updated from the workers while a round trains)."""
 
     words_done: int = 0
     sentences_done: int = 0

@@ -96,6 +96,25 @@ def open_bytes(path: str) -> IO[bytes]:
     return fs.open(inner, "rb")
 
 
+def corpus_entries(corpus_file: Union[str, os.PathLike, Sequence[Any]]) -> List[str]:
+    """``corpus_file`` as a list of paths, URLs or patterns (not looked up).
+
+    Raises
+    ------
+    TypeError
+        An entry is not a path.
+    ValueError
+        The list is empty.
+    """
+    entries = list(corpus_file) if isinstance(corpus_file, (list, tuple)) else [corpus_file]
+    if not entries:
+        raise ValueError("corpus_file must name at least one file, got an empty list")
+    for entry in entries:
+        if not isinstance(entry, (str, os.PathLike)):
+            raise TypeError(f"corpus_file must be a path or a URL, got {type(entry).__name__}")
+    return [os.fspath(e) for e in entries]
+
+
 def expand_paths(corpus_file: Union[str, os.PathLike, Sequence[Any]]) -> List[str]:
     """The corpus files: a path, a list of paths, or glob patterns (sorted matches).
 
@@ -106,14 +125,8 @@ def expand_paths(corpus_file: Union[str, os.PathLike, Sequence[Any]]) -> List[st
     FileNotFoundError
         A pattern matches nothing.
     """
-    entries = list(corpus_file) if isinstance(corpus_file, (list, tuple)) else [corpus_file]
-    if not entries:
-        raise ValueError("corpus_file must name at least one file, got an empty list")
     out: List[str] = []
-    for entry in entries:
-        if not isinstance(entry, (str, os.PathLike)):
-            raise TypeError(f"corpus_file must be a path or a URL, got {type(entry).__name__}")
-        path = os.fspath(entry)
+    for path in corpus_entries(corpus_file):
         if not any(c in path for c in _GLOB_CHARS):
             out.append(path)
             continue

@@ -18,7 +18,14 @@ from typing import Any, List, Sequence
 
 import numpy as np
 
-from w2v.distributed.merge import apply_updates, combine, round_tallies, tree_reduce
+from w2v.distributed.merge import (
+    apply_updates,
+    block_bounds,
+    block_of,
+    combine,
+    round_tallies,
+    tree_reduce,
+)
 from w2v.distributed.rounds import ModelSpec, ShareOfRound, Weights, live_progress, train_shard
 from w2v.distributed.settings import check_reachable, cluster_workers, split_params
 from w2v.distributed.sharding import (
@@ -35,6 +42,8 @@ from w2v.training import MAX_WORDS_IN_BATCH, EpochReporter
 logger = logging.getLogger("w2v.distributed")
 
 _SEED_MASK = 2**64 - 1
+#: The most row blocks the weights are merged in (each a task per shard per round).
+MAX_BLOCKS = 8
 
 
 def train(client: Any, corpus_file: Any, **params: Any) -> Any:
@@ -240,7 +249,13 @@ class Run:
             MAX_WORDS_IN_BATCH,
         )
         self.spec_f = client.scatter(spec, broadcast=True, hash=False)
-        weights = client.scatter(self._weights(), workers=self.workers[:1], hash=False)
+        # Worker b holds and merges block b of the rows (at most MAX_BLOCKS blocks).
+        self.bounds = block_bounds(len(model.wv), min(len(self.workers), MAX_BLOCKS))
+        start_weights = self._weights()
+        weights = [
+            client.scatter(start_weights.rows(lo, hi), workers=[self._holder(b)], hash=False)
+            for b, (lo, hi) in enumerate(self.bounds)
+        ]
         logger.info(
             "distributed Word2Vec training on %i words of vocabulary, %i features, %i Dask "
             "workers x %i threads, %i rounds per epoch",
@@ -265,10 +280,10 @@ class Run:
                 model.running_training_loss += loss
                 model.loss_history.append(loss)
             if callbacks:
-                self._set_weights(weights.result())  # callbacks see the model as trained
+                self._set_weights(weights)  # callbacks see the model as trained so far
             for cb in callbacks:
                 cb.on_epoch_end(model)
-        self._set_weights(weights.result())
+        self._set_weights(weights)
         elapsed = time.perf_counter() - start
         model.train_count += 1
         model.total_train_time += elapsed
@@ -336,9 +351,9 @@ class Run:
                 self.client.submit(
                     train_shard,
                     self.spec_f,
-                    weights,
                     self.shards[s],
                     share,
+                    *weights,
                     key=f"w2v-train-{self.token}-{epoch}-{r}-{rank}",
                     workers=[self.workers[rank]],
                     allow_other_workers=True,
@@ -347,18 +362,40 @@ class Run:
             )
         if not futures:
             return weights, [], before + round_words, []
-        name = f"w2v-merge-{self.token}-{epoch}-{r}"
-        top = tree_reduce(self.client, futures, combine, name)
-        weights = self.client.submit(
-            apply_updates,
-            weights,
-            self.merge,
-            *top,
-            key=f"w2v-weights-{self.token}-{epoch}-{r}",
-        )
+        merged = []
+        for b, (lo, hi) in enumerate(self.bounds):
+            name = f"w2v-merge-{self.token}-{epoch}-{r}-{b}"
+            # Each shard's block is cut where the shard trained; only the block travels.
+            parts = [
+                self.client.submit(
+                    block_of,
+                    f,
+                    lo,
+                    hi,
+                    key=f"{name}-of-{i}",
+                    workers=[self.workers[i]],
+                    allow_other_workers=True,
+                )
+                for i, f in enumerate(futures)
+            ]
+            top = tree_reduce(self.client, parts, combine, name)
+            merged.append(
+                self.client.submit(
+                    apply_updates,
+                    weights[b],
+                    self.merge,
+                    *top,
+                    key=f"w2v-weights-{self.token}-{epoch}-{r}-{b}",
+                    workers=[self._holder(b)],
+                    allow_other_workers=True,
+                )
+            )
         # Each shard's tallies are read where its rows are, so only numbers travel.
         tallies = [self.client.submit(round_tallies, f, key=f"w2v-tally-{f.key}") for f in futures]
-        return weights, tallies, before + round_words, [f.key for f in futures]
+        return merged, tallies, before + round_words, [f.key for f in futures]
+
+    def _holder(self, block: int) -> str:
+        return self.workers[block % len(self.workers)]
 
     def _absorb(
         self,
@@ -423,7 +460,8 @@ class Run:
             np.ascontiguousarray(m.syn1, dtype=np.float32) if m.hs else None,
         )
 
-    def _set_weights(self, weights: Weights) -> None:
+    def _set_weights(self, blocks: List[Any]) -> None:
+        weights = Weights.join(self.client.gather(blocks))
         m = self.model
         # Arrays that came over the wire may be read-only views of the message.
         m.wv.vectors = np.require(weights.vectors, requirements=["C", "W"])

@@ -1,9 +1,12 @@
 """Merging the shards' changed rows into the next round's weights, on the workers.
 
-Spark MLlib's rule: a row's new value is the mean of the values the shards that changed it
-gave it; a row no shard changed keeps its value. Updates are combined in groups of at most
-``FANIN`` (a tree of tasks), so no worker receives every shard's rows at once and nothing
-passes through the client; the result stays on a worker as the next round's input.
+A row one shard changed takes its value; a row several changed takes the sum of their
+changes, or (Spark MLlib's rule) the mean of their values; a row no shard changed keeps its
+value. The weights are kept in row blocks, one merged per worker (a reduce-scatter followed
+by each shard's task gathering the blocks), so every worker sends and receives about the size
+of the model per round, however many there are. Within a block, updates are combined in
+groups of at most ``FANIN`` (a tree of tasks), and nothing passes through the client; the
+merged blocks stay on the workers as the next round's input.
 """
 
 from __future__ import annotations
@@ -92,6 +95,22 @@ def apply_updates(weights: Weights, rule: str, *updates: RowUpdate) -> Weights:
             sums[kept] = matrix[kept]
             new[name] = sums
     return Weights(**new)
+
+
+def block_of(update: RowUpdate, start: int, stop: int) -> RowUpdate:
+    """The changed rows of ``update`` in ``[start, stop)``, numbered from ``start`` (the
+    tallies stay with the whole update)."""
+    out = RowUpdate()
+    for name, (rows, values, counts) in update.rows.items():
+        lo, hi = np.searchsorted(rows, [start, stop])
+        out.rows[name] = (rows[lo:hi] - start, values[lo:hi], counts[lo:hi])
+    return out
+
+
+def block_bounds(size: int, blocks: int) -> List[Tuple[int, int]]:
+    """``blocks`` consecutive row ranges of about equal length covering ``size`` rows."""
+    cuts = [size * b // blocks for b in range(blocks + 1)]
+    return list(zip(cuts[:-1], cuts[1:]))
 
 
 def round_tallies(*updates: RowUpdate) -> Tuple[int, int, int, float, int]:

@@ -31,6 +31,16 @@ class Weights:
     def matrices(self) -> Dict[str, np.ndarray]:
         return {n: m for n in MATRICES if (m := getattr(self, n)) is not None}
 
+    def rows(self, start: int, stop: int) -> Weights:
+        """Rows ``[start, stop)`` of every matrix (copies)."""
+        return Weights(**{n: m[start:stop].copy() for n, m in self.matrices().items()})
+
+    @classmethod
+    def join(cls, blocks: Sequence[Weights]) -> Weights:
+        """The matrices of consecutive row blocks, put together (new arrays)."""
+        names = blocks[0].matrices()
+        return cls(**{n: np.concatenate([b.matrices()[n] for b in blocks]) for n in names})
+
     @property
     def nbytes(self) -> int:
         return sum(m.nbytes for m in self.matrices().values())
@@ -143,12 +153,13 @@ def _new_model(spec: ModelSpec) -> Any:
     return model
 
 
-def train_shard(spec: ModelSpec, weights: Weights, shard: Shard, share: ShareOfRound) -> RowUpdate:
-    """Train a copy of ``weights`` on ``shard``; return the rows that changed (a Dask task)."""
+def train_shard(spec: ModelSpec, shard: Shard, share: ShareOfRound, *blocks: Weights) -> RowUpdate:
+    """Train a copy of the weights (given as consecutive row blocks) on ``shard``; return the
+    rows that changed (a Dask task)."""
     from w2v.training import make_trainer
 
     model = _worker_model(spec)
-    start = weights.matrices()
+    start = blocks[0].matrices() if len(blocks) == 1 else Weights.join(blocks).matrices()
     model.wv.vectors = start["vectors"].copy()
     model.syn1neg = start["syn1neg"].copy() if "syn1neg" in start else model.syn1neg
     model.syn1 = start["syn1"].copy() if "syn1" in start else model.syn1

@@ -27,6 +27,7 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")  # evaluation must not spin on the shared cores
 
 import argparse  # noqa: E402
+import contextlib  # noqa: E402
 import gzip  # noqa: E402
 import json  # noqa: E402
 import shutil  # noqa: E402
@@ -54,6 +55,7 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--epochs", type=int, default=PARAMS["epochs"])
     p.add_argument("--repeat", type=int, default=1, help="interleaved repeats (medians)")
     p.add_argument("--json", type=Path, help="also write the records here")
+    p.add_argument("--no-eval", action="store_true", help="time only (no quality scores)")
     return p.parse_args()
 
 
@@ -103,15 +105,18 @@ def main() -> int:
         for r in [int(x) for x in args.rounds.split(",") if x]:
             configs.append({"label": f"dask 2x1 R={r} {merge}", "rounds": r, "merge": merge})
     records: Dict[str, List[Dict[str, Any]]] = {c["label"]: [] for c in configs}
-    with (
-        LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
-        ) as cluster,
-        Client(cluster) as client,
-    ):
+    with contextlib.ExitStack() as stack:
+        client = None
+        if any("rounds" in c for c in configs):
+            cluster = stack.enter_context(
+                LocalCluster(
+                    n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
+                )
+            )
+            client = stack.enter_context(Client(cluster))
         for rep in range(args.repeat):
             for c in configs:
-                before = sent_bytes(client)
+                before = sent_bytes(client) if client else 0
                 start = time.perf_counter()
                 if "single" in c:
                     model = w2v.Word2Vec(corpus_file=str(plain), workers=c["single"], **params)
@@ -127,12 +132,9 @@ def main() -> int:
                     )
                     rounds = c["rounds"] * params["epochs"]
                 wall = time.perf_counter() - start
-                rec = {
-                    "label": c["label"],
-                    "repeat": rep,
-                    "wall_s": wall,
-                    **scores(model, args.eval_dir),
-                }
+                rec = {"label": c["label"], "repeat": rep, "wall_s": wall}
+                if not args.no_eval:
+                    rec.update(scores(model, args.eval_dir))
                 if rounds:
                     rec["mb_per_round"] = (sent_bytes(client) - before) / rounds / 1e6
                 rec["vocab"] = len(model.wv)
@@ -145,9 +147,11 @@ def main() -> int:
     for label, recs in records.items():
         med = {k: statistics.median(r[k] for r in recs) for k in recs[0] if k not in ("label",)}
         mb = f"{med['mb_per_round']:.0f}" if "mb_per_round" in med else "-"
+        quality = [f"{med[k]:.3f}" if k in med else "-" for k in ("analogy", "ws353", "simlex")]
         print(
             f"| {label} | {med['wall_s']:.1f} | {base / med['wall_s']:.2f}x | {mb} | "
-            f"{med['analogy']:.3f} | {med['ws353']:.3f} | {med['simlex']:.3f} |"
+            + " | ".join(quality)
+            + " |"
         )
     if args.json:
         args.json.write_text(json.dumps(records, indent=1))

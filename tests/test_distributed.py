@@ -32,7 +32,7 @@ SMALL_LINES = 4000  # ~270k words: enough for every code path, quick to train
 @pytest.fixture(scope="module")
 def client():
     cluster = distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
     )
     with distributed.Client(cluster) as c:
         yield c
@@ -208,7 +208,7 @@ def test_refusals_come_before_any_work(client, corpora) -> None:
 
 
 def test_a_cluster_without_workers_is_refused(corpora) -> None:
-    cluster = distributed.LocalCluster(n_workers=0, processes=False, dashboard_address=None)
+    cluster = distributed.LocalCluster(n_workers=0, processes=False, dashboard_address=":0")
     with distributed.Client(cluster) as c, pytest.raises(ValueError, match="no workers"):
         wd.train(c, corpora["small"])
     cluster.close()

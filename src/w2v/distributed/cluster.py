@@ -57,7 +57,7 @@ def connect(address: str, threads: int = 1, timeout: float = 30.0) -> Iterator[A
             n_workers=workers,
             threads_per_worker=threads,
             processes=True,
-            dashboard_address=None,
+            dashboard_address=":0",  # any free port: other clusters may run here
         ) as cluster,
         Client(cluster) as client,
     ):

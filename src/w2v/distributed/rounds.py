@@ -153,16 +153,26 @@ def _new_model(spec: ModelSpec) -> Any:
     return model
 
 
+def _spans(blocks: List[np.ndarray]) -> List[Tuple[Tuple[int, int], np.ndarray]]:
+    """Each block with its row range in the joined matrix."""
+    out, lo = [], 0
+    for b in blocks:
+        out.append(((lo, lo + len(b)), b))
+        lo += len(b)
+    return out
+
+
 def train_shard(spec: ModelSpec, shard: Shard, share: ShareOfRound, *blocks: Weights) -> RowUpdate:
     """Train a copy of the weights (given as consecutive row blocks) on ``shard``; return the
     rows that changed (a Dask task)."""
     from w2v.training import make_trainer
 
     model = _worker_model(spec)
-    start = blocks[0].matrices() if len(blocks) == 1 else Weights.join(blocks).matrices()
-    model.wv.vectors = start["vectors"].copy()
-    model.syn1neg = start["syn1neg"].copy() if "syn1neg" in start else model.syn1neg
-    model.syn1 = start["syn1"].copy() if "syn1" in start else model.syn1
+    # Joining the blocks makes the copy that is trained; the blocks stay as they came.
+    fresh = Weights.join(blocks).matrices()
+    model.wv.vectors = fresh["vectors"]
+    model.syn1neg = fresh.get("syn1neg", model.syn1neg)
+    model.syn1 = fresh.get("syn1", model.syn1)
     trainer = make_trainer(model, spec.max_sentence_length)
     plan = _core.EpochPlan()
     plan.start_alpha = share.start_alpha
@@ -195,9 +205,12 @@ def train_shard(spec: ModelSpec, shard: Shard, share: ShareOfRound, *blocks: Wei
         sentences=int(stats.sentences),
         loss=float(stats.loss),
     )
-    for name, before in start.items():
+    for name in fresh:
         after = trained[name]
-        rows = np.flatnonzero((after != before).any(axis=1))
+        before = [b.matrices()[name] for b in blocks]
+        rows = np.flatnonzero(
+            np.concatenate([(after[lo:hi] != b).any(axis=1) for (lo, hi), b in _spans(before)])
+        )
         # Most rows change in a round of a large shard: then the whole matrix is sent as is.
         values = after if len(rows) == len(after) else after[rows]
         update.rows[name] = (rows, values, np.ones(len(rows), dtype=np.int32))

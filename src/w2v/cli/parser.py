@@ -239,7 +239,7 @@ def _add_dask_options(p: argparse.ArgumentParser) -> None:
         type=positive_int,
         metavar="N",
         default=DEFAULT_ROUNDS_PER_EPOCH,
-        help="with --dask: average the workers' copies N times per epoch "
+        help="with --dask: merge the workers' changes N times per epoch "
         f"(default: {DEFAULT_ROUNDS_PER_EPOCH})",
     )
 

@@ -33,10 +33,10 @@ DISTRIBUTED_PARAMS: Tuple[Param, ...] = (
         "rounds_per_epoch",
         DEFAULT_ROUNDS_PER_EPOCH,
         (int_at_least(1),),
-        "how many times per epoch the workers' copies are averaged",
+        "how many times per epoch the workers' changes are merged",
         "int",
         details="Each round every Dask worker trains 1 / (workers x rounds_per_epoch) of the "
-        "corpus from the current weights; the rows they changed are then averaged.",
+        "corpus from the current weights; the rows they changed are then merged (see merge).",
         saved=False,
     ),
     Param(

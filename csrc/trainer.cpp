@@ -4,6 +4,8 @@
 #include <chrono>
 #include <stdexcept>
 
+#include "phrase_applier.h"
+
 namespace w2v {
 
 namespace {
@@ -21,14 +23,22 @@ struct TokenCounter {
   void end_block() {}
 };
 
-// Whether `files` hold at most `limit` tokens; reads no further than it takes to tell.
-bool at_most_tokens(const std::vector<FileSource>& files, SplitMode mode, uint64_t limit) {
+// Whether `files` hold at most `limit` tokens (after phrasing, if `phrases`); reads no
+// further than it takes to tell.
+bool at_most_tokens(const std::vector<FileSource>& files, SplitMode mode, uint64_t limit,
+                    const PhraseTable* phrases) {
   std::atomic<bool> stop{false};
   TokenCounter counter{limit + 1, &stop};
   SpanReader reader(size_t(1) << 16);
   for (const auto& f : files) {
     Tokenizer tok(mode, 0);
-    reader.read(FileSpan{f.path, 0, f.size}, tok, counter, &stop);
+    if (phrases) {
+      const TableJudge judge(*phrases);
+      PhraseSink<TableJudge, TokenCounter> phrased(judge, counter);
+      reader.read(FileSpan{f.path, 0, f.size}, tok, phrased, &stop);
+    } else {
+      reader.read(FileSpan{f.path, 0, f.size}, tok, counter, &stop);
+    }
     if (stop.load()) return false;
   }
   return true;
@@ -187,17 +197,30 @@ void Trainer::begin_job(Worker& w, uint64_t job) const {
   w.seeded = true;
 }
 
+template <class Read>
+void Trainer::with_phrases(Sink& sink, Read&& read) {
+  if (phrases_) {
+    const TableJudge judge(*phrases_);
+    PhraseSink<TableJudge, Sink> phrased(judge, sink);
+    read(phrased);
+  } else {
+    read(sink);
+  }
+}
+
 void Trainer::run(Worker& w, const std::vector<FileSpan>* spans, uint64_t job) {
   try {
     if (spans) {
       begin_job(w, job);
       Sink sink(*this, w);
       SpanReader reader;
-      for (const auto& span : *spans) {
-        Tokenizer tok(file_mode_, max_sentence_length_);
-        reader.read(span, tok, sink, &stop_);
-        if (stop_.load()) break;
-      }
+      with_phrases(sink, [&](auto& s) {
+        for (const auto& span : *spans) {
+          Tokenizer tok(file_mode_, max_sentence_length_);
+          reader.read(span, tok, s, &stop_);
+          if (stop_.load()) break;
+        }
+      });
     } else {
       Sink sink(*this, w);
       while (true) {
@@ -222,8 +245,10 @@ void Trainer::run(Worker& w, const std::vector<FileSpan>* spans, uint64_t job) {
         begin_job(w, job.index);
         if (job.is_text) {
           Tokenizer tok(job.mode, max_sentence_length_);
-          tok.feed(job.text.data(), job.text.size(), sink);
-          tok.finish(sink);
+          with_phrases(sink, [&](auto& s) {
+            tok.feed(job.text.data(), job.text.size(), s);
+            tok.finish(s);
+          });
         } else {
           train_sentences(w, job.sentences);
         }
@@ -291,7 +316,7 @@ void Trainer::feed_files(const std::vector<FileSource>& files, SplitMode mode) {
   // A corpus of at most one job's words is one job, read by one thread (as gensim gives a
   // corpus smaller than one job to one thread), so it trains the same for any `workers`.
   int parts = workers_;
-  if (parts > 1 && at_most_tokens(files, mode, plan_.batch_words)) parts = 1;
+  if (parts > 1 && at_most_tokens(files, mode, plan_.batch_words, phrases_.get())) parts = 1;
   // A resumed epoch is cut as the interrupted one was, so each part can skip what it had
   // trained.
   if (!plan_.part_words_before.empty()) parts = static_cast<int>(plan_.part_words_before.size());

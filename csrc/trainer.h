@@ -19,6 +19,8 @@
 
 namespace w2v {
 
+class PhraseTable;
+
 // The learning rate falls linearly from start_alpha to end_alpha over all epochs;
 // within an epoch, progress is measured in raw words (or sentences, if words are unknown).
 struct EpochPlan {
@@ -177,6 +179,8 @@ class Trainer {
   const char* isa() const { return kernel_.isa; }
   KernelVariant variant() const { return kernel_.variant; }
   std::string describe() const { return w2v::describe(params_); }
+  // Text and files are phrased by `phrases` as they are read (not Python sentence batches).
+  void set_phrases(std::shared_ptr<const PhraseTable> phrases) { phrases_ = std::move(phrases); }
 
  private:
   struct Worker;
@@ -186,6 +190,9 @@ class Trainer {
   void run(Worker& w, const std::vector<FileSpan>* spans, uint64_t job);
   void train_ids(Worker& w, const int32_t* ids, size_t n, uint64_t raw_words);
   void train_sentences(Worker& w, const IdSentences& s);
+  // Runs `read(sink)` with the sink tokens go to: `sink` itself, or phrases_ before it.
+  template <class Read>
+  void with_phrases(Sink& sink, Read&& read);
   void park(Worker& w);
   EpochStats tally() const;
   bool push(Job&& job);
@@ -202,6 +209,7 @@ class Trainer {
   uint32_t max_sentence_length_;
   int workers_;
   Kernel kernel_;
+  std::shared_ptr<const PhraseTable> phrases_;
   EpochPlan plan_;
   bool planned_ = false;  // begin_epoch() was called and the epoch not finished yet
   Input input_ = Input::kNone;

@@ -6,6 +6,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "phrase_applier.h"
+
 namespace w2v {
 
 void VocabCounter::prune() {
@@ -49,10 +51,11 @@ void VocabCounter::merge(VocabCounter&& other) {
 FileCount::FileCount(const std::vector<FileSource>& files, SplitMode mode,
                      uint32_t max_sentence_length, int workers, int64_t max_vocab_size,
                      const VocabCounter::KeepRule& keep, std::atomic<uint64_t>* bytes_read,
-                     const std::atomic<bool>* stop)
+                     const std::atomic<bool>* stop, std::shared_ptr<const PhraseTable> phrases)
     : parts_(partition_files(files, workers, mode)),
       counters_(parts_.size(), VocabCounter(max_vocab_size, keep)),
       errors_(parts_.size()),
+      phrases_(std::move(phrases)),
       running_(parts_.size()) {
   for (size_t t = 0; t < parts_.size(); ++t) {
     threads_.emplace_back([this, t, mode, max_sentence_length, bytes_read, stop] {
@@ -60,7 +63,13 @@ FileCount::FileCount(const std::vector<FileSource>& files, SplitMode mode,
         SpanReader reader;
         for (const auto& span : parts_[t]) {
           Tokenizer tok(mode, max_sentence_length);
-          reader.read(span, tok, counters_[t], stop, bytes_read);
+          if (phrases_) {
+            const TableJudge judge(*phrases_);
+            PhraseSink<TableJudge, VocabCounter> phrased(judge, counters_[t]);
+            reader.read(span, tok, phrased, stop, bytes_read);
+          } else {
+            reader.read(span, tok, counters_[t], stop, bytes_read);
+          }
         }
       } catch (...) {
         errors_[t] = std::current_exception();
@@ -118,13 +127,21 @@ void VocabScan::feed_files(const std::vector<FileSource>& files, SplitMode mode)
   require_idle();
   stop_ = false;
   files_ = std::make_unique<FileCount>(files, mode, max_len_, workers_, max_vocab_size_, keep_,
-                                       &bytes_read_, &stop_);
+                                       &bytes_read_, &stop_, phrases_);
 }
 
 void VocabScan::feed_text(const char* data, size_t n, SplitMode mode) {
   require_idle();
   if (!tokenizer_) tokenizer_ = std::make_unique<Tokenizer>(mode, max_len_);
-  tokenizer_->feed(data, n, counter_);
+  if (phrases_) {
+    if (!phrased_) {
+      judge_ = std::make_unique<TableJudge>(*phrases_);
+      phrased_ = std::make_unique<PhraseSink<TableJudge, VocabCounter>>(*judge_, counter_);
+    }
+    tokenizer_->feed(data, n, *phrased_);
+  } else {
+    tokenizer_->feed(data, n, counter_);
+  }
 }
 
 VocabCounter& VocabScan::sentence_sink() {
@@ -133,8 +150,12 @@ VocabCounter& VocabScan::sentence_sink() {
 }
 
 void VocabScan::end_input() {
-  if (tokenizer_) tokenizer_->finish(counter_);
+  if (tokenizer_ && phrased_)
+    tokenizer_->finish(*phrased_);
+  else if (tokenizer_)
+    tokenizer_->finish(counter_);
   tokenizer_.reset();
+  phrased_.reset();
 }
 
 bool VocabScan::wait_for(double seconds) { return !files_ || files_->wait_for(seconds); }

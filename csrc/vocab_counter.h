@@ -19,6 +19,11 @@
 
 namespace w2v {
 
+class PhraseTable;
+class TableJudge;
+template <class Judge, class Inner>
+class PhraseSink;
+
 // Word counts in first-seen order, with gensim's pruning: whenever more than
 // `max_vocab_size` distinct words are held after a sentence, words seen fewer than
 // `min_reduce` times are dropped and `min_reduce` grows by one.
@@ -98,7 +103,8 @@ class FileCount {
  public:
   FileCount(const std::vector<FileSource>& files, SplitMode mode, uint32_t max_sentence_length,
             int workers, int64_t max_vocab_size, const VocabCounter::KeepRule& keep,
-            std::atomic<uint64_t>* bytes_read = nullptr, const std::atomic<bool>* stop = nullptr);
+            std::atomic<uint64_t>* bytes_read = nullptr, const std::atomic<bool>* stop = nullptr,
+            std::shared_ptr<const PhraseTable> phrases = nullptr);
   ~FileCount();  // waits for the threads; the counts are lost
   FileCount(const FileCount&) = delete;
   FileCount& operator=(const FileCount&) = delete;
@@ -113,6 +119,7 @@ class FileCount {
   std::vector<VocabCounter> counters_;
   std::vector<std::exception_ptr> errors_;
   std::vector<std::thread> threads_;
+  std::shared_ptr<const PhraseTable> phrases_;  // joined in each sentence first, if set
   std::mutex mutex_;
   std::condition_variable done_cv_;
   size_t running_ = 0;  // guarded by mutex_
@@ -145,6 +152,8 @@ class VocabScan {
   void finish();
   void request_stop() { stop_.store(true); }
   bool files_running() const { return files_ != nullptr; }
+  // Counts the words of phrased sentences: files and text are phrased by `phrases` first.
+  void set_phrases(std::shared_ptr<const PhraseTable> phrases) { phrases_ = std::move(phrases); }
 
   const VocabCounter& counter() const { return counter_; }
   uint64_t bytes_read() const { return bytes_read_.load(std::memory_order_relaxed); }
@@ -161,6 +170,9 @@ class VocabScan {
   std::atomic<uint64_t> bytes_read_{0};
   std::atomic<bool> stop_{false};
   std::unique_ptr<FileCount> files_;  // the files being counted, until finish()
+  std::shared_ptr<const PhraseTable> phrases_;
+  std::unique_ptr<TableJudge> judge_;  // the text stream's phrasing, with phrases_
+  std::unique_ptr<PhraseSink<TableJudge, VocabCounter>> phrased_;
 };
 
 }  // namespace w2v

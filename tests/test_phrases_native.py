@@ -1,0 +1,195 @@
+"""The C++ side of phrases: file counting on all threads (with the exact sequential recount
+when pruning is due), transform_file, and the pickle-free phrases file."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import zipfile
+from pathlib import Path
+from typing import List
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import w2v
+
+N_LINES = 2000
+
+
+@pytest.fixture(scope="module")
+def lines() -> List[str]:
+    with gzip.open(w2v.datasets.demo_path(), "rt", encoding="utf-8") as f:
+        return [next(f).rstrip("\n") for _ in range(N_LINES)]
+
+
+@pytest.fixture(scope="module")
+def corpus(lines: List[str], tmp_path_factory: pytest.TempPathFactory) -> str:
+    path = tmp_path_factory.mktemp("phrases_native") / "novels.txt"
+    # Extra spaces, a long line and invalid UTF-8 exercise the tokeniser like the scan's.
+    text = "\n".join(lines) + "\n  new   york \xff city\n" + " ".join(["a", "b"] * 6000) + "\n"
+    path.write_bytes(text.encode("utf-8", "surrogateescape").replace(b"\xc3\xbf", b"\xff"))
+    return str(path)
+
+
+@pytest.fixture(scope="module")
+def model(corpus: str) -> w2v.Phrases:
+    return w2v.Phrases(corpus_file=corpus, min_count=3, threshold=5.0, workers=2)
+
+
+def counts(m: w2v.Phrases) -> dict:
+    return dict(m.vocab.items())
+
+
+@pytest.mark.parametrize("max_vocab_size", [40000000, 3000])
+def test_threads_count_as_one_sequential_pass(corpus: str, max_vocab_size: int):
+    kw = dict(min_count=2, threshold=3.0, max_vocab_size=max_vocab_size)
+    one = w2v.Phrases(corpus_file=corpus, workers=1, **kw)
+    iterable = w2v.Phrases(list(w2v.LineSentence(corpus)), **kw)
+    assert counts(one) == counts(iterable)
+    assert one.min_reduce == iterable.min_reduce
+    for workers in (2, 3):
+        counter = w2v.Phrases(min_count=2, threshold=3.0, max_vocab_size=max_vocab_size,
+                              workers=workers).learn_counter(corpus_file=corpus)
+        many = w2v.Phrases(corpus_file=corpus, workers=workers, **kw)
+        assert counts(many) == counts(one)
+        assert many.corpus_word_count == one.corpus_word_count
+        assert many.export_phrases() == one.export_phrases()
+        # Pruning is due only with the small limit: then the files are counted again.
+        assert counter.sequential_recount == (max_vocab_size == 3000)
+
+
+def test_compressed_and_stream_input(corpus: str, tmp_path: Path, model: w2v.Phrases):
+    gz = tmp_path / "novels.txt.gz"
+    gz.write_bytes(gzip.compress(Path(corpus).read_bytes()))
+    other = w2v.Phrases(corpus_file=str(gz), min_count=3, threshold=5.0)
+    assert counts(other) == counts(model)
+    stream = w2v.Phrases(w2v.Text8Corpus(corpus), min_count=3, threshold=5.0, workers=2)
+    assert counts(stream) == counts(w2v.Phrases(list(w2v.Text8Corpus(corpus)), min_count=3,
+                                                threshold=5.0))
+
+
+def test_transform_file_equals_applying_in_python(corpus: str, tmp_path: Path, model):
+    frozen = model.freeze()
+    expected = "".join(" ".join(s) + "\n" for s in frozen[w2v.LineSentence(corpus)])
+    assert "_" in expected
+    for workers in (1, 2):
+        out = tmp_path / f"phrased{workers}.txt"
+        sentences, words = frozen.transform_file(corpus, out, workers=workers)
+        assert out.read_text(encoding="utf-8") == expected
+        assert sentences == expected.count("\n")
+        assert words == len(expected.split())
+    gz = tmp_path / "novels.txt.gz"
+    gz.write_bytes(gzip.compress(Path(corpus).read_bytes()))
+    frozen.transform_file(w2v.LineSentence(str(gz)), tmp_path / "from_gz.txt")
+    assert (tmp_path / "from_gz.txt").read_text(encoding="utf-8") == expected
+    with pytest.raises(ValueError, match="target must differ"):
+        frozen.transform_file(corpus, corpus)
+
+
+def test_save_load_round_trip(tmp_path: Path, model: w2v.Phrases, corpus: str):
+    model.save(tmp_path / "p.phr")
+    back = w2v.Phrases.load(tmp_path / "p.phr")
+    assert counts(back) == counts(model)
+    assert (back.min_reduce, back.corpus_word_count) == (model.min_reduce, model.corpus_word_count)
+    assert back.export_phrases() == model.export_phrases()
+    frozen = model.freeze()
+    frozen.save(tmp_path / "f.phr")
+    fback = w2v.FrozenPhrases.load(tmp_path / "f.phr")
+    assert fback.phrasegrams == frozen.phrasegrams
+    sents = list(w2v.LineSentence(corpus))[:300]
+    assert list(fback[sents]) == list(frozen[sents])
+    with pytest.raises(ValueError, match="holds a FrozenPhrases, not a Phrases"):
+        w2v.Phrases.load(tmp_path / "f.phr")
+
+
+def test_custom_scorer_must_be_given_back(tmp_path: Path):
+    def scorer(worda_count, wordb_count, bigram_count, len_vocab, min_count, corpus_word_count):
+        return bigram_count / (worda_count + wordb_count)
+
+    data = [["new", "york", "city"], ["new", "york"]] * 5
+    m = w2v.Phrases(data, min_count=1, threshold=0.1, scoring=scorer)
+    m.save(tmp_path / "c.phr")
+    with pytest.raises(ValueError, match="pass it again"):
+        w2v.Phrases.load(tmp_path / "c.phr")
+    assert w2v.Phrases.load(tmp_path / "c.phr", scoring=scorer).export_phrases() == (
+        m.export_phrases()
+    )
+    m.freeze().save(tmp_path / "cf.phr")
+    assert w2v.FrozenPhrases.load(tmp_path / "cf.phr")[["new", "york"]] == ["new_york"]
+
+
+def test_corrupt_files_name_the_file(tmp_path: Path, model: w2v.Phrases):
+    bad = tmp_path / "bad.phr"
+    bad.write_bytes(b"not a zip at all")
+    with pytest.raises(ValueError, match="bad.phr"):
+        w2v.Phrases.load(bad)
+    model.save(tmp_path / "good.phr")
+    data = (tmp_path / "good.phr").read_bytes()
+    (tmp_path / "cut.phr").write_bytes(data[: len(data) // 2])
+    with pytest.raises(ValueError, match="cut.phr"):
+        w2v.Phrases.load(tmp_path / "cut.phr")
+
+
+def _archive(meta: bytes, members: dict) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("meta.json", meta)
+        for name, arr in members.items():
+            b = io.BytesIO()
+            np.save(b, arr, allow_pickle=False)
+            zf.writestr(f"{name}.npy", b.getvalue())
+    return buf.getvalue()
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    meta=st.one_of(
+        st.binary(max_size=40),
+        st.fixed_dictionaries(
+            {
+                "format": st.just("w2v"),
+                "kind": st.sampled_from(["Phrases", "FrozenPhrases", "Word2Vec", 3]),
+                "params": st.one_of(
+                    st.none(),
+                    st.fixed_dictionaries(
+                        {
+                            "min_count": st.one_of(st.integers(-2, 5), st.text(max_size=2)),
+                            "threshold": st.floats(allow_nan=True),
+                            "delimiter": st.text(max_size=2),
+                            "scoring": st.sampled_from(["default", "npmi", "custom:x", None]),
+                            "connector_words": st.lists(st.text(max_size=3), max_size=3),
+                        }
+                    ),
+                ),
+            }
+        ),
+    ),
+    blob=st.binary(max_size=20),
+    ends=st.lists(st.integers(-3, 25), max_size=5),
+    values=st.lists(st.integers(-2, 9), max_size=5),
+)
+def test_fuzzed_files_fail_cleanly(tmp_path: Path, meta, blob, ends, values):
+    import json
+
+    raw = meta if isinstance(meta, bytes) else json.dumps(meta).encode()
+    path = tmp_path / "fuzz.phr"
+    path.write_bytes(
+        _archive(
+            raw,
+            {
+                "keys_utf8": np.frombuffer(blob, dtype=np.uint8),
+                "key_ends": np.array(ends, dtype=np.int64),
+                "counts": np.array(values, dtype=np.int64),
+                "scores": np.array(values, dtype=np.float64),
+            },
+        )
+    )
+    try:
+        loaded = w2v.Phrases.load(path) if values else w2v.FrozenPhrases.load(path)
+    except ValueError as e:
+        assert "fuzz.phr" in str(e)
+        return
+    assert isinstance(loaded, (w2v.Phrases, w2v.FrozenPhrases))

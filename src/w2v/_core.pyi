@@ -8,6 +8,7 @@ import mmap
 from typing import Annotated, overload
 
 import numpy
+import numpy.typing
 from numpy.typing import NDArray
 
 
@@ -283,6 +284,9 @@ class VocabCounter:
     def bytes_read(self) -> int:
         """File bytes read so far by feed_files()."""
 
+    def set_phrases(self, phrases: PhraseTable) -> None:
+        """Counts text and files with these phrases joined."""
+
     def __len__(self) -> int: ...
 
 class WordIndex:
@@ -373,6 +377,9 @@ class Trainer:
     def unpause(self) -> None:
         """Lets paused threads go on."""
 
+    def set_phrases(self, phrases: PhraseTable) -> None:
+        """Joins these phrases in text and files as they are read."""
+
     @property
     def words_done(self) -> int: ...
 
@@ -451,6 +458,147 @@ def format_word2vec_text(keys: Sequence[str], rows: Annotated[NDArray[numpy.floa
     shortest decimal that reads back to it, formatted on up to `threads` threads; in
     pieces to be written in order.
     """
+
+class PhraseScoring(enum.Enum):
+    """gensim's built-in phrase scores."""
+
+    default = 0
+    """original_scorer (Mikolov et al.)"""
+
+    npmi = 1
+    """npmi_scorer (normalised pointwise mutual information)"""
+
+class PhraseCounter:
+    """
+    Counts words and phrase candidates as gensim's Phrases does (pruning included).
+
+    Fed like VocabCounter: feed_files(), feed_text() pieces or feed_sentences() batches;
+    then end_input(), wait() until it returns True, and finish().
+    """
+
+    def __init__(self, delimiter: str, connectors: Iterable[str], max_vocab_size: int, max_sentence_length: int, workers: int = 1) -> None: ...
+
+    def feed_files(self, paths: Sequence[str], sizes: Sequence[int], mode: SplitMode) -> None:
+        """Starts counting the files in the background."""
+
+    def feed_text(self, data: bytes, mode: SplitMode) -> bool:
+        """
+        Counts a piece of text ending at ASCII whitespace (or at the end of the stream).
+        """
+
+    def feed_sentences(self, batch: Sequence[Sequence[str]]) -> bool:
+        """Counts a batch of sentences (lists of str)."""
+
+    def end_input(self) -> None:
+        """No more input."""
+
+    def wait(self, seconds: float) -> bool:
+        """Waits up to `seconds` for the file count; True when it is done."""
+
+    def finish(self) -> None:
+        """Waits for the file count and raises its error."""
+
+    def stop(self) -> None:
+        """Asks a running file count to stop early."""
+
+    def keys(self) -> list[str]:
+        """Every key, in first-seen order."""
+
+    def counts(self) -> Annotated[NDArray[numpy.int64], dict(shape=(None,))]:
+        """The count of each key, in the order of keys()."""
+
+    def count(self, key: str) -> int:
+        """The count of `key` (0 if absent)."""
+
+    def add(self, keys: Sequence[str], counts: numpy.typing.ArrayLike) -> None:
+        """Adds counts to keys (inserted when new)."""
+
+    def merge(self, other: PhraseCounter) -> None:
+        """Adds `other`'s counts; its new keys go last. No pruning."""
+
+    def prune(self, min_reduce: int) -> None:
+        """Drops the keys counted fewer than min_reduce times."""
+
+    def export_phrases(self, scoring: PhraseScoring, min_count: float, threshold: float, corpus_word_count: int) -> tuple:
+        """
+        (keys, scores) of the phrases scoring above the threshold, as gensim's export_phrases.
+        """
+
+    def phrase_candidates(self) -> tuple:
+        """
+        (keys, first-word counts, last-word counts, counts) of every phrase key whose counts are all positive.
+        """
+
+    def apply(self, batch: Sequence[Sequence[str]], scoring: PhraseScoring, min_count: float, threshold: float, corpus_word_count: int, with_scores: bool = False) -> list:
+        """The sentences with their phrases joined, judged by these counts."""
+
+    @property
+    def total_words(self) -> int: ...
+
+    @property
+    def sentences(self) -> int: ...
+
+    @property
+    def min_reduce(self) -> int: ...
+
+    @property
+    def bytes_read(self) -> int:
+        """File bytes read so far by feed_files()."""
+
+    @property
+    def sequential_recount(self) -> bool:
+        """
+        Whether the files were counted again in one pass because pruning was due.
+        """
+
+    def __len__(self) -> int: ...
+
+class PhraseTable:
+    """A frozen model's phrases: joined key -> score."""
+
+    def __init__(self, delimiter: str, connectors: Iterable[str], threshold: float, keys: Sequence[str], scores: numpy.typing.ArrayLike) -> None: ...
+
+    def apply(self, batch: Sequence[Sequence[str]], with_scores: bool = False) -> list:
+        """The sentences with their phrases joined."""
+
+    def __len__(self) -> int: ...
+
+class PhraseTransform:
+    """
+    Writes a phrased copy of a corpus, one sentence per line. Fed like VocabCounter
+    (feed_files() or feed_text() pieces); then end_input(), wait() and finish().
+    """
+
+    def __init__(self, table: PhraseTable, target: str, max_sentence_length: int, workers: int) -> None: ...
+
+    def feed_files(self, paths: Sequence[str], sizes: Sequence[int], mode: SplitMode) -> None:
+        """
+        Starts phrasing the files in the background, in pieces written in order.
+        """
+
+    def feed_text(self, data: bytes, mode: SplitMode) -> bool:
+        """Phrases and writes a piece of text ending at ASCII whitespace."""
+
+    def end_input(self) -> None:
+        """No more input."""
+
+    def wait(self, seconds: float) -> bool:
+        """Waits up to `seconds`; True when the files are done."""
+
+    def finish(self) -> None:
+        """Closes the target and raises any error."""
+
+    def stop(self) -> None:
+        """Stops early."""
+
+    @property
+    def bytes_read(self) -> int: ...
+
+    @property
+    def words_written(self) -> int: ...
+
+    @property
+    def sentences_written(self) -> int: ...
 
 def cpu_isa() -> str:
     """The instruction set the training kernels use on this CPU."""

@@ -165,6 +165,18 @@ class IsIterable(Constraint):
         return "an iterable"
 
 
+class PhrasesModel(Constraint):
+    """A ``w2v.FrozenPhrases`` or ``w2v.Phrases`` model."""
+
+    def accepts(self, value: Any) -> bool:
+        from w2v.phrases import FrozenPhrases, Phrases
+
+        return isinstance(value, (FrozenPhrases, Phrases))
+
+    def describe(self) -> str:
+        return "a w2v.FrozenPhrases or w2v.Phrases"
+
+
 class NoiseSpec(Constraint):
     """What ``noise_weights`` may be. Only its kind is checked here: its values need the
     vocabulary, and ``w2v.noise.resolve_noise_weights`` checks them when it is built."""

@@ -26,6 +26,7 @@ from w2v.native_cache import NativeCache
 from w2v.noise import NoiseWeights, resolve_noise_weights
 from w2v.params import WORD2VEC_PARAMS, declared_init, describe, numpy_doc, validate
 from w2v.persistence import load_model, save_model
+from w2v.phrases import as_frozen
 from w2v.sources import check_corpus, resolve_corpus
 from w2v.training import check_training_call, train_epochs
 from w2v.vocabulary import (
@@ -92,6 +93,8 @@ class Word2Vec:
         noise_weights = params.pop("noise_weights")
         for name, value in params.items():
             setattr(self, name, value)
+        if self.phrases is not None:
+            self.phrases = as_frozen(self.phrases)  # frozen once, not at every pass
         self.callbacks = tuple(self.callbacks)
         self.layer1_size = self.vector_size
         self._native = NativeCache()
@@ -203,7 +206,7 @@ class Word2Vec:
         trim_rule: Optional[TrimRule] = None,
     ) -> Tuple[int, int]:
         """Count the words of a corpus into ``raw_vocab``; returns (total words, corpus count)."""
-        source = resolve_corpus(corpus_iterable, corpus_file)
+        source = resolve_corpus(corpus_iterable, corpus_file, self.phrases)
         raw = scan_corpus(
             source, self.max_vocab_size, self.workers, progress_per, bool(self.progress), trim_rule
         )
@@ -220,6 +223,7 @@ class Word2Vec:
         progress_per: int = 10000,
         keep_raw_vocab: bool = False,
         trim_rule: Optional[TrimRule] = None,
+        phrases: Any = None,
         **kwargs: Any,
     ) -> None:
         """Build the vocabulary from a corpus (one pass, counted in C++).
@@ -238,7 +242,11 @@ class Word2Vec:
             Keep ``raw_vocab`` (all counted words) after building.
         trim_rule : callable, optional
             See the class docstring.
+        phrases : FrozenPhrases or Phrases, optional
+            Join these phrases while reading, here and in later training (sets ``phrases``).
         """
+        if phrases is not None:
+            self.phrases = as_frozen(phrases)
         self._check_corpus_sanity(corpus_iterable, corpus_file, passes=1)
         if update and not len(self.wv):
             raise RuntimeError(
@@ -472,7 +480,7 @@ class Word2Vec:
         self.epochs = int(epochs)  # type: ignore[arg-type]
         self.compute_loss = bool(compute_loss)
         self.running_training_loss = 0.0
-        source = resolve_corpus(corpus_iterable, corpus_file)
+        source = resolve_corpus(corpus_iterable, corpus_file, self.phrases)
         return train_epochs(self, source, total_examples, total_words, report_delay, callbacks)
 
     def get_latest_training_loss(self) -> float:

@@ -45,6 +45,7 @@ from w2v.constraints import (
     IsString,
     NoiseSpec,
     NoneValue,
+    PhrasesModel,
     check_value,
     int_at_least,
     is_integer,
@@ -432,6 +433,18 @@ WORD2VEC_PARAMS: Tuple[Param, ...] = (
         (Boolean(),),
         "show progress bars while scanning and training",
         "bool",
+        saved=False,
+        keyword_only=True,
+    ),
+    Param(
+        "phrases",
+        None,
+        (NoneValue(), PhrasesModel()),
+        "phrases joined as the corpus is read, for the scan and every epoch",
+        "FrozenPhrases or Phrases, optional",
+        details="Joined inside the C++ reader (files) or in C++ batches (iterables): the same "
+        "as training on ``frozen[corpus]`` with no intermediate file. A ``Phrases`` model is "
+        "frozen first. Not saved with the model. See ``docs/phrases.md``.",
         saved=False,
         keyword_only=True,
     ),

@@ -565,5 +565,14 @@ class FrozenPhrases(_PhrasesTransformation):
         return int(job.sentences_written), int(job.words_written)
 
 
+def as_frozen(model: Any) -> FrozenPhrases:
+    """``model`` as a FrozenPhrases (a Phrases model is frozen; frozen ones are cached)."""
+    if isinstance(model, FrozenPhrases):
+        return model
+    if isinstance(model, Phrases):
+        return model.freeze()
+    raise TypeError(f"phrases must be a w2v.FrozenPhrases or w2v.Phrases, got {type(model).__name__}")
+
+
 #: gensim's old name for ``FrozenPhrases``.
 Phraser = FrozenPhrases

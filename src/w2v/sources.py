@@ -51,8 +51,11 @@ class CorpusSource:
         mode: Union[str, _core.SplitMode] = "lines",
         limit: Optional[int] = None,
         max_sentence_length: int = 10000,
+        phrases: Any = None,
     ) -> None:
         self.iterable = iterable
+        # A FrozenPhrases joined in C++ as the corpus is read (w2v.phrases.as_frozen).
+        self.phrases = phrases
         self.files = files
         self.mode = mode if isinstance(mode, _core.SplitMode) else _core.SplitMode[mode]
         self.limit = limit
@@ -119,6 +122,8 @@ class CorpusSource:
         before the error is raised.
         """
         tick = on_progress if on_progress is not None else _nothing
+        if self.phrases is not None and (self.is_files or self.plain_paths):
+            sink.set_phrases(self.phrases.native_table)  # type: ignore[attr-defined]
         try:
             if self.plain_paths:
                 paths: List[str] = list(self.files)  # type: ignore[arg-type]
@@ -129,7 +134,13 @@ class CorpusSource:
                         break
                     tick()
             else:
-                for batch in batched_sentences(self.iterable, batch_words):
+                # Phrased before batching: jobs then hold what they would for phrased text.
+                sentences = self.iterable
+                if self.phrases is not None:
+                    from w2v.phrases import PhrasedCorpus
+
+                    sentences = PhrasedCorpus(self.phrases, self.iterable)
+                for batch in batched_sentences(sentences, batch_words):
                     if not sink.feed_sentences(batch):
                         break
                     tick()
@@ -150,8 +161,20 @@ def _nothing() -> None:
     pass
 
 
-def resolve_corpus(corpus_iterable: Any = None, corpus_file: Any = None) -> CorpusSource:
-    """Decide how to read a corpus given as ``corpus_iterable`` or ``corpus_file``."""
+def resolve_corpus(
+    corpus_iterable: Any = None, corpus_file: Any = None, phrases: Any = None
+) -> CorpusSource:
+    """Decide how to read a corpus given as ``corpus_iterable`` or ``corpus_file``, with
+    ``phrases`` (a Phrases or FrozenPhrases model) joined as it is read."""
+    source = _resolve(corpus_iterable, corpus_file)
+    if phrases is not None:
+        from w2v.phrases import as_frozen
+
+        source.phrases = as_frozen(phrases)
+    return source
+
+
+def _resolve(corpus_iterable: Any, corpus_file: Any) -> CorpusSource:
     if corpus_file is not None:
         if isinstance(corpus_file, (list, tuple)):
             paths = [os.fspath(p) for p in corpus_file]

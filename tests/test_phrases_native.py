@@ -51,8 +51,9 @@ def test_threads_count_as_one_sequential_pass(corpus: str, max_vocab_size: int):
     assert counts(one) == counts(iterable)
     assert one.min_reduce == iterable.min_reduce
     for workers in (2, 3):
-        counter = w2v.Phrases(min_count=2, threshold=3.0, max_vocab_size=max_vocab_size,
-                              workers=workers).learn_counter(corpus_file=corpus)
+        counter = w2v.Phrases(
+            min_count=2, threshold=3.0, max_vocab_size=max_vocab_size, workers=workers
+        ).learn_counter(corpus_file=corpus)
         many = w2v.Phrases(corpus_file=corpus, workers=workers, **kw)
         assert counts(many) == counts(one)
         assert many.corpus_word_count == one.corpus_word_count
@@ -67,8 +68,9 @@ def test_compressed_and_stream_input(corpus: str, tmp_path: Path, model: w2v.Phr
     other = w2v.Phrases(corpus_file=str(gz), min_count=3, threshold=5.0)
     assert counts(other) == counts(model)
     stream = w2v.Phrases(w2v.Text8Corpus(corpus), min_count=3, threshold=5.0, workers=2)
-    assert counts(stream) == counts(w2v.Phrases(list(w2v.Text8Corpus(corpus)), min_count=3,
-                                                threshold=5.0))
+    assert counts(stream) == counts(
+        w2v.Phrases(list(w2v.Text8Corpus(corpus)), min_count=3, threshold=5.0)
+    )
 
 
 def test_transform_file_equals_applying_in_python(corpus: str, tmp_path: Path, model):
@@ -144,7 +146,9 @@ def _archive(meta: bytes, members: dict) -> bytes:
     return buf.getvalue()
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
     meta=st.one_of(
         st.binary(max_size=40),

@@ -72,7 +72,7 @@ class PhrasedCorpus:
     ``TransformedCorpus`` it can be iterated again when the corpus can.
     """
 
-    def __init__(self, model: "_PhrasesTransformation", corpus: Iterable) -> None:
+    def __init__(self, model: _PhrasesTransformation, corpus: Iterable) -> None:
         self.model = model
         self.corpus = corpus
 
@@ -280,16 +280,13 @@ class Phrases(_PhrasesTransformation):
         )
 
     def __str__(self) -> str:
-        return "%s<%i vocab, min_count=%s, threshold=%s, max_vocab_size=%s>" % (
-            self.__class__.__name__,
-            len(self._counts),
-            self.min_count,
-            self.threshold,
-            self.max_vocab_size,
+        return (
+            f"{type(self).__name__}<{len(self._counts)} vocab, min_count={self.min_count}, "
+            f"threshold={self.threshold}, max_vocab_size={self.max_vocab_size}>"
         )
 
     @property
-    def vocab(self) -> "PhraseVocab":
+    def vocab(self) -> PhraseVocab:
         """Counts of every word and phrase candidate (a read-only mapping, gensim's
         ``vocab``)."""
         return PhraseVocab(self._counts)
@@ -308,6 +305,8 @@ class Phrases(_PhrasesTransformation):
         if progress is not None:
             tick = lambda: progress(counter.bytes_read)  # noqa: E731
         source.feed(counter, on_progress=tick, on_bytes=progress)
+        if tick is not None:
+            tick()
         if counter.sequential_recount:
             logger.info(
                 "counted the files again in one pass: more than max_vocab_size=%d keys, "
@@ -416,7 +415,7 @@ class Phrases(_PhrasesTransformation):
                 result[key] = score
         return result
 
-    def freeze(self) -> "FrozenPhrases":
+    def freeze(self) -> FrozenPhrases:
         """The phrases alone, for applying (smaller and faster; no more learning).
 
         Returns
@@ -497,11 +496,9 @@ class FrozenPhrases(_PhrasesTransformation):
         return self._table
 
     def __str__(self) -> str:
-        return "%s<%i phrases, min_count=%s, threshold=%s>" % (
-            self.__class__.__name__,
-            len(self._phrasegrams),
-            self.min_count,
-            self.threshold,
+        return (
+            f"{type(self).__name__}<{len(self._phrasegrams)} phrases, "
+            f"min_count={self.min_count}, threshold={self.threshold}>"
         )
 
     def score_candidate(
@@ -562,6 +559,8 @@ class FrozenPhrases(_PhrasesTransformation):
         if progress is not None:
             tick = lambda: progress(job.bytes_read)  # noqa: E731
         src.feed(job, on_progress=tick, on_bytes=progress)  # type: ignore[arg-type]
+        if tick is not None:
+            tick()
         return int(job.sentences_written), int(job.words_written)
 
 
@@ -571,7 +570,9 @@ def as_frozen(model: Any) -> FrozenPhrases:
         return model
     if isinstance(model, Phrases):
         return model.freeze()
-    raise TypeError(f"phrases must be a w2v.FrozenPhrases or w2v.Phrases, got {type(model).__name__}")
+    raise TypeError(
+        f"phrases must be a w2v.FrozenPhrases or w2v.Phrases, got {type(model).__name__}"
+    )
 
 
 #: gensim's old name for ``FrozenPhrases``.

@@ -75,9 +75,7 @@ def save_phrases(model: Any, path: Any) -> None:
         values = np.fromiter(model.phrasegrams.values(), dtype=np.float64, count=len(keys))
         name = "scores"
     else:
-        meta["params"].update(
-            max_vocab_size=model.max_vocab_size, progress_per=model.progress_per
-        )
+        meta["params"].update(max_vocab_size=model.max_vocab_size, progress_per=model.progress_per)
         meta["state"] = {
             "min_reduce": int(model.min_reduce),
             "corpus_word_count": int(model.corpus_word_count),

@@ -58,13 +58,13 @@ def training_bar(
 class ScanBar:
     """A tqdm bar over the bytes of the corpus files read by the vocabulary scan."""
 
-    def __init__(self, total: Optional[int]) -> None:
+    def __init__(self, total: Optional[int], desc: str = "vocabulary scan") -> None:
         self._bar = _tqdm()(
             total=total,
             unit="B",
             unit_scale=True,
             unit_divisor=1024,
-            desc="vocabulary scan",
+            desc=desc,
             leave=True,
             **_width(),
         )
@@ -76,7 +76,9 @@ class ScanBar:
         self._bar.close()
 
 
-def run_with_scan_bar(work: Any, bytes_done: Any, total: Optional[int]) -> Any:
+def run_with_scan_bar(
+    work: Any, bytes_done: Any, total: Optional[int], desc: str = "vocabulary scan"
+) -> Any:
     """Run ``work()`` in a helper thread, refreshing a :class:`ScanBar` from ``bytes_done()``.
 
     ``work`` must release the GIL while it runs (the C++ scan does). Its exception, if any,
@@ -84,7 +86,7 @@ def run_with_scan_bar(work: Any, bytes_done: Any, total: Optional[int]) -> Any:
     """
     import threading
 
-    bar = ScanBar(total)
+    bar = ScanBar(total, desc)
     outcome: dict = {}
 
     def target() -> None:

@@ -16,6 +16,7 @@ from w2v.cli.common import PROG, UsageError
 from w2v.cli.corpus import LAYOUTS
 from w2v.cli.inspection import cmd_convert, cmd_info
 from w2v.cli.models import MODEL_FORMATS
+from w2v.cli.phrases import add_phrases_command
 from w2v.cli.pictures import cmd_export_projector, cmd_plot_loss, cmd_plot_map
 from w2v.cli.queries import cmd_analogy, cmd_evaluate, cmd_index, cmd_similar
 from w2v.cli.reporting import PROGRESS_MODES
@@ -391,9 +392,16 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="custom noise weights: a 'WORD WEIGHT' line per word (others get 0)",
     )
+    p.add_argument(
+        "--phrases",
+        metavar="PHRASES",
+        help="join the phrases of this file (from 'w2v phrases') while reading the corpus",
+    )
     _add_checkpoint_options(p)
     _add_dask_options(p)
     _add_progress(p)
+
+    add_phrases_command(command, _add_progress)
 
     # similar
     p = command("similar", cmd_similar, "nearest neighbours of words")

@@ -31,6 +31,7 @@ from w2v.cli.common import (
 )
 from w2v.cli.corpus import STDIN, corpus_arguments, corpus_files
 from w2v.cli.models import output_format
+from w2v.cli.phrases import load_phrase_model
 from w2v.cli.reporting import logging_for, progress_mode
 from w2v.loading import save_vectors
 from w2v.model import Word2Vec
@@ -53,6 +54,10 @@ def cmd_train(args: argparse.Namespace) -> int:
     params = word2vec_params(args)
     if args.noise_weights:
         params["noise_weights"] = read_noise_weights(args.noise_weights)
+    if args.phrases:
+        if args.dask:
+            raise UsageError("--phrases cannot be combined with --dask yet")
+        params["phrases"] = load_phrase_model(args.phrases)
     if args.dask:
         from w2v.cli.distributed import train_on_dask
 
@@ -189,6 +194,7 @@ def _train(
                 raise UsageError(one_line(exc)) from None
         else:
             model = _load_checkpoint(latest, params, mode)
+            model.phrases = params.get("phrases")  # never saved: the command line gives it
         with corpus as kwargs:
             start = time.perf_counter()
             callbacks: List[Checkpoint] = []
@@ -283,6 +289,10 @@ def run_info(params: Dict[str, Any], kwargs: Dict[str, Any], corpus_format: str)
     if weights is not None:
         text = json.dumps(sorted(weights.items()), ensure_ascii=False)
         options["noise_weights_sha256"] = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    phrases = options.pop("phrases", None)
+    if phrases is not None:
+        text = json.dumps(sorted(phrases.phrasegrams.items()), ensure_ascii=False)
+        options["phrases_sha256"] = hashlib.sha256(text.encode("utf-8")).hexdigest()
     return {
         "command": "w2v train",
         "corpus": corpus_fingerprint(_corpus_paths(kwargs)),

@@ -18,7 +18,7 @@ import pytest
 import w2v.noise
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
-DOC_PAGES = ["negative-sampling.md", "gensim-differences.md", "checkpoints.md"]
+DOC_PAGES = ["negative-sampling.md", "gensim-differences.md", "checkpoints.md", "phrases.md"]
 OPTIONFLAGS = doctest.ELLIPSIS
 
 

@@ -1,0 +1,157 @@
+"""Phrases side by side with gensim 4.4: learning, applying, peak memory, fused training.
+
+    python benchmarks/bench_phrases.py ../shared/data/corpus/wiki17m.txt.gz --workers 2
+
+Speeds are words per second of wall time (medians of ``--repeats`` runs, the two systems run
+in turn). gensim's pure-Python Phrases is slow, so it is timed on the first
+``--gensim-words`` words of the corpus (say so when quoting the numbers); w2v on the whole
+corpus. Peak memory is measured by ``/usr/bin/time -v`` around one learning run of each
+system on the same prefix with the same ``max_vocab_size``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from typing import Callable, List
+
+
+def plain_copy(src: str, words: int, out: str) -> int:
+    """Write the first ``words`` words of ``src`` (whole lines) to ``out``; return words."""
+    opener = gzip.open if src.endswith(".gz") else open
+    n = 0
+    with opener(src, "rt", encoding="utf-8") as f, open(out, "w", encoding="utf-8") as g:
+        for line in f:
+            if words and n >= words:
+                break
+            g.write(line)
+            n += len(line.split())
+    return n
+
+
+def timed(fn: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def median_pairs(a: Callable[[], object], b: Callable[[], object], repeats: int):
+    ta, tb = [], []
+    for _ in range(repeats):
+        ta.append(timed(a))
+        tb.append(timed(b))
+    return statistics.median(ta), statistics.median(tb)
+
+
+def peak_rss_mb(lib: str, corpus: str, max_vocab_size: int, workers: int) -> float:
+    code = (
+        "import sys\n"
+        "if sys.argv[1] == 'w2v':\n"
+        "    import w2v; w2v.Phrases(corpus_file=sys.argv[2], max_vocab_size=int(sys.argv[3]),"
+        " workers=int(sys.argv[4]))\n"
+        "else:\n"
+        "    from gensim.models.phrases import Phrases\n"
+        "    from gensim.models.word2vec import LineSentence\n"
+        "    Phrases(LineSentence(sys.argv[2]), max_vocab_size=int(sys.argv[3]))\n"
+    )
+    cmd = ["/usr/bin/time", "-v", sys.executable, "-c", code, lib, corpus]
+    cmd += [str(max_vocab_size), str(workers)]
+    err = subprocess.run(cmd, capture_output=True, text=True, check=True).stderr
+    kb = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", err).group(1))
+    return kb / 1024
+
+
+def main(argv: List[str] = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("corpus")
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--gensim-words", type=int, default=2_000_000)
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--max-vocab-size", type=int, nargs="+", default=[40_000_000, 500_000])
+    ap.add_argument("--train-epochs", type=int, default=1)
+    args = ap.parse_args(argv)
+
+    from gensim.models.phrases import Phrases as GPhrases
+    from gensim.models.word2vec import LineSentence as GLineSentence
+
+    import w2v
+
+    tmp = tempfile.mkdtemp(prefix="w2v-bench-phrases-")
+    full = os.path.join(tmp, "full.txt")
+    prefix = os.path.join(tmp, "prefix.txt")
+    n_full = plain_copy(args.corpus, 0, full)
+    n_prefix = plain_copy(args.corpus, args.gensim_words, prefix)
+    print(f"corpus: {n_full:,} words; gensim timed on the first {n_prefix:,} words")
+    rows = []
+
+    # Learning.
+    t_w2v, t_gen = median_pairs(
+        lambda: w2v.Phrases(corpus_file=full, workers=args.workers),
+        lambda: GPhrases(GLineSentence(prefix)),
+        args.repeats,
+    )
+    rows.append(("learn Phrases", n_full / t_w2v, n_prefix / t_gen))
+
+    # Applying the frozen model to the whole corpus.
+    frozen = w2v.Phrases(corpus_file=full, workers=args.workers).freeze()
+    gfrozen = GPhrases(GLineSentence(prefix)).freeze()
+    out = os.path.join(tmp, "phrased.txt")
+
+    def gensim_apply() -> None:
+        for _ in gfrozen[GLineSentence(prefix)]:
+            pass
+
+    t_w2v, t_gen = median_pairs(
+        lambda: frozen.transform_file(full, out, workers=args.workers),
+        gensim_apply,
+        args.repeats,
+    )
+    rows.append(("apply FrozenPhrases (w2v: transform_file)", n_full / t_w2v, n_prefix / t_gen))
+    print(f"{len(frozen.phrasegrams):,} phrases on the whole corpus")
+    print()
+    print("| task | w2v words/s | gensim 4.4 words/s | ratio |")
+    print("|---|---:|---:|---:|")
+    for name, a, b in rows:
+        print(f"| {name} | {a / 1e6:.2f} M | {b / 1e6:.3f} M | {a / b:.1f}x |")
+
+    print()
+    print(f"peak RSS learning the {n_prefix:,}-word prefix (/usr/bin/time -v):")
+    print("| max_vocab_size | w2v MB | gensim MB | w2v/gensim |")
+    print("|---:|---:|---:|---:|")
+    for mvs in args.max_vocab_size:
+        a = peak_rss_mb("w2v", prefix, mvs, args.workers)
+        b = peak_rss_mb("gensim", prefix, mvs, args.workers)
+        print(f"| {mvs:,} | {a:.0f} | {b:.0f} | {a / b:.2f} |")
+
+    # Fused skip-gram training against training without phrases.
+    kw = dict(sg=1, workers=args.workers, epochs=args.train_epochs, vector_size=100)
+    model = w2v.Word2Vec(**kw)
+    model.build_vocab(corpus_file=full)
+    fused = w2v.Word2Vec(**kw)
+    fused.build_vocab(corpus_file=full, phrases=frozen)
+
+    def train(m: w2v.Word2Vec) -> Callable[[], object]:
+        return lambda: m.train(
+            corpus_file=full, total_words=m.corpus_total_words, epochs=args.train_epochs
+        )
+
+    t_fused, t_plain = median_pairs(train(fused), train(model), args.repeats)
+    print()
+    print("| skip-gram training, corpus_file | words/s (input words) | vs no phrases |")
+    print("|---|---:|---:|")
+    e = args.train_epochs
+    print(f"| without phrases | {n_full * e / t_plain / 1e6:.3f} M | 1.00 |")
+    print(
+        f"| phrases=frozen (fused) | {n_full * e / t_fused / 1e6:.3f} M | {t_plain / t_fused:.2f} |"
+    )
+
+
+if __name__ == "__main__":
+    main()

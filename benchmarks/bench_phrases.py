@@ -3,7 +3,8 @@
     python benchmarks/bench_phrases.py ../shared/data/corpus/wiki17m.txt.gz --workers 2
 
 Speeds are words per second of wall time (medians of ``--repeats`` runs, the two systems run
-in turn). gensim's pure-Python Phrases is slow, so it is timed on the first
+in turn); the CPU column compares the CPU seconds (all threads) spent per word, which a busy
+machine disturbs less. gensim's pure-Python Phrases is slow, so it is timed on the first
 ``--gensim-words`` words of the corpus (say so when quoting the numbers); w2v on the whole
 corpus. Peak memory is measured by ``/usr/bin/time -v`` around one learning run of each
 system on the same prefix with the same ``max_vocab_size``.
@@ -15,12 +16,13 @@ import argparse
 import gzip
 import os
 import re
+import resource
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from typing import Callable, List
+from typing import Callable, List, Tuple
 
 
 def plain_copy(src: str, words: int, out: str) -> int:
@@ -36,18 +38,29 @@ def plain_copy(src: str, words: int, out: str) -> int:
     return n
 
 
-def timed(fn: Callable[[], object]) -> float:
-    start = time.perf_counter()
+def cpu_seconds() -> float:
+    r = resource.getrusage(resource.RUSAGE_SELF)  # every thread of this process
+    return r.ru_utime + r.ru_stime
+
+
+def timed(fn: Callable[[], object]) -> Tuple[float, float]:
+    """(wall, CPU) seconds of ``fn()``."""
+    start, cpu = time.perf_counter(), cpu_seconds()
     fn()
-    return time.perf_counter() - start
+    return time.perf_counter() - start, cpu_seconds() - cpu
 
 
 def median_pairs(a: Callable[[], object], b: Callable[[], object], repeats: int):
+    """Median (wall, CPU) seconds of ``a`` and of ``b``, run in turn."""
     ta, tb = [], []
     for _ in range(repeats):
         ta.append(timed(a))
         tb.append(timed(b))
-    return statistics.median(ta), statistics.median(tb)
+
+    def med(t: List[Tuple[float, float]]) -> Tuple[float, float]:
+        return statistics.median(x for x, _ in t), statistics.median(c for _, c in t)
+
+    return med(ta), med(tb)
 
 
 def peak_rss_mb(lib: str, corpus: str, max_vocab_size: int, workers: int) -> float:
@@ -97,7 +110,7 @@ def main(argv: List[str] = None) -> None:
         lambda: GPhrases(GLineSentence(prefix)),
         args.repeats,
     )
-    rows.append(("learn Phrases", n_full / t_w2v, n_prefix / t_gen))
+    rows.append(("learn Phrases", n_full, t_w2v, n_prefix, t_gen))
 
     # Applying the frozen model to the whole corpus.
     frozen = w2v.Phrases(corpus_file=full, workers=args.workers).freeze()
@@ -113,13 +126,15 @@ def main(argv: List[str] = None) -> None:
         gensim_apply,
         args.repeats,
     )
-    rows.append(("apply FrozenPhrases (w2v: transform_file)", n_full / t_w2v, n_prefix / t_gen))
+    rows.append(("apply FrozenPhrases (w2v: transform_file)", n_full, t_w2v, n_prefix, t_gen))
     print(f"{len(frozen.phrasegrams):,} phrases on the whole corpus")
     print()
-    print("| task | w2v words/s | gensim 4.4 words/s | ratio |")
-    print("|---|---:|---:|---:|")
-    for name, a, b in rows:
-        print(f"| {name} | {a / 1e6:.2f} M | {b / 1e6:.3f} M | {a / b:.1f}x |")
+    print("| task | w2v words/s | gensim 4.4 words/s | ratio | ratio of CPU time per word |")
+    print("|---|---:|---:|---:|---:|")
+    for name, na, (wa, ca), nb, (wb, cb) in rows:
+        a, b = na / wa, nb / wb
+        cpu_ratio = (cb / nb) / (ca / na)
+        print(f"| {name} | {a / 1e6:.2f} M | {b / 1e6:.3f} M | {a / b:.1f}x | {cpu_ratio:.1f}x |")
 
     print()
     print(f"peak RSS learning the {n_prefix:,}-word prefix (/usr/bin/time -v):")
@@ -142,7 +157,7 @@ def main(argv: List[str] = None) -> None:
             corpus_file=full, total_words=m.corpus_total_words, epochs=args.train_epochs
         )
 
-    t_fused, t_plain = median_pairs(train(fused), train(model), args.repeats)
+    (t_fused, _), (t_plain, _) = median_pairs(train(fused), train(model), args.repeats)
     print()
     print("| skip-gram training, corpus_file | words/s (input words) | vs no phrases |")
     print("|---|---:|---:|")

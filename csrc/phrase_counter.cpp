@@ -64,8 +64,7 @@ void PhraseCounter::queue(std::string_view piece1, std::string_view piece2, std:
 void PhraseCounter::flush() {
   for (const Pending& p : queued_) {
     const std::string_view key(pending_.data() + p.offset, p.size);
-    int32_t id = index_.find(key, p.hash);
-    if (id < 0) id = index_.insert(key, p.hash);
+    const int32_t id = index_.insert(key, p.hash);  // one probe, found or inserted
     if (static_cast<size_t>(id) == counts_.size()) counts_.push_back(0);
     ++counts_[id];
   }

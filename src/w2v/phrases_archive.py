@@ -103,7 +103,8 @@ def load_phrases(path: Any, scoring: Optional[Any] = None) -> Any:
     except FileNotFoundError:
         raise
     except ValueError as e:
-        raise ValueError(f"{where} is not a w2v phrases file: {e}") from None
+        named = os.fspath(path) in str(e)  # the archive's own errors name the file already
+        raise ValueError(f"not a w2v phrases file: {e}" if named else f"{where}: {e}") from None
     except Exception as e:  # a damaged zip or .npy member: say which file
         raise ValueError(f"{where} is corrupt: {type(e).__name__}: {e}") from None
     kind = meta.get("kind")
@@ -162,13 +163,13 @@ def load_phrases(path: Any, scoring: Optional[Any] = None) -> Any:
         raise ValueError(f"{where} is corrupt: counts must be non-negative integers")
     state = meta.get("state") or {}
     model = Phrases(
-        min_count=params["min_count"],
-        threshold=params["threshold"],
-        max_vocab_size=params["max_vocab_size"],
-        delimiter=params["delimiter"],
-        progress_per=params["progress_per"],
+        min_count=checked["min_count"],
+        threshold=checked["threshold"],
+        max_vocab_size=checked["max_vocab_size"],
+        delimiter=checked["delimiter"],
+        progress_per=checked["progress_per"],
         scoring=fn,
-        connector_words=params["connector_words"],
+        connector_words=checked["connector_words"],
     )
     try:
         model.min_reduce = int(state.get("min_reduce", 1))

@@ -32,6 +32,21 @@ class PhraseTable {
       scores_.push_back(score);
     else
       scores_[id] = score;
+    // Every way `key` can be cut at a delimiter gives a word that may start a candidate
+    // with this key and one that may end it.
+    const std::string& d = rules_->delimiter();
+    for (size_t p = key.find(d); !d.empty() && p != std::string_view::npos;
+         p = key.find(d, p + 1)) {
+      mark(key.substr(0, p), kMayStart);
+      mark(key.substr(p + d.size()), kMayEnd);
+    }
+  }
+  static constexpr unsigned kMayStart = 1, kMayEnd = 2;
+  // Which ends of a listed key the word `w` can be (a filter: a candidate whose first word
+  // may not start a key, or whose last word may not end one, is no phrase).
+  unsigned flags(std::string_view w) const {
+    const int32_t id = pieces_.find(w);
+    return id < 0 ? 0u : piece_flags_[id];
   }
   // The score of the candidate `key`, or NaN when it is not a phrase.
   double judge(std::string_view key) const {
@@ -47,11 +62,18 @@ class PhraseTable {
   double threshold() const { return threshold_; }
 
  private:
+  void mark(std::string_view piece, unsigned flag) {
+    const int32_t id = pieces_.insert(piece);
+    if (static_cast<size_t>(id) == piece_flags_.size()) piece_flags_.push_back(0);
+    piece_flags_[id] |= static_cast<uint8_t>(flag);
+  }
+
   std::shared_ptr<const PhraseRules> rules_;
   double threshold_;
   WordIndex index_;
   std::vector<double> scores_;
-  std::vector<double>* score_log_ = nullptr;
+  WordIndex pieces_;
+  std::vector<uint8_t> piece_flags_;
 };
 
 // Judges candidates by the counts of a (not frozen) Phrases model, as its score_candidate:
@@ -61,6 +83,7 @@ class CountJudge {
   CountJudge(const PhraseCounter& counts, const ScoringParams& params)
       : counts_(counts), params_(params) {}
   const PhraseRules& rules() const { return counts_.rules(); }
+  unsigned flags(std::string_view) const { return PhraseTable::kMayStart | PhraseTable::kMayEnd; }
   double judge(std::string_view a, std::string_view b, std::string_view key) const {
     const double none = std::numeric_limits<double>::quiet_NaN();
     const int64_t ca = counts_.count(a);
@@ -83,6 +106,7 @@ class TableJudge {
  public:
   explicit TableJudge(const PhraseTable& table) : table_(table) {}
   const PhraseRules& rules() const { return table_.rules(); }
+  unsigned flags(std::string_view w) const { return table_.flags(w); }
   double judge(std::string_view, std::string_view, std::string_view key) const {
     return table_.judge(key);
   }
@@ -108,7 +132,11 @@ class PhraseSink {
 
   void token(std::string_view w) {
     if (!rules_.is_connector(w)) {
-      if (!start_.empty()) {
+      const unsigned flags = judge_.flags(w);
+      if (!start_.empty() &&
+          ((start_flags_ & PhraseTable::kMayStart) == 0 || (flags & PhraseTable::kMayEnd) == 0)) {
+        release();  // no listed key starts with start_ and ends with w
+      } else if (!start_.empty()) {
         key_.assign(start_);
         for (size_t i = 0; i < between_.size(); ++i) {
           key_ += rules_.delimiter();
@@ -126,6 +154,7 @@ class PhraseSink {
         release();
       }
       start_.assign(w);
+      start_flags_ = flags;
       between_.clear();
     } else if (!start_.empty()) {
       between_.emplace_back(w);
@@ -177,6 +206,7 @@ class PhraseSink {
   const PhraseRules& rules_;
   Inner& inner_;
   std::string start_;
+  unsigned start_flags_ = 0;  // judge_.flags(start_)
   std::vector<std::string> between_;
   std::string key_;
   std::string text_;  // the sentence's output tokens back to back

@@ -44,10 +44,11 @@ class PhraseTable {
   static constexpr unsigned kMayStart = 1, kMayEnd = 2;
   // Which ends of a listed key the word `w` can be (a filter: a candidate whose first word
   // may not start a key, or whose last word may not end one, is no phrase).
-  unsigned flags(std::string_view w) const {
-    const int32_t id = pieces_.find(w);
+  unsigned flags(std::string_view w, uint64_t hash) const {
+    const int32_t id = pieces_.find(w, hash);
     return id < 0 ? 0u : piece_flags_[id];
   }
+  void prefetch(uint64_t hash) const { pieces_.prefetch(hash); }
   // The score of the candidate `key`, or NaN when it is not a phrase.
   double judge(std::string_view key) const {
     const int32_t id = index_.find(key);
@@ -83,7 +84,10 @@ class CountJudge {
   CountJudge(const PhraseCounter& counts, const ScoringParams& params)
       : counts_(counts), params_(params) {}
   const PhraseRules& rules() const { return counts_.rules(); }
-  unsigned flags(std::string_view) const { return PhraseTable::kMayStart | PhraseTable::kMayEnd; }
+  unsigned flags(std::string_view, uint64_t) const {
+    return PhraseTable::kMayStart | PhraseTable::kMayEnd;
+  }
+  void prefetch(uint64_t) const {}
   double judge(std::string_view a, std::string_view b, std::string_view key) const {
     const double none = std::numeric_limits<double>::quiet_NaN();
     const int64_t ca = counts_.count(a);
@@ -106,7 +110,8 @@ class TableJudge {
  public:
   explicit TableJudge(const PhraseTable& table) : table_(table) {}
   const PhraseRules& rules() const { return table_.rules(); }
-  unsigned flags(std::string_view w) const { return table_.flags(w); }
+  unsigned flags(std::string_view w, uint64_t hash) const { return table_.flags(w, hash); }
+  void prefetch(uint64_t hash) const { table_.prefetch(hash); }
   double judge(std::string_view, std::string_view, std::string_view key) const {
     return table_.judge(key);
   }
@@ -130,9 +135,50 @@ class PhraseSink {
   PhraseSink(const Judge& judge, Inner& inner)
       : judge_(judge), rules_(judge.rules()), inner_(inner) {}
 
+  // Tokens are queued 16 at a time, their table slots prefetched (the tables miss the cache
+  // when training threads share it), and handled in order; views live until end_block().
   void token(std::string_view w) {
+    if (queued_ == kBatch) run_queue();
+    const uint64_t h = hash_bytes(w);
+    judge_.prefetch(h);
+    words_[queued_] = w;
+    hashes_[queued_++] = h;
+  }
+  void end_sentence() {
+    run_queue();
+    if (!start_.empty()) release();
+    start_.clear();
+    if (score_log_) score_log_->insert(score_log_->end(), scores_.begin(), scores_.end());
+    for (size_t i = 0; i < ends_.size(); ++i) inner_.token(out(i));
+    inner_.end_sentence();
+    text_.clear();
+    ends_.clear();
+    scores_.clear();
+  }
+  void end_block() {
+    run_queue();
+    inner_.end_block();
+  }
+  void drop_pending() {
+    queued_ = 0;
+    start_.clear();
+    between_.clear();
+    text_.clear();
+    ends_.clear();
+    scores_.clear();
+  }
+  // Appends each output token's score (NaN for a plain word) to `log`, sentence by sentence.
+  void log_scores(std::vector<double>* log) { score_log_ = log; }
+
+ private:
+  static constexpr int kBatch = 16;
+  void run_queue() {
+    for (int i = 0; i < queued_; ++i) handle(words_[i], hashes_[i]);
+    queued_ = 0;
+  }
+  void handle(std::string_view w, uint64_t h) {
     if (!rules_.is_connector(w)) {
-      const unsigned flags = judge_.flags(w);
+      const unsigned flags = judge_.flags(w, h);
       if (!start_.empty() &&
           ((start_flags_ & PhraseTable::kMayStart) == 0 || (flags & PhraseTable::kMayEnd) == 0)) {
         release();  // no listed key starts with start_ and ends with w
@@ -162,29 +208,6 @@ class PhraseSink {
       emit(w, kNone);
     }
   }
-  void end_sentence() {
-    if (!start_.empty()) release();
-    start_.clear();
-    if (score_log_) score_log_->insert(score_log_->end(), scores_.begin(), scores_.end());
-    for (size_t i = 0; i < ends_.size(); ++i) inner_.token(out(i));
-    inner_.end_sentence();
-    text_.clear();
-    ends_.clear();
-    scores_.clear();
-  }
-  void end_block() { inner_.end_block(); }
-  void drop_pending() {
-    start_.clear();
-    between_.clear();
-    text_.clear();
-    ends_.clear();
-    scores_.clear();
-  }
-
-  // Appends each output token's score (NaN for a plain word) to `log`, sentence by sentence.
-  void log_scores(std::vector<double>* log) { score_log_ = log; }
-
- private:
   std::string_view out(size_t i) const {
     const size_t begin = i ? ends_[i - 1] : 0;
     return std::string_view(text_.data() + begin, ends_[i] - begin);
@@ -205,6 +228,9 @@ class PhraseSink {
   const Judge& judge_;
   const PhraseRules& rules_;
   Inner& inner_;
+  int queued_ = 0;
+  std::string_view words_[kBatch];
+  uint64_t hashes_[kBatch];
   std::string start_;
   unsigned start_flags_ = 0;  // judge_.flags(start_)
   std::vector<std::string> between_;

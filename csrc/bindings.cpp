@@ -388,7 +388,8 @@ struct PyCollector {
       nb::list pairs;
       for (size_t i = 0; i < n; ++i) {
         const double s = (*scores)[base + i];
-        pairs.append(nb::make_tuple(current[i], std::isnan(s) ? nb::object(nb::none()) : nb::object(nb::float_(s))));
+        pairs.append(nb::make_tuple(
+            current[i], std::isnan(s) ? nb::object(nb::none()) : nb::object(nb::float_(s))));
       }
       scores->clear();
       out.append(pairs);

@@ -19,8 +19,9 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 import numpy as np
 
 from w2v import ann, evaluation, gensim_interop, similarity, word2vec_format
-from w2v._archive import ArchiveKindError, load_archive, save_archive
+from w2v._archive import load_archive, save_archive
 from w2v.keyed_storage import Key, KeyedStorage
+from w2v.paths import PathLike
 from w2v.vectors_math import cosine_similarities
 
 logger = logging.getLogger(__name__)
@@ -404,7 +405,7 @@ class KeyedVectors(KeyedStorage):
 
     # ---- persistence -----------------------------------------------------------------------------
 
-    def save(self, fname: Union[str, os.PathLike], *args: Any, **kwargs: Any) -> None:
+    def save(self, fname: PathLike, *args: Any, **kwargs: Any) -> None:
         """Save to ``fname`` in w2v's pickle-free format (see ``docs/format.md``).
 
         The write is atomic. gensim's extra arguments (``separately``, ``pickle_protocol``
@@ -414,27 +415,26 @@ class KeyedVectors(KeyedStorage):
         save_archive(fname, {"kind": "KeyedVectors", "keyedvectors": meta}, arrays)
 
     @classmethod
-    def load(cls, fname: Union[str, os.PathLike], mmap: Optional[str] = None) -> KeyedVectors:
+    def load(cls, fname: PathLike, mmap: Optional[str] = None) -> KeyedVectors:
         """Load vectors saved by :meth:`save` (or the ``wv`` of a saved Word2Vec model).
 
         Parameters
         ----------
-        fname : str
+        fname : str, bytes or path-like
         mmap : {None, 'r', 'r+', 'c'}
             Memory-map the arrays instead of reading them.
+
+        Raises
+        ------
+        w2v.errors.MalformedFileError
+            The file is not a w2v archive, or a damaged one (``docs/security.md``).
 
         Never executes code from the file: pickles (such as gensim's own ``.save()`` files)
         are refused; use :meth:`load_word2vec_format` for gensim or word2vec.c vectors.
         """
         meta, arrays = load_archive(fname, mmap=mmap)
-        kind = meta.get("kind")
-        if kind == "Word2Vec":
-            kv_arrays = {k[len("wv.") :]: v for k, v in arrays.items() if k.startswith("wv.")}
-            return cls._from_archive(meta["keyedvectors"], kv_arrays)
-        if kind != "KeyedVectors":
-            raise ArchiveKindError(
-                f"{os.fspath(fname)!r} does not hold keyed vectors (it holds {kind})"
-            )
+        if meta["kind"] == "Word2Vec":  # the model's word vectors
+            arrays = {k[len("wv.") :]: v for k, v in arrays.items() if k.startswith("wv.")}
         return cls._from_archive(meta["keyedvectors"], arrays)
 
     @classmethod

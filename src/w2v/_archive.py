@@ -250,8 +250,8 @@ def _open_zip(name: str, fh: IO[bytes]) -> zipfile.ZipFile:
                 f"{where} is compressed with zip method {info.compress_type}; w2v archives "
                 "store members uncompressed",
             )
-        if info.header_offset + 30 + info.compress_size > size:
-            raise ArchiveError(name, f"{where} extends past the end of the file")
+        if info.header_offset < 0 or info.header_offset + 30 + info.compress_size > size:
+            raise ArchiveError(name, f"{where} lies outside the file")
         stored = info.compress_type == zipfile.ZIP_STORED
         if (stored and info.file_size != info.compress_size) or (
             info.file_size > _DEFLATE_RATIO * info.compress_size + 64

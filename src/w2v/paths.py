@@ -53,3 +53,10 @@ def native_safe(path: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
+
+
+def path_or_file(value: Any, what: str = "fname") -> Any:
+    """A file object as it is (it has ``read`` or ``write``), anything else as :func:`fspath`."""
+    if hasattr(value, "read") or hasattr(value, "write"):
+        return value
+    return fspath(value, what)

@@ -26,7 +26,7 @@ from typing import Optional, Union
 
 from w2v import compression
 from w2v._archive import read_meta, refuse_pickle
-from w2v.errors import CompressedFileError, FormatError
+from w2v.errors import FormatError
 from w2v.keyedvectors import KeyedVectors
 from w2v.model import Word2Vec
 from w2v.paths import PathLike, fspath
@@ -37,6 +37,8 @@ FORMATS = ("w2v", "word2vec-text", "word2vec-binary")
 KINDS = ("model", "vectors")
 
 _ZIP_MAGIC = b"PK\x03\x04"
+# How much of the first row format detection reads at most (a header may claim any size).
+_LONGEST_ROW = 1 << 28
 _TEXT_SUFFIXES = (".txt", ".vec")
 _BINARY_SUFFIXES = (".bin",)
 
@@ -59,9 +61,10 @@ def detect_format(path: PathLike) -> str:
         No file at ``path``.
     IsADirectoryError
         ``path`` is a directory.
-    ValueError
-        The file is a Python pickle (refused), or it is in none of the formats
-        (:class:`FormatError`, also when its compressed data cannot be read).
+    w2v.errors.MalformedFileError
+        A ``ValueError``: the file is a Python pickle (refused) or in none of the formats
+        (:class:`FormatError`), or its compressed data cannot be read
+        (:class:`w2v.errors.CompressedFileError`).
     """
     path = _check_file(path)
     with open(path, "rb") as fh:
@@ -69,14 +72,11 @@ def detect_format(path: PathLike) -> str:
     if head.startswith(_ZIP_MAGIC):
         return "w2v"
     refuse_pickle(path, head)
-    try:
-        with compression.open_read(path) as fh:
-            header = fh.readline(256).split()
-            is_header = len(header) == 2 and all(p.isdigit() for p in header)
-            dim = int(header[1]) if is_header else 0
-            row = fh.readline(max(1 << 20, 64 * dim)) if is_header else b""
-    except CompressedFileError as exc:
-        raise FormatError(path, f"cannot read it: {exc.reason}") from exc
+    with compression.open_read(path) as fh:
+        header = fh.readline(256).split()
+        is_header = len(header) == 2 and all(p.isdigit() for p in header)
+        dim = int(header[1]) if is_header else 0
+        row = fh.readline(min(max(1 << 20, 64 * dim), _LONGEST_ROW)) if is_header else b""
     if not is_header:
         raise FormatError(
             path,

@@ -47,6 +47,7 @@ import lzma
 import os
 import sys
 import tempfile
+import traceback
 from collections import Counter
 from pathlib import Path
 from typing import Callable, Dict, List
@@ -150,11 +151,11 @@ def target_archive(data: bytes) -> None:
         w2v.KeyedVectors.load,
         w2v.Word2Vec.load,
         lambda p: w2v.KeyedVectors.load(p, mmap="r"),
-        w2v.load,
+        w2v.load,  # also reads word2vec files: their errors are documented too
     ):
         try:
             obj = load(path)
-        except MalformedFileError:
+        except (MalformedFileError, Word2VecFormatError):
             continue
         kv = obj.wv if isinstance(obj, w2v.Word2Vec) else obj
         assert kv.vectors.shape == (len(kv.index_to_key), kv.vector_size)
@@ -203,11 +204,12 @@ def keep_going(target: Callable[[bytes], None], log: str) -> Callable[[bytes], N
         try:
             target(data)
         except Exception as exc:
-            kind = (type(exc).__name__, str(exc).split("\n")[0][:60])
+            frame = traceback.extract_tb(exc.__traceback__)[-1]
+            kind = (type(exc).__name__, f"{frame.filename}:{frame.lineno}")
             if kind not in seen:
                 seen.add(kind)
                 with open(log, "a", encoding="utf-8") as f:
-                    f.write(f"{kind[0]}: {str(exc)[:300]!r}\n  input: {data.hex()}\n")
+                    f.write(f"{kind[0]} at {kind[1]}: {str(exc)[:300]!r}\n  input: {data.hex()}\n")
 
     return run
 

@@ -313,3 +313,19 @@ def test_other_readers_of_archives_use_the_same_checks(
     bad = rewrite(files["model"], tmp_path / "r.w2v", meta=edit("state.resume", {"epochs": 1}))
     with pytest.raises(ArchiveError, match="state.resume"):
         read_training_state(bad)
+
+
+@pytest.mark.parametrize(
+    "raw,match",
+    [
+        (b"[" * 100_000 + b"]" * 100_000, "RecursionError"),  # deeper than json can parse
+        (b'{"format": "w2v", "kind": "caf\xe9"}', "UnicodeDecodeError"),
+        (b'{"format": "w2v", "format_version": 1' + b"9" * 5000 + b"}", "digits"),
+    ],
+    ids=["nested", "not-utf8", "huge-int"],
+)
+def test_unparsable_meta_json(
+    files: Dict[str, Path], tmp_path: Path, raw: bytes, match: str
+) -> None:
+    bad = rewrite(files["kv"], tmp_path / "j.w2v", members={"meta.json": raw})
+    refused(bad, match)

@@ -61,7 +61,10 @@ def test_models_and_vectors_round_trip(odd: Callable[[str], bytes]) -> None:
     model = Word2Vec(SENTENCES, vector_size=8, min_count=1, epochs=1, workers=1)
     for spelling in spellings(odd(".w2v")):
         model.save(spelling)
-        assert Word2Vec.load(spelling).wv.index_to_key == model.wv.index_to_key
+        loaded = Word2Vec.load(spelling)  # its history now holds the name: saved again
+        assert loaded.wv.index_to_key == model.wv.index_to_key
+        loaded.save(spelling)
+        assert Word2Vec.load(spelling).lifecycle_events[-2]["fname"] == os.fsdecode(odd(".w2v"))
         assert isinstance(w2v.load(spelling), Word2Vec)
         model.wv.save(spelling)
         np.testing.assert_array_equal(

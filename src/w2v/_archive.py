@@ -89,7 +89,7 @@ def save_archive(path: PathLike, meta: Dict[str, Any], arrays: Dict[str, np.ndar
     try:
         with os.fdopen(fd, "wb") as raw:
             with zipfile.ZipFile(raw, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as zf:
-                zf.writestr(_META, json.dumps(full_meta, ensure_ascii=False))
+                zf.writestr(_META, _json_bytes(full_meta))
                 for name, arr in arrays.items():
                     arr = np.asarray(arr)
                     if arr.dtype.hasobject:
@@ -108,6 +108,17 @@ def save_archive(path: PathLike, meta: Dict[str, Any], arrays: Dict[str, np.ndar
         except OSError:
             pass
         raise
+
+
+def _json_bytes(meta: Dict[str, Any]) -> bytes:
+    """``meta`` as UTF-8 JSON. Lone surrogates (a file name that is not valid UTF-8, words
+    decoded with ``surrogateescape``) have no UTF-8 form: then every non-ASCII character is
+    escaped, which JSON reads back as the same string."""
+    text = json.dumps(meta, ensure_ascii=False)
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(meta).encode("ascii")
 
 
 _ALIGN = 64

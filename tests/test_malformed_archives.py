@@ -329,3 +329,11 @@ def test_unparsable_meta_json(
 ) -> None:
     bad = rewrite(files["kv"], tmp_path / "j.w2v", members={"meta.json": raw})
     refused(bad, match)
+
+
+def test_detect_format_with_a_huge_declared_dimension(tmp_path: Path) -> None:
+    # Found by scripts/fuzz_native.py: the header's size went straight into readline's
+    # limit (OverflowError: cannot fit 'int' into an index-sized integer).
+    path = tmp_path / "huge.bin"
+    path.write_bytes(b"4 " + b"4" * 40 + b"\nrow\n")
+    assert w2v.loading.detect_format(path) == "word2vec-binary"

@@ -4,7 +4,7 @@ Each target takes arbitrary bytes and checks that w2v either gives the right ans
 one of its documented errors (``docs/security.md``); anything else (another exception, an
 AddressSanitizer or UBSan report, a crash) is a finding, and libFuzzer saves the input as
 ``crash-*`` in the working directory. atheris guides the search by the coverage of the Python
-code it runs (the loaders, the corpus readers); the C++ core is checked by the sanitizers.
+and C++ code it runs; the C++ core is checked by AddressSanitizer and UBSan.
 
 Targets:
 
@@ -25,8 +25,15 @@ Targets:
 Run it against the AddressSanitizer build (``pip install atheris`` first; atheris is not a
 dependency of w2v)::
 
-    scripts/sanitized-python.sh scripts/fuzz_native.py tokens -max_total_time=900 \\
-        build/fuzz/tokens
+    W2V_FUZZ=1 ASAN_OPTIONS=detect_leaks=0:verify_asan_link_order=0:allocator_may_return_null=1 \\
+        scripts/sanitized-python.sh scripts/fuzz_native.py tokens -max_total_time=900 \\
+        -max_len=16384 build/fuzz/tokens
+
+``W2V_FUZZ=1`` builds the extension with clang and libFuzzer's coverage counters, so the
+search is guided by the C++ code's coverage too (see ``scripts/sanitized-python.sh``; without
+it, gcc's build is used and only the Python code guides the search).
+``allocator_may_return_null=1`` makes an oversized allocation a ``MemoryError`` (a finding the
+target reports) rather than an ASan abort.
 
 The last argument is the corpus directory (created, seeded and grown by the run); the others
 are libFuzzer options (``-help=1`` lists them; ``-runs=N``, ``-max_len=N``, ``-jobs=N``). To

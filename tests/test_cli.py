@@ -502,7 +502,7 @@ def test_runtime_errors_exit_1_with_one_line(
         (("similar", missing, "holmes"), "no such model file"),
         (("similar", trained.path, "holmes", "qqqzzz"), "'qqqzzz' is not in the vocabulary"),
         (("similar", trained.path, "Holmes"), "did you mean 'holmes'?"),
-        (("info", str(junk)), "is not a model file"),
+        (("info", str(junk)), "not a model file"),
         (("info", str(pickle_file)), "pickle"),
         (("info", str(bad_zip)), "not a valid w2v model file"),
         (("similar", str(truncated), "the"), "cannot read model"),

@@ -6,6 +6,8 @@ import logging
 import os
 from typing import Any, Dict, Optional, Union
 
+from w2v.paths import PathLike, fspath
+
 logger = logging.getLogger("w2v.model")
 
 
@@ -69,7 +71,7 @@ class Checkpoint(CallbackAny2Vec):
 
     def __init__(
         self,
-        directory: Union[str, os.PathLike[str]],
+        directory: PathLike,
         every: Union[int, str] = 1,
         keep: int = 2,
         overwrite: bool = False,
@@ -77,7 +79,7 @@ class Checkpoint(CallbackAny2Vec):
     ) -> None:
         from w2v.checkpoint import parse_every
 
-        self.directory = os.fspath(directory)
+        self.directory = fspath(directory, "directory")
         self.every, self.unit = parse_every(every)
         if isinstance(keep, bool) or not isinstance(keep, int) or keep < 1:
             raise ValueError(f"keep must be an int >= 1, got {keep!r}")

@@ -16,16 +16,16 @@ fingerprints corpus files (:func:`corpus_fingerprint`). See ``docs/checkpoints.m
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import re
 import time
 import uuid
-import zipfile
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
-PathLike = Union[str, "os.PathLike[str]"]
+from w2v._archive import read_meta
+from w2v.errors import ArchiveError
+from w2v.paths import PathLike, fspath
 
 #: How the corpus reached the trainer: C++ reading byte ranges of plain files ("files"), or
 #: jobs fed through the queue, as pieces of text ("text") or as sentence batches ("sentences").
@@ -369,7 +369,7 @@ def checkpoint_name(state: TrainingState) -> str:
 
 def checkpoint_files(directory: PathLike) -> List[str]:
     """The checkpoint files in ``directory``, oldest position first ([] if none)."""
-    directory = os.fspath(directory)
+    directory = fspath(directory, "directory")
     if not os.path.isdir(directory):
         return []
     found = []
@@ -400,22 +400,24 @@ def latest_checkpoint(directory: PathLike) -> Optional[str]:
 def read_training_state(path: PathLike) -> Optional[TrainingState]:
     """The :class:`TrainingState` saved in a checkpoint, without loading its arrays.
 
-    Returns None for a model file that is not a checkpoint; raises ``ValueError`` for a file
-    that is not a readable w2v model.
+    Returns None for a model file that is not a checkpoint.
+
+    Raises
+    ------
+    w2v.errors.MalformedFileError
+        The file is not a w2v model file, or a damaged one (a ``ValueError``).
     """
+    meta = read_meta(path)
+    resume = meta.get("state", {}).get("resume")
     try:
-        with zipfile.ZipFile(os.fspath(path)) as zf:
-            meta = json.loads(zf.read("meta.json").decode("utf-8"))
-    except (OSError, KeyError, ValueError, zipfile.BadZipFile) as exc:
-        raise ValueError(f"{os.fspath(path)!r} is not a readable w2v checkpoint: {exc}") from exc
-    state = meta.get("state") if isinstance(meta, dict) else None
-    resume = state.get("resume") if isinstance(state, dict) else None
-    return None if resume is None else TrainingState.from_json(resume)
+        return None if resume is None else TrainingState.from_json(resume)
+    except ValueError as exc:
+        raise ArchiveError(path, str(exc)) from None
 
 
 def remove_stale_temporaries(directory: PathLike) -> None:
     """Delete the temporary files of checkpoint saves that were killed before their rename."""
-    directory = os.fspath(directory)
+    directory = fspath(directory, "directory")
     for name in os.listdir(directory):
         if name.startswith("." + CHECKPOINT_PREFIX) and name.endswith(".tmp"):
             try:
@@ -446,7 +448,7 @@ def corpus_fingerprint(paths: Sequence[PathLike]) -> List[Dict[str, Any]]:
     """
     out = []
     for p in paths:
-        p = os.fspath(p)
+        p = fspath(p)
         size = os.path.getsize(p)
         h = hashlib.sha256()
         with open(p, "rb") as f:

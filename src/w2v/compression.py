@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import bz2
 import gzip
+import io
 import lzma
-import os
+import zlib
 from dataclasses import dataclass
-from typing import IO, Any, Callable, Optional, Union
+from typing import IO, Any, Callable, Optional
 
-PathLike = Union[str, bytes, "os.PathLike[str]", "os.PathLike[bytes]"]
+from w2v.errors import CompressedFileError
+from w2v.paths import PathLike, fspath
 
 # The longest magic number below.
 HEAD_BYTES = 6
@@ -37,8 +39,9 @@ CODECS = (
     Codec("xz", b"\xfd7zXZ\x00", ".xz", lzma.open),
 )
 
-# What a corrupt compressed stream raises, besides OSError (gzip's BadGzipFile is one).
-DECOMPRESSION_ERRORS = (OSError, EOFError, lzma.LZMAError, ValueError)
+# What the decompressors raise on bad data (gzip's BadGzipFile and bz2's "Invalid data stream"
+# are OSErrors without an errno; a failing disk's OSError has one and is left alone).
+_FAILURES = (EOFError, OSError, zlib.error, lzma.LZMAError)
 
 
 def sniff(head: bytes) -> Optional[Codec]:
@@ -63,35 +66,110 @@ def is_compressed(path: PathLike) -> bool:
 def open_read(path: PathLike) -> IO[bytes]:
     """Open ``path`` for reading bytes, decompressing it if its content is compressed.
 
-    A decompressing reader gets a ``raw_file`` attribute: the file on disk, whose position
-    tells how far the reading has got (for progress bars), closed together with it.
+    A decompressing reader has a ``raw_file`` attribute: the file on disk, whose position
+    tells how far the reading has got (for progress bars), closed together with it. It
+    raises :class:`w2v.errors.CompressedFileError`, naming the file, for corrupt data and
+    for data that ends before the compressed stream's end marker (a truncated file).
     """
-    raw = open(path, "rb")
+    name = fspath(path)
+    raw = open(name, "rb")
     try:
         codec = sniff(raw.read(HEAD_BYTES))
         raw.seek(0)
         if codec is None:
             return raw
-        fin: Any = codec.open(raw, "rb")
+        return DecompressingReader(codec, codec.open(raw, "rb"), raw, name)  # type: ignore[return-value]
     except BaseException:
         raw.close()
         raise
-    fin.raw_file = raw
-    close = fin.close
 
-    def close_both() -> None:
+
+class DecompressingReader(io.BufferedIOBase):
+    """A decompressing file whose errors name the file: :class:`CompressedFileError`.
+
+    Parameters
+    ----------
+    codec : Codec
+    inner : binary file
+        The decompressor (``gzip.GzipFile`` ...) reading ``raw``.
+    raw : binary file
+        The compressed file on disk; closed with this reader.
+    name : str
+        The file's name, for messages.
+    """
+
+    def __init__(self, codec: Codec, inner: IO[bytes], raw: IO[bytes], name: str) -> None:
+        super().__init__()
+        self.codec = codec
+        self.raw_file = raw
+        self.name = name
+        self._inner = inner
+
+    def _error(self, exc: BaseException) -> BaseException:
+        """The error to raise for ``exc`` from the decompressor."""
+        if isinstance(exc, EOFError):
+            return CompressedFileError(
+                self.name,
+                f"the {self.codec.name} data ends before its end marker: the file is truncated",
+            )
+        if isinstance(exc, OSError) and exc.errno is not None:
+            return exc  # the disk failed, not the data
+        return CompressedFileError(self.name, f"corrupt {self.codec.name} data: {exc}")
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: Optional[int] = -1) -> bytes:
         try:
-            close()
-        finally:
-            raw.close()
+            return self._inner.read(-1 if size is None else size)
+        except _FAILURES as exc:
+            raise self._error(exc) from None
 
-    fin.close = close_both
-    return fin
+    def read1(self, size: int = -1) -> bytes:
+        try:
+            return self._inner.read1(size)  # type: ignore[attr-defined]
+        except _FAILURES as exc:
+            raise self._error(exc) from None
+
+    def readinto(self, buffer: Any) -> int:
+        try:
+            return self._inner.readinto(buffer)  # type: ignore[attr-defined]
+        except _FAILURES as exc:
+            raise self._error(exc) from None
+
+    def readline(self, size: Optional[int] = -1) -> bytes:
+        try:
+            return self._inner.readline(-1 if size is None else size)
+        except _FAILURES as exc:
+            raise self._error(exc) from None
+
+    def seekable(self) -> bool:
+        return True
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        try:
+            return self._inner.seek(offset, whence)
+        except _FAILURES as exc:
+            raise self._error(exc) from None
+
+    def tell(self) -> int:
+        return self._inner.tell()
+
+    def fileno(self) -> int:
+        return self.raw_file.fileno()
+
+    def close(self) -> None:
+        if not self.closed:
+            try:
+                self._inner.close()
+            finally:
+                self.raw_file.close()
+                super().close()
 
 
 def codec_for_name(path: PathLike) -> Optional[Codec]:
     """The codec a file written at ``path`` should use, by its suffix (None: plain)."""
-    name = os.fsdecode(os.fspath(path)).lower()
+    name = fspath(path).lower()
     for codec in CODECS:
         if name.endswith(codec.suffix):
             return codec
@@ -100,6 +178,6 @@ def codec_for_name(path: PathLike) -> Optional[Codec]:
 
 def strip_suffix(path: PathLike) -> str:
     """``path`` as text without a compression suffix (``vectors.txt.gz`` -> ``vectors.txt``)."""
-    name = os.fsdecode(os.fspath(path))
+    name = fspath(path)
     codec = codec_for_name(name)
     return name[: -len(codec.suffix)] if codec else name

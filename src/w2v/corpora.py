@@ -15,8 +15,7 @@ from typing import IO, Any, Iterator, List, Optional, Tuple, Union
 
 from w2v.compression import open_read
 from w2v.constraints import Interval, NoneValue, check_value, int_at_least
-
-PathLike = Union[str, "os.PathLike[str]"]
+from w2v.paths import PathLike, fspath, is_path
 
 _CHUNK = 1 << 20
 
@@ -27,7 +26,7 @@ def open_binary(path: PathLike) -> IO[bytes]:
     Compression is recognised by the file's content, not its name (see
     :mod:`w2v.compression`).
     """
-    path = os.fspath(path)
+    path = fspath(path)
     if not os.path.exists(path):
         raise FileNotFoundError(f"corpus file not found: {path!r}")
     if os.path.isdir(path):
@@ -65,7 +64,7 @@ class LineSentence(_FileCorpus):
 
     Parameters
     ----------
-    source : str, path-like or binary file object
+    source : str, bytes, path-like or binary file object
         The file; gzip, bzip2 and xz content is decompressed transparently.
     max_sentence_length : int
         Longer lines are split into several sentences of at most this many tokens.
@@ -79,8 +78,8 @@ class LineSentence(_FileCorpus):
         max_sentence_length: int = 10000,
         limit: Optional[int] = None,
     ) -> None:
-        if isinstance(source, (str, os.PathLike)):
-            source = os.fspath(source)
+        if is_path(source):
+            source = fspath(source, "source")
             if not os.path.isfile(source):
                 raise FileNotFoundError(f"corpus file not found: {source!r}")
         self.source = source
@@ -111,7 +110,7 @@ class PathLineSentences(_FileCorpus):
 
     Parameters
     ----------
-    source : str or path-like
+    source : str, bytes or path-like
         A directory (all regular files in it) or a single file.
     max_sentence_length : int
         Longer lines are split into several sentences.
@@ -122,7 +121,7 @@ class PathLineSentences(_FileCorpus):
     def __init__(
         self, source: PathLike, max_sentence_length: int = 10000, limit: Optional[int] = None
     ) -> None:
-        source = os.fspath(source)
+        source = fspath(source, "source")
         if os.path.isfile(source):
             self.input_files = [source]
         elif os.path.isdir(source):
@@ -153,7 +152,7 @@ class Text8Corpus(_FileCorpus):
     mode = "stream"
 
     def __init__(self, fname: PathLike, max_sentence_length: int = 10000) -> None:
-        fname = os.fspath(fname)
+        fname = fspath(fname, "fname")
         if not os.path.isfile(fname):
             raise FileNotFoundError(f"corpus file not found: {fname!r}")
         self.fname = fname

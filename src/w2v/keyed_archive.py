@@ -55,13 +55,10 @@ def _ann_to_archive(kv: Any, meta: Dict[str, Any], arrays: Dict[str, np.ndarray]
 
 
 def from_archive(cls: Type[_KV], meta: Dict[str, Any], arrays: Dict[str, np.ndarray]) -> _KV:
-    """The inverse of :func:`to_archive`, checking that the parts fit together."""
+    """The inverse of :func:`to_archive`, from parts that :func:`w2v._archive.load_archive`
+    checked against the schema (``w2v._archive_schema``): they fit together."""
     vectors = arrays["vectors"]
     keys = list(meta["index_to_key"])
-    if len(keys) != len(vectors):
-        raise ValueError("corrupt file: the number of keys and of vectors differ")
-    if vectors.ndim != 2 or vectors.shape[1] != int(meta["vector_size"]):
-        raise ValueError("corrupt file: the vectors do not have the declared size")
     kv = cls._from_rows(keys, vectors)
     kv.next_index = int(meta.get("next_index", len(keys)))
     attrs = {
@@ -71,10 +68,7 @@ def from_archive(cls: Type[_KV], meta: Dict[str, Any], arrays: Dict[str, np.ndar
         column = np.empty(len(values), dtype=object)
         column[:] = values
         attrs[attr] = column
-    for attr, arr in attrs.items():
-        if len(arr) != len(keys):
-            raise ValueError(f"corrupt file: attribute {attr!r} has the wrong length")
-        kv.expandos[attr] = arr
+    kv.expandos.update(attrs)
     _ann_from_archive(kv, meta, arrays)
     return kv
 

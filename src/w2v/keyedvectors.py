@@ -19,8 +19,9 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 import numpy as np
 
 from w2v import ann, evaluation, gensim_interop, similarity, word2vec_format
-from w2v._archive import ArchiveKindError, load_archive, save_archive
+from w2v._archive import load_archive, save_archive
 from w2v.keyed_storage import Key, KeyedStorage
+from w2v.paths import PathLike, fspath, path_or_file
 from w2v.vectors_math import cosine_similarities
 
 logger = logging.getLogger(__name__)
@@ -404,7 +405,7 @@ class KeyedVectors(KeyedStorage):
 
     # ---- persistence -----------------------------------------------------------------------------
 
-    def save(self, fname: Union[str, os.PathLike], *args: Any, **kwargs: Any) -> None:
+    def save(self, fname: PathLike, *args: Any, **kwargs: Any) -> None:
         """Save to ``fname`` in w2v's pickle-free format (see ``docs/format.md``).
 
         The write is atomic. gensim's extra arguments (``separately``, ``pickle_protocol``
@@ -414,27 +415,26 @@ class KeyedVectors(KeyedStorage):
         save_archive(fname, {"kind": "KeyedVectors", "keyedvectors": meta}, arrays)
 
     @classmethod
-    def load(cls, fname: Union[str, os.PathLike], mmap: Optional[str] = None) -> KeyedVectors:
+    def load(cls, fname: PathLike, mmap: Optional[str] = None) -> KeyedVectors:
         """Load vectors saved by :meth:`save` (or the ``wv`` of a saved Word2Vec model).
 
         Parameters
         ----------
-        fname : str
+        fname : str, bytes or path-like
         mmap : {None, 'r', 'r+', 'c'}
             Memory-map the arrays instead of reading them.
+
+        Raises
+        ------
+        w2v.errors.MalformedFileError
+            The file is not a w2v archive, or a damaged one (``docs/security.md``).
 
         Never executes code from the file: pickles (such as gensim's own ``.save()`` files)
         are refused; use :meth:`load_word2vec_format` for gensim or word2vec.c vectors.
         """
         meta, arrays = load_archive(fname, mmap=mmap)
-        kind = meta.get("kind")
-        if kind == "Word2Vec":
-            kv_arrays = {k[len("wv.") :]: v for k, v in arrays.items() if k.startswith("wv.")}
-            return cls._from_archive(meta["keyedvectors"], kv_arrays)
-        if kind != "KeyedVectors":
-            raise ArchiveKindError(
-                f"{os.fspath(fname)!r} does not hold keyed vectors (it holds {kind})"
-            )
+        if meta["kind"] == "Word2Vec":  # the model's word vectors
+            arrays = {k[len("wv.") :]: v for k, v in arrays.items() if k.startswith("wv.")}
         return cls._from_archive(meta["keyedvectors"], arrays)
 
     @classmethod
@@ -464,8 +464,8 @@ class KeyedVectors(KeyedStorage):
 
     def save_word2vec_format(
         self,
-        fname: Union[str, os.PathLike],
-        fvocab: Optional[Union[str, os.PathLike]] = None,
+        fname: PathLike,
+        fvocab: Optional[PathLike] = None,
         binary: bool = False,
         total_vec: Optional[int] = None,
         write_header: bool = True,
@@ -500,6 +500,8 @@ class KeyedVectors(KeyedStorage):
         ValueError
             If ``fvocab`` is given but the keys have no ``sort_attr`` attribute.
         """
+        fname = path_or_file(fname)
+        fvocab = None if fvocab is None else fspath(fvocab, "fvocab")
         word2vec_format.write_keyed_vectors(
             self, fname, fvocab, binary, total_vec, write_header, prefix, append, sort_attr
         )
@@ -507,8 +509,8 @@ class KeyedVectors(KeyedStorage):
     @classmethod
     def load_word2vec_format(
         cls,
-        fname: Union[str, os.PathLike],
-        fvocab: Optional[Union[str, os.PathLike]] = None,
+        fname: PathLike,
+        fvocab: Optional[PathLike] = None,
         binary: bool = False,
         encoding: str = "utf8",
         unicode_errors: str = "strict",
@@ -550,6 +552,8 @@ class KeyedVectors(KeyedStorage):
             Anything else malformed: the message names the line (text) or byte offset
             (binary).
         """
+        fname = path_or_file(fname)
+        fvocab = None if fvocab is None else fspath(fvocab, "fvocab")
         loaded = word2vec_format.read_keyed_vectors(
             fname, fvocab, binary, encoding, unicode_errors, limit, datatype, no_header
         )
@@ -559,7 +563,7 @@ class KeyedVectors(KeyedStorage):
 
     def intersect_word2vec_format(
         self,
-        fname: Union[str, os.PathLike],
+        fname: PathLike,
         lockf: float = 0.0,
         binary: bool = False,
         encoding: str = "utf8",
@@ -571,7 +575,7 @@ class KeyedVectors(KeyedStorage):
         ``lockf`` there.
         """
         word2vec_format.intersect_keyed_vectors(
-            self, fname, lockf, binary, encoding, unicode_errors
+            self, path_or_file(fname), lockf, binary, encoding, unicode_errors
         )
 
 

@@ -21,17 +21,15 @@ Examples
 
 from __future__ import annotations
 
-import json
 import os
-import zipfile
 from typing import Optional, Union
 
 from w2v import compression
-from w2v._archive import refuse_pickle
+from w2v._archive import read_meta, refuse_pickle
+from w2v.errors import FormatError
 from w2v.keyedvectors import KeyedVectors
 from w2v.model import Word2Vec
-
-PathLike = Union[str, "os.PathLike[str]"]
+from w2v.paths import PathLike, fspath
 
 #: The formats :func:`load` reads and :func:`save_vectors` writes.
 FORMATS = ("w2v", "word2vec-text", "word2vec-binary")
@@ -39,12 +37,10 @@ FORMATS = ("w2v", "word2vec-text", "word2vec-binary")
 KINDS = ("model", "vectors")
 
 _ZIP_MAGIC = b"PK\x03\x04"
+# How much of the first row format detection reads at most (a header may claim any size).
+_LONGEST_ROW = 1 << 28
 _TEXT_SUFFIXES = (".txt", ".vec")
 _BINARY_SUFFIXES = (".bin",)
-
-
-class FormatError(ValueError):
-    """A file is not in a format w2v reads, or not in the one it was asked to read."""
 
 
 def detect_format(path: PathLike) -> str:
@@ -65,9 +61,10 @@ def detect_format(path: PathLike) -> str:
         No file at ``path``.
     IsADirectoryError
         ``path`` is a directory.
-    ValueError
-        The file is a Python pickle (refused), or it is in none of the formats
-        (:class:`FormatError`, also when its compressed data cannot be read).
+    w2v.errors.MalformedFileError
+        A ``ValueError``: the file is a Python pickle (refused) or in none of the formats
+        (:class:`FormatError`), or its compressed data cannot be read
+        (:class:`w2v.errors.CompressedFileError`).
     """
     path = _check_file(path)
     with open(path, "rb") as fh:
@@ -75,18 +72,16 @@ def detect_format(path: PathLike) -> str:
     if head.startswith(_ZIP_MAGIC):
         return "w2v"
     refuse_pickle(path, head)
-    try:
-        with compression.open_read(path) as fh:
-            header = fh.readline(256).split()
-            is_header = len(header) == 2 and all(p.isdigit() for p in header)
-            dim = int(header[1]) if is_header else 0
-            row = fh.readline(max(1 << 20, 64 * dim)) if is_header else b""
-    except compression.DECOMPRESSION_ERRORS as exc:
-        raise FormatError(f"cannot read {path!r}: {exc}") from exc
+    with compression.open_read(path) as fh:
+        header = fh.readline(256).split()
+        is_header = len(header) == 2 and all(p.isdigit() for p in header)
+        dim = int(header[1]) if is_header else 0
+        row = fh.readline(min(max(1 << 20, 64 * dim), _LONGEST_ROW)) if is_header else b""
     if not is_header:
         raise FormatError(
-            f"{path!r} is not a model file: not a w2v file, and its first line is not "
-            "word2vec's 'COUNT DIMENSIONS' header"
+            path,
+            "not a model file: not a w2v file, and its first line is not "
+            "word2vec's 'COUNT DIMENSIONS' header",
         )
     if not row.strip() or _is_text_row(row, dim):
         return "word2vec-text"
@@ -143,13 +138,13 @@ def load(
         raise ValueError(f"format must be one of {', '.join(FORMATS)}, got {format!r}")
     if format != "w2v":
         if kind == "model":
-            raise FormatError(f"{path!r} holds only word vectors ({format}), not a model")
+            raise FormatError(path, f"holds only word vectors ({format}), not a model")
         return KeyedVectors.load_word2vec_format(
             path, binary=format == "word2vec-binary", limit=limit
         )
     holds = archive_kind(path)
     if kind == "model" and holds != "Word2Vec":
-        raise FormatError(f"{path!r} holds only word vectors (KeyedVectors.save), not a model")
+        raise FormatError(path, "holds only word vectors (KeyedVectors.save), not a model")
     if kind == "model" or (kind is None and holds == "Word2Vec"):
         if limit is not None:
             raise ValueError("limit applies to vectors; pass kind='vectors' to cut a model's")
@@ -172,21 +167,10 @@ def archive_kind(path: PathLike) -> str:
 
     Raises
     ------
-    FormatError
-        The file is not a w2v archive, or holds something else.
+    w2v.errors.MalformedFileError
+        The file is not a w2v archive (:class:`FormatError`), or a damaged one.
     """
-    path = os.fspath(path)
-    try:
-        with zipfile.ZipFile(path) as zf:
-            meta = json.loads(zf.read("meta.json"))
-    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
-        raise FormatError(
-            f"{path!r} is a zip file but not a valid w2v model file ({_reason(exc)})"
-        ) from None
-    kind = meta.get("kind") if isinstance(meta, dict) else None
-    if kind not in ("Word2Vec", "KeyedVectors"):
-        raise FormatError(f"{path!r} is not a w2v model file (it holds {kind!r})")
-    return str(kind)
+    return str(read_meta(path)["kind"])
 
 
 def first_vectors(kv: KeyedVectors, n: int) -> KeyedVectors:
@@ -265,21 +249,12 @@ def save_vectors(
 
 
 def _check_file(path: PathLike) -> str:
-    path = os.fspath(path)
+    path = fspath(path)
     if not os.path.exists(path):
         raise FileNotFoundError(f"no such model file: {path!r}")
     if os.path.isdir(path):
         raise IsADirectoryError(f"{path!r} is a directory, not a model file")
     return path
-
-
-def _reason(exc: Exception) -> str:
-    """Why an archive could not be opened, in a few words."""
-    if isinstance(exc, KeyError) and exc.args:
-        return str(exc.args[0])
-    if isinstance(exc, zipfile.BadZipFile):
-        return f"BadZipFile: {exc}"
-    return str(exc)
 
 
 def _is_text_row(row: bytes, dim: int) -> bool:

@@ -7,7 +7,7 @@ import logging
 import os
 import time
 import types
-from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -25,6 +25,7 @@ from w2v.keyedvectors import KeyedVectors
 from w2v.native_cache import NativeCache
 from w2v.noise import NoiseWeights, resolve_noise_weights
 from w2v.params import WORD2VEC_PARAMS, declared_init, describe, numpy_doc, validate
+from w2v.paths import PathLike
 from w2v.persistence import load_model, save_model
 from w2v.phrases import as_frozen
 from w2v.sources import check_corpus, resolve_corpus
@@ -516,7 +517,7 @@ class Word2Vec:
 
     # ---- persistence --------------------------------------------------------------------------
 
-    def save(self, fname_or_handle: Union[str, os.PathLike[str]], **kwargs: Any) -> None:
+    def save(self, fname_or_handle: PathLike, **kwargs: Any) -> None:
         """Save the whole model (enough to continue training) in w2v's pickle-free format.
 
         The write is atomic: a temporary file is renamed over ``fname`` once complete.
@@ -525,7 +526,7 @@ class Word2Vec:
         save_model(self, fname_or_handle)
 
     @_ClassOnly
-    def load(cls, fname: Union[str, os.PathLike[str]], mmap: Optional[str] = None) -> Word2Vec:
+    def load(cls, fname: PathLike, mmap: Optional[str] = None) -> Word2Vec:
         """Load a model saved by :meth:`save`; never executes code from the file.
 
         Call it on the class: ``model = Word2Vec.load(fname)``. Called on an instance it
@@ -533,16 +534,17 @@ class Word2Vec:
 
         Parameters
         ----------
-        fname : str
+        fname : str, bytes or path-like
         mmap : {None, 'r', 'r+', 'c'}
             Memory-map the large arrays instead of reading them (use 'c' or 'r+' to train on).
 
         Raises
         ------
-        ValueError
-            The file holds keyed vectors, not a model (use ``KeyedVectors.load``). The error
-            (``w2v._archive.ArchiveKindError``) is also an ``AttributeError``, as gensim
-            raises there.
+        w2v.errors.MalformedFileError
+            A ``ValueError``: the file is not a w2v archive or a damaged one
+            (``docs/security.md``). When it holds keyed vectors, not a model (use
+            ``KeyedVectors.load``), the error (``w2v.errors.ArchiveKindError``) is also an
+            ``AttributeError``, as gensim raises there.
         """
         return load_model(cls, fname, mmap)
 

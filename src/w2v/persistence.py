@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import os
-from typing import Any, Mapping, Optional, Union
+from typing import Any, Mapping, Optional
 
 import numpy as np
 
-from w2v._archive import ArchiveKindError, jsonable, load_archive, save_archive
+from w2v._archive import jsonable, load_archive, save_archive
 from w2v.checkpoint import TrainingState
+from w2v.errors import ArchiveError, ArchiveKindError
 from w2v.keyedvectors import KeyedVectors
 from w2v.params import TRAINING_STATE
-
-PathLike = Union[str, "os.PathLike[str]"]
+from w2v.paths import PathLike, fspath
 
 
 def save_model(model: Any, fname: PathLike, training_state: Optional[TrainingState] = None) -> None:
@@ -51,16 +51,19 @@ def save_model(model: Any, fname: PathLike, training_state: Optional[TrainingSta
 
 def load_model(cls: type, fname: PathLike, mmap: Optional[str] = None) -> Any:
     """Read a model written by :func:`save_model`; never executes code from the file."""
+    fname = fspath(fname, "fname")
     if not os.path.exists(fname):
-        raise FileNotFoundError(f"no such model file: {os.fspath(fname)!r}")
+        raise FileNotFoundError(f"no such model file: {fname!r}")
     meta, arrays = load_archive(fname, mmap=mmap)
-    if meta.get("kind") != "Word2Vec":
+    if meta["kind"] != "Word2Vec":
         raise ArchiveKindError(
-            f"{os.fspath(fname)!r} holds {meta.get('kind')}, not a Word2Vec model"
-            + (": load it with KeyedVectors.load" if meta.get("kind") == "KeyedVectors" else "")
+            fname, f"holds {meta['kind']}, not a Word2Vec model: load it with KeyedVectors.load"
         )
-    params = dict(meta["params"])
-    model = cls(**params)
+    try:
+        model = cls(**meta["params"])
+    except (TypeError, ValueError) as exc:
+        # The parameters pass through Word2Vec's own checks, whose message names the one.
+        raise ArchiveError(fname, f"params: {exc}") from None
     kv_arrays = {k[3:]: v for k, v in arrays.items() if k.startswith("wv.")}
     model.wv = KeyedVectors._from_archive(meta["keyedvectors"], kv_arrays)
     if "syn1neg" in arrays:
@@ -79,7 +82,7 @@ def load_model(cls: type, fname: PathLike, mmap: Optional[str] = None) -> Any:
     try:
         run = None if resume is None else TrainingState.from_json(resume)
     except ValueError as exc:
-        raise ValueError(f"{os.fspath(fname)!r}: {exc}") from None
+        raise ArchiveError(fname, str(exc)) from None
     model.training_state = None if run is None or run.complete else run
     if (
         model._noise_spec is None
@@ -88,7 +91,7 @@ def load_model(cls: type, fname: PathLike, mmap: Optional[str] = None) -> Any:
     ):
         # Only the resolved weights survive: known words keep theirs, new words get 0.
         model._noise_spec = np.array(model.noise_weights, dtype=np.float64)
-    model.add_lifecycle_event("loaded", fname=os.fspath(fname))
+    model.add_lifecycle_event("loaded", fname=fname)
     return model
 
 

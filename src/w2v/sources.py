@@ -18,7 +18,8 @@ from typing import IO, Any, Callable, Iterable, Iterator, List, Optional, Protoc
 
 from w2v import _core
 from w2v.compression import is_compressed
-from w2v.corpora import _CHUNK, PathLike, _FileCorpus, _last_ascii_space, _NonClosing, open_binary
+from w2v.corpora import _CHUNK, _FileCorpus, _last_ascii_space, _NonClosing, open_binary
+from w2v.paths import PathLike, fspath, is_path, native_safe
 
 
 class NativeSink(Protocol):
@@ -68,12 +69,16 @@ class CorpusSource:
 
     @property
     def plain_paths(self) -> bool:
-        """Whether C++ can read every file itself, by byte ranges (none is compressed)."""
+        """Whether C++ can read every file itself, by byte ranges (none is compressed, and
+        every name is valid UTF-8; other files are read in Python and fed as text)."""
         if self._plain is None:
             self._plain = (
                 self.files is not None
                 and self.limit is None
-                and all(isinstance(f, str) and not is_compressed(f) for f in self.files)
+                and all(
+                    isinstance(f, str) and native_safe(f) and not is_compressed(f)
+                    for f in self.files
+                )
             )
         return self._plain
 
@@ -177,9 +182,9 @@ def resolve_corpus(
 def _resolve(corpus_iterable: Any, corpus_file: Any) -> CorpusSource:
     if corpus_file is not None:
         if isinstance(corpus_file, (list, tuple)):
-            paths = [os.fspath(p) for p in corpus_file]
+            paths = [fspath(p, "corpus_file") for p in corpus_file]
         else:
-            paths = [os.fspath(corpus_file)]
+            paths = [fspath(corpus_file, "corpus_file")]
         for p in paths:
             if not os.path.isfile(p):
                 raise FileNotFoundError(f"corpus_file not found: {p!r}")
@@ -231,7 +236,7 @@ def iter_text_chunks(
     lines = mode == _core.SplitMode.lines
     done = 0
     for src in paths:
-        if isinstance(src, (str, os.PathLike)):
+        if is_path(src):
             fin = open_binary(src)
         else:
             if hasattr(src, "seek"):
@@ -260,7 +265,7 @@ def iter_text_chunks(
             if rest:
                 # A file's last line ends with the file, even without a final newline.
                 yield rest + b"\n" if lines else rest
-        if isinstance(src, (str, os.PathLike)):
+        if is_path(src):
             done = base + os.path.getsize(src)
 
 
@@ -325,10 +330,10 @@ def check_corpus(corpus_iterable: Any = None, corpus_file: Any = None, passes: i
     if corpus_file is not None:
         paths = corpus_file if isinstance(corpus_file, (list, tuple)) else [corpus_file]
         for p in paths:
-            if not isinstance(p, (str, os.PathLike)):
+            if not is_path(p):
                 raise TypeError(f"corpus_file must be a path, got {type(p).__name__}")
             if not os.path.isfile(p):
-                raise FileNotFoundError(f"corpus_file not found: {os.fspath(p)!r}")
+                raise FileNotFoundError(f"corpus_file not found: {fspath(p)!r}")
         return
     if isinstance(corpus_iterable, (str, bytes, os.PathLike)):
         raise TypeError(

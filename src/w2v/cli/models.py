@@ -9,6 +9,7 @@ from typing import Optional, Sequence
 
 from w2v import loading
 from w2v.cli.common import CommandError, check_output_path, one_line, require_words
+from w2v.errors import MalformedFileError
 from w2v.keyedvectors import KeyedVectors
 from w2v.model import Word2Vec
 
@@ -100,8 +101,8 @@ def load_model(
             mmap="r" if full else None,
             limit=limit if cut_archives or fmt != "w2v" else None,
         )
-    except (loading.FormatError, FileNotFoundError, IsADirectoryError) as exc:
-        raise CommandError(one_line(exc)) from None
+    except (MalformedFileError, FileNotFoundError, IsADirectoryError) as exc:
+        raise CommandError(one_line(exc)) from None  # the message names the file
     except (ValueError, KeyError, OSError, EOFError, zipfile.BadZipFile) as exc:
         raise CommandError(f"cannot read model {path!r}: {one_line(exc)}") from exc
     if isinstance(obj, Word2Vec):

@@ -254,6 +254,19 @@ def test_shards_cover_every_line_once(tmp_path) -> None:
         assert sum(any(sp.file.compressed for sp in s.spans) for s in shards) == 1
 
 
+def test_a_truncated_compressed_shard_is_reported(tmp_path) -> None:
+    from w2v.distributed.sharding import describe_file, plan_shards, shard_text
+    from w2v.errors import CompressedFileError
+
+    cut = tmp_path / "cut.txt.gz"
+    whole = gzip.compress(b"".join(b"line %d\n" % i for i in range(5000)))
+    cut.write_bytes(whole[: len(whole) // 2])
+    (shard,) = plan_shards([describe_file(str(cut))], 1)
+    with pytest.raises(CompressedFileError, match="truncated") as err:
+        b"".join(shard_text(shard))
+    assert str(cut) in str(err.value)
+
+
 def test_merge_rules_on_changed_rows() -> None:
     from w2v.distributed.merge import FANIN, apply_updates, combine
     from w2v.distributed.rounds import RowUpdate, Weights

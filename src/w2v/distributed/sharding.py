@@ -17,7 +17,7 @@ import os
 from dataclasses import dataclass
 from typing import IO, Any, Callable, Iterator, List, Optional, Sequence, Tuple, Union
 
-from w2v.compression import HEAD_BYTES, sniff
+from w2v.compression import HEAD_BYTES, DecompressingReader, sniff
 
 #: Bytes of text handed to the C++ tokeniser at a time (each piece ends a line).
 PIECE_BYTES = 1 << 20
@@ -242,7 +242,8 @@ def _span_text(span: Span, piece_bytes: int) -> Iterator[bytes]:
             codec = sniff(raw.read(HEAD_BYTES))
             raw.seek(0)
             assert codec is not None  # described as compressed by its first bytes
-            fh = codec.open(raw)
+            # Corrupt or truncated data: a CompressedFileError naming the file, as on one machine.
+            fh = DecompressingReader(codec, codec.open(raw), raw, str(span.file.path))
             left = -1  # to the end of the decompressed stream
         else:
             raw.seek(span.begin)

@@ -9,6 +9,8 @@
 #include <system_error>
 #include <thread>
 
+#include "float_format.h"
+
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
 #define W2V_BIG_ENDIAN 1
 #else
@@ -242,7 +244,7 @@ inline char* write_value(char* p, char* end, float v) {
   if ((bits & 0x7fffffffu) == kDoubleRoundingBits) {
     return std::to_chars(p, end, v, std::chars_format::general, 8).ptr;
   }
-  return std::to_chars(p, end, v).ptr;
+  return write_shortest(p, v);
 }
 
 inline char* write_value(char* p, char* end, double v) { return std::to_chars(p, end, v).ptr; }

@@ -399,16 +399,19 @@ def test_gensim_reads_every_kind_of_float32(tmp_path: Path) -> None:
 
 def test_keys_written_as_gensim_writes_them(tmp_path: Path) -> None:
     kv = KeyedVectors(2)
-    kv.add_vectors([1, "x y", "naïve"], np.ones((3, 2), dtype=np.float32))
+    kv.add_vectors([1, "x\u00a0y", "naïve"], np.ones((3, 2), dtype=np.float32))
     buf = io.BytesIO()
     kv.save_word2vec_format(buf, prefix="p_")
     assert buf.getvalue().decode("utf8").splitlines()[1:] == [
-        "p_1 1 1", "p_x y 1 1", "p_naïve 1 1",
+        "p_1 1 1", "p_x\u00a0y 1 1", "p_naïve 1 1",
     ]  # fmt: skip
     bad = KeyedVectors(2)
-    bad.add_vectors(["ok", "\ud800"], np.ones((2, 2), dtype=np.float32))
-    with pytest.raises(UnicodeEncodeError):
-        bad.save_word2vec_format(io.BytesIO())
+    bad.add_vectors(["ok", "a\ud800"], np.ones((2, 2), dtype=np.float32))
+    buf = io.BytesIO()
+    with pytest.raises(UnicodeEncodeError, match="row 1") as raised:
+        bad.save_word2vec_format(buf)
+    assert raised.value.object == "a\ud800" and raised.value.start == 1
+    assert buf.getvalue() == b""  # refused before anything is written
 
 
 def test_many_blocks_written_in_order(tmp_path: Path) -> None:

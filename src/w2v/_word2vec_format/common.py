@@ -13,6 +13,9 @@ from w2v import compression
 PathOrFile = Union[str, "os.PathLike[str]", IO[bytes]]
 
 MAX_HEADER_BYTES = 4096  # a longer first line is not a header
+# The longest key written; a binary reader finding no space within this many bytes reports
+# the file as damaged rather than reading on.
+MAX_KEY_BYTES = 1 << 20
 MAX_PREALLOC_ROWS = 1 << 20  # never trust a header's count further than this for compressed
 
 

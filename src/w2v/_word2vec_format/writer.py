@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Callable, List, Optional, Sequence, Union
 
 import numpy as np
 
 from w2v import _core
-from w2v._word2vec_format.common import PathOrFile, open_for_writing, usable_cpus
+from w2v._word2vec_format.common import (
+    MAX_KEY_BYTES,
+    PathOrFile,
+    open_for_writing,
+    usable_cpus,
+)
 
 # The bytes to write, in pieces, in order.
 _Pieces = List[Union[bytes, bytearray]]
@@ -16,6 +22,49 @@ _Pieces = List[Union[bytes, bytearray]]
 _BlockEncoder = Callable[[Sequence[Any], np.ndarray, str], _Pieces]
 
 _BLOCK_BYTES = 1 << 24  # about this much output is formatted and written at a time
+
+# What ends a key for some reader: gensim splits a text row at " " and lines at "\n" and
+# strips trailing whitespace; word2vec.c ends a word at any of these, and a C string at NUL.
+_KEY_ENDS = " \t\n\r\x0b\x0c\x00"
+_KEY_END = re.compile("[" + re.escape(_KEY_ENDS) + "]")
+_KEY_SEPARATOR = "\x01"  # joins the keys for one search; allowed in keys, so found nowhere
+
+
+def _refused_key(key: str, row: int, why: str) -> ValueError:
+    return ValueError(
+        f"keys written in the word2vec format must be non-empty, at most {MAX_KEY_BYTES} bytes "
+        f"in UTF-8 and free of whitespace and NUL (space, tab, newline, CR, VT, FF and NUL end a "
+        f"key for gensim or word2vec.c), got {key[:200]!r} (row {row}), which {why}"
+    )
+
+
+def checked_keys(keys: Sequence[Any], prefix: str = "") -> Sequence[str]:
+    """The keys as written (``prefix + str(key)``), after checking that every reader reads
+    each back whole; raises ValueError naming the first key that it would not."""
+    if prefix or not all(type(k) is str for k in keys):
+        keys = [f"{prefix}{k}" for k in keys]
+    if not keys:
+        return keys
+    joined = _KEY_SEPARATOR.join(keys)
+    found = _KEY_END.search(joined)
+    if found is not None:
+        row = joined.count(_KEY_SEPARATOR, 0, found.start())
+        raise _refused_key(keys[row], row, f"contains {found.group()!r}")
+    if "" in keys:
+        raise _refused_key("", keys.index(""), "is empty")
+    try:
+        joined.encode("utf-8")
+    except UnicodeEncodeError as e:  # a lone surrogate; the same error type as gensim's
+        row = joined.count(_KEY_SEPARATOR, 0, e.start)
+        start = e.start - (joined.rfind(_KEY_SEPARATOR, 0, e.start) + 1)
+        raise UnicodeEncodeError(
+            e.encoding, keys[row], start, start + 1, f"{e.reason}, in the key of row {row}"
+        ) from None
+    if max(map(len, keys)) * 4 > MAX_KEY_BYTES:  # a character is at most 4 bytes in UTF-8
+        for row, key in enumerate(keys):
+            if len(key.encode("utf-8")) > MAX_KEY_BYTES:
+                raise _refused_key(key, row, "is longer")
+    return keys
 
 
 def _text_formatter() -> Callable[[List[float]], str]:
@@ -81,9 +130,16 @@ def write_vocab_file(
     prefix: str = "",
     append: bool = False,
 ) -> None:
-    """Write word2vec.c's vocabulary file: one ``prefix+key count`` line per key."""
+    """Write word2vec.c's vocabulary file: one ``prefix+key count`` line per key.
+
+    Raises
+    ------
+    ValueError
+        For a key that the readers would not read back whole (see :func:`checked_keys`).
+    """
+    keys = checked_keys(keys, prefix)
     with open_for_writing(fvocab, append) as vout:
-        vout.write("".join(f"{prefix}{k} {c}\n" for k, c in zip(keys, counts)).encode("utf8"))
+        vout.write("".join(f"{k} {c}\n" for k, c in zip(keys, counts)).encode("utf8"))
 
 
 def write_word2vec_format(
@@ -125,17 +181,26 @@ def write_word2vec_format(
         Counts aligned with ``keys``, for ``fvocab``.
     rows_per_block : int, optional
         Rows formatted and written at a time (default: about 16 MB of output).
+
+    Raises
+    ------
+    ValueError
+        Before anything is written, for a key that gensim's, word2vec.c's or w2v's reader
+        would not read back whole: an empty key, one longer than 1 MiB in UTF-8, or one
+        containing whitespace (space, tab, newline, CR, VT, FF) or NUL, named in the message.
     """
     vectors = np.asarray(vectors)
     if vectors.ndim != 2 or len(vectors) != len(keys):
         raise ValueError("vectors must be a 2-d array with one row per key")
+    keys = checked_keys(keys, prefix)
+    prefix = ""  # now in the keys
     n, dim = vectors.shape
     if total_vec is None:
         total_vec = n
     if fvocab is not None:
         if counts is None:
             raise ValueError("counts are needed to write a vocabulary file")
-        write_vocab_file(fvocab, keys, counts, prefix, append)
+        write_vocab_file(fvocab, keys, counts, "", append)
     encode = _encode_binary if binary else _text_encoder(vectors.dtype)
     if rows_per_block is None:
         rows_per_block = max(1, _BLOCK_BYTES // (16 + dim * (4 if binary else 12)))

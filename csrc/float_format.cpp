@@ -119,13 +119,19 @@ inline void write_digits(char* out, uint32_t v, int n) {
   }
 }
 
-// Places digits * 10^exponent (no trailing zeros) as std::to_chars does.
-inline char* place(char* p, uint32_t digits, int exponent) {
+// Places digits * 10^exponent (no trailing zeros), the shortest decimal of c * 2^q, as
+// std::to_chars does.
+inline char* place(char* p, uint32_t digits, int exponent, uint32_t c, int q) {
   const int n = decimal_length(digits);
   const int x = exponent + n - 1;  // the exponent of scientific notation
   const int scientific = n + (n > 1) + 2 + (x >= 100 || x <= -100 ? 3 : 2);
   const int fixed = exponent >= 0 ? n + exponent : x >= 0 ? n + 1 : n + 1 - x;
   if (fixed <= scientific) {
+    if (exponent > 0 && q >= 0 && q < 40) {
+      // An integer of as many digits as the shortest decimal: std::to_chars writes the exact
+      // one, the closest of those as long.
+      return std::to_chars(p, p + 16, static_cast<uint64_t>(c) << q).ptr;
+    }
     if (exponent >= 0) {  // an integer
       write_digits(p, digits, n);
       std::memset(p + n, '0', exponent);
@@ -145,19 +151,19 @@ inline char* place(char* p, uint32_t digits, int exponent) {
   }
   write_digits(p + 1, digits, n);  // d.ddde-xx
   p[0] = p[1];
-  char* q = p + 1;
+  char* e = p + 1;
   if (n > 1) {
-    *q = '.';
-    q += n;
+    *e = '.';
+    e += n;
   }
-  *q++ = 'e';
-  *q++ = x < 0 ? '-' : '+';
+  *e++ = 'e';
+  *e++ = x < 0 ? '-' : '+';
   const int ax = x < 0 ? -x : x;
   if (ax >= 100) {
-    *q++ = static_cast<char>('0' + ax / 100);
+    *e++ = static_cast<char>('0' + ax / 100);
   }
-  std::memcpy(q, kTwoDigits + 2 * (ax % 100), 2);
-  return q + 2;
+  std::memcpy(e, kTwoDigits + 2 * (ax % 100), 2);
+  return e + 2;
 }
 
 }  // namespace
@@ -194,7 +200,7 @@ char* write_shortest(char* out, float v) {
     digits /= 10;
     ++exponent;
   }
-  return place(p, digits, exponent);
+  return place(p, digits, exponent, c, q);
 }
 
 }  // namespace w2v

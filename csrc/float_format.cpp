@@ -45,10 +45,16 @@ inline int floor_log10_pow2(int q, bool closer) {
 // The integer part of g * cp / 2^64, its lowest bit set when the rest is not zero (rounding
 // to odd keeps the comparisons below exact, see the paper).
 inline uint32_t round_to_odd(uint64_t g, uint32_t cp) {
+#if defined(__SIZEOF_INT128__)
+  const unsigned __int128 p = static_cast<unsigned __int128>(g) * cp;  // one multiplication
+  const auto y1 = static_cast<uint32_t>(p >> 64);
+  const auto y0 = static_cast<uint32_t>(static_cast<uint64_t>(p) >> 32);
+#else
   const uint64_t low = (g & 0xffffffffu) * cp;
   const uint64_t high = (g >> 32) * cp + (low >> 32);
   const auto y1 = static_cast<uint32_t>(high >> 32);
   const auto y0 = static_cast<uint32_t>(high);
+#endif
   return y1 | (y0 > 1);
 }
 
@@ -68,27 +74,19 @@ inline void shortest_digits(uint32_t c, int q, bool closer, uint32_t* digits, in
   const uint32_t lower = vbl + !even;  // the bounds are in the interval when c is even
   const uint32_t upper = vbr - !even;
   const uint32_t s = vb / 4;
-  if (s >= 10) {  // one digit fewer, if a multiple of ten lies in the interval
-    const uint32_t sp = s / 10;
-    const bool up_inside = lower <= 40 * sp;
-    const bool wp_inside = 40 * sp + 40 <= upper;
-    if (up_inside != wp_inside) {
-      *digits = sp + wp_inside;
-      *exponent = k + 1;
-      return;
-    }
-  }
+  // Selected without branches: which case applies depends on the value's last bits, which
+  // a branch predictor cannot guess.
+  const uint32_t sp = s / 10;  // one digit fewer, if a multiple of ten lies in the interval
+  const bool up_inside = lower <= 40 * sp;
+  const bool wp_inside = 40 * sp + 40 <= upper;
+  const bool shorter = s >= 10 && up_inside != wp_inside;
   const bool u_inside = lower <= 4 * s;
   const bool w_inside = 4 * s + 4 <= upper;
-  if (u_inside != w_inside) {
-    *digits = s + w_inside;
-    *exponent = k;
-    return;
-  }
   const uint32_t mid = 4 * s + 2;  // both in it: the closer one, the even one on a tie
   const bool round_up = vb > mid || (vb == mid && (s & 1) != 0);
-  *digits = s + round_up;
-  *exponent = k;
+  const uint32_t longer = s + (u_inside != w_inside ? w_inside : round_up);
+  *digits = shorter ? sp + wp_inside : longer;
+  *exponent = k + shorter;
 }
 
 constexpr char kTwoDigits[] =
@@ -96,64 +94,76 @@ constexpr char kTwoDigits[] =
     "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
     "80818283848586878889909192939495969798990";
 
+constexpr uint32_t kPow10Int[] = {1,      10,      100,      1000,      10000,
+                                  100000, 1000000, 10000000, 100000000, 1000000000};
+
+// The number of decimal digits of v (1 for 0), without a loop.
 inline int decimal_length(uint32_t v) {
-  int n = 1;
-  for (uint32_t p = 10; n < 10 && v >= p; p *= 10) ++n;
-  return n;
+  const int bits = 32 - __builtin_clz(v | 1);
+  const int guess = (bits * 1233) >> 12;  // floor(bits * log10(2)): n or n - 1
+  return guess + 1 - (v < kPow10Int[guess]);
 }
 
-// Writes the n digits of v at out (v has exactly n digits).
-inline void write_digits(char* out, uint32_t v, int n) {
-  char* p = out + n;
-  while (v >= 100) {
-    const uint32_t r = v % 100;
-    v /= 100;
-    p -= 2;
-    std::memcpy(p, kTwoDigits + 2 * r, 2);
-  }
-  if (v >= 10) {
-    p -= 2;
-    std::memcpy(p, kTwoDigits + 2 * v, 2);
-  } else {
-    *--p = static_cast<char>('0' + v);
-  }
+#if defined(__SIZEOF_INT128__) && defined(__BYTE_ORDER__) && \
+    __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define W2V_FAST_DIGITS 1
+using Text16 = unsigned __int128;  // up to 16 characters, the first in the lowest byte
+
+// The eight decimal digits of v < 10^8 as characters, the first in the lowest byte, computed
+// in a register: writing the digits to memory one or two at a time and reading them back
+// as a block would stall on store forwarding.
+inline uint64_t eight_digits(uint32_t v) {
+  uint64_t x = (v / 10000) | (static_cast<uint64_t>(v % 10000) << 32);    // 4-digit lanes
+  const uint64_t hundreds = ((x * 10486) >> 20) & 0x0000007F0000007Full;  // lane / 100
+  x = hundreds | ((x - hundreds * 100) << 16);                            // 2-digit lanes
+  const uint64_t tens = ((x * 103) >> 10) & 0x000F000F000F000Full;        // lane / 10
+  x = tens | ((x - tens * 10) << 8);                                      // digits
+  return x + 0x3030303030303030ull;
 }
+
+// The n digits of v < 10^9 (n = decimal_length(v)) as text.
+inline Text16 digit_text(uint32_t v, int n) {
+  const Text16 nine = (static_cast<Text16>(eight_digits(v % 100000000)) << 8) |
+                      static_cast<unsigned char>('0' + v / 100000000);
+  return nine >> (8 * (9 - n));  // without the leading zeros
+}
+
+inline void store(char* p, Text16 text) { std::memcpy(p, &text, sizeof text); }
 
 // Places digits * 10^exponent (no trailing zeros), the shortest decimal of c * 2^q, as
-// std::to_chars does.
+// std::to_chars does. Writes up to 32 bytes from p (the text is at most 15).
 inline char* place(char* p, uint32_t digits, int exponent, uint32_t c, int q) {
   const int n = decimal_length(digits);
   const int x = exponent + n - 1;  // the exponent of scientific notation
   const int scientific = n + (n > 1) + 2 + (x >= 100 || x <= -100 ? 3 : 2);
   const int fixed = exponent >= 0 ? n + exponent : x >= 0 ? n + 1 : n + 1 - x;
+  const Text16 text = digit_text(digits, n);
   if (fixed <= scientific) {
+    if (exponent < 0 && x >= 0) {  // the point among the digits
+      store(p, text);
+      p[x + 1] = '.';
+      store(p + x + 2, text >> (8 * (x + 1)));
+      return p + n + 1;
+    }
+    if (exponent < 0) {  // 0.000ddd
+      std::memcpy(p, "0.000000", 8);
+      store(p + 1 - x, text);
+      return p + n + 1 - x;
+    }
     if (exponent > 0 && q >= 0 && q < 40) {
       // An integer of as many digits as the shortest decimal: std::to_chars writes the exact
       // one, the closest of those as long.
       return std::to_chars(p, p + 16, static_cast<uint64_t>(c) << q).ptr;
     }
-    if (exponent >= 0) {  // an integer
-      write_digits(p, digits, n);
-      std::memset(p + n, '0', exponent);
-      return p + n + exponent;
-    }
-    if (x >= 0) {  // the point among the digits
-      write_digits(p + 1, digits, n);
-      std::memmove(p, p + 1, x + 1);
-      p[x + 1] = '.';
-      return p + n + 1;
-    }
-    p[0] = '0';  // 0.000ddd
-    p[1] = '.';
-    std::memset(p + 2, '0', -x - 1);
-    write_digits(p + 1 - x, digits, n);
-    return p + n + 1 - x;
+    store(p, text);  // an integer
+    std::memset(p + n, '0', exponent);
+    return p + n + exponent;
   }
-  write_digits(p + 1, digits, n);  // d.ddde-xx
-  p[0] = p[1];
+  p[0] = static_cast<char>(text);  // d.ddde-xx
   char* e = p + 1;
   if (n > 1) {
     *e = '.';
+    store(e + 1, text >> 8);
     e += n;
   }
   *e++ = 'e';
@@ -165,10 +175,16 @@ inline char* place(char* p, uint32_t digits, int exponent, uint32_t c, int q) {
   std::memcpy(e, kTwoDigits + 2 * (ax % 100), 2);
   return e + 2;
 }
+#else
+#define W2V_FAST_DIGITS 0
+#endif
 
 }  // namespace
 
 char* write_shortest(char* out, float v) {
+#if !W2V_FAST_DIGITS
+  return std::to_chars(out, out + 16, v).ptr;
+#else
   uint32_t bits;
   std::memcpy(&bits, &v, sizeof bits);
   const uint32_t fraction = bits & 0x7fffffu;
@@ -201,6 +217,7 @@ char* write_shortest(char* out, float v) {
     ++exponent;
   }
   return place(p, digits, exponent, c, q);
+#endif
 }
 
 }  // namespace w2v

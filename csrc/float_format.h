@@ -7,7 +7,8 @@ namespace w2v {
 
 // Writes v as std::to_chars(out, out + 16, v) does: the shortest decimal that reads back to
 // v, closest to v among those, in fixed or scientific notation, whichever is shorter (fixed
-// on a tie). Returns the end of the text; `out` needs room for 16 characters.
+// on a tie). Returns the end of the text (at most 15 characters); `out` needs room for 32
+// characters, as it is written 16 bytes at a time.
 char* write_shortest(char* out, float v);
 
 }  // namespace w2v

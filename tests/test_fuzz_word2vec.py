@@ -285,8 +285,9 @@ def test_native_text_parser_on_any_bytes(
 def test_native_formatter_reads_back_exactly(bits: list, keys: list) -> None:
     values = np.array(bits, dtype=np.uint32).view(np.float32).reshape(1, -1)
     key = keys[0] if keys else "k"
-    [text] = _core.format_word2vec_text([key], values, 1)
-    line = bytes(text).decode("utf8")
+    out = bytearray(b"x" * 7)  # grown to fit
+    [(start, stop)] = _core.format_word2vec_text([key], values, 1, out)
+    line = out[start:stop].decode("utf8")
     assert line.endswith("\n") and line.startswith(key + " ")
     fields = line[len(key) + 1 : -1].split(" ")
     back = np.array([float(f) for f in fields], dtype=np.float64).astype(np.float32)

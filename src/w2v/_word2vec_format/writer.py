@@ -17,7 +17,7 @@ from w2v._word2vec_format.common import (
 )
 
 # The bytes to write, in pieces, in order.
-_Pieces = List[Union[bytes, bytearray]]
+_Pieces = List[Union[bytes, bytearray, memoryview]]
 # Encodes a block of rows: (keys, vectors, prefix) -> the pieces to write.
 _BlockEncoder = Callable[[Sequence[Any], np.ndarray, str], _Pieces]
 
@@ -86,12 +86,21 @@ def _native_text_encoder(dtype: np.dtype) -> _BlockEncoder:
     (float16 values through float32, which holds them exactly)."""
     exact = np.dtype(np.float64 if dtype == np.float64 else np.float32)
     threads = usable_cpus()
+    # Blocks are formatted into these in turn: one is being written while the next block
+    # is formatted into the other (write_word2vec_format waits for a block's write before
+    # it formats the block after next).
+    buffers = [bytearray(), bytearray()]
+    turn = [0]
 
     def encode(keys: Sequence[Any], block: np.ndarray, prefix: str) -> _Pieces:
         if prefix or not all(type(k) is str for k in keys):
             keys = [f"{prefix}{k}" for k in keys]
         rows = np.ascontiguousarray(block, dtype=exact)
-        return _core.format_word2vec_text(keys, rows, threads)  # type: ignore[return-value]
+        out = buffers[turn[0] % 2]
+        turn[0] += 1
+        spans = _core.format_word2vec_text(keys, rows, threads, out)
+        view = memoryview(out)
+        return [view[start:stop] for start, stop in spans]
 
     return encode
 
@@ -121,6 +130,8 @@ def _encode_binary(keys: Sequence[Any], block: np.ndarray, prefix: str) -> _Piec
 def _write_pieces(fout: Any, pieces: _Pieces) -> None:
     for piece in pieces:
         fout.write(piece)
+        if isinstance(piece, memoryview):
+            piece.release()  # a buffer with a view alive cannot grow for a later block
 
 
 def write_vocab_file(

@@ -36,7 +36,7 @@ The ``text`` part times word2vec text files written by gensim's ``save_word2vec_
 (``--rows`` x ``--dim`` random float32 vectors, keys ``w0, w1, ...`` and the most frequent
 words of ``--corpus`` if it exists): ``load_word2vec_format`` and ``save_word2vec_format``,
 gensim against w2v, and against an older w2v with ``--before-python PATH`` (repeats
-interleaved, medians quoted)::
+interleaved, medians quoted; ``--text-ops save`` times saving only)::
 
     python benchmarks/bench_keyedvectors.py --parts text --before-python ../venv-base/bin/python
 """
@@ -470,6 +470,7 @@ def text_file_times(
             "w2v": timed(lambda: kv.save_word2vec_format(args.workdir / "bench-text-w.txt")),
         },
     }
+    calls = {operation: calls[operation] for operation in args.text_ops}
     if args.before_python:
         for operation, by_name in calls.items():
             by_name["w2v before"] = before(operation)
@@ -522,6 +523,8 @@ def bench_text(args: argparse.Namespace, table: List[Tuple[str, float, float]]) 
             name = f"{operation}_word2vec_format(binary=False), {label}"
             table.append((name, median["gensim"], median["w2v"]))
             report.append((name, median))
+        if "save" not in args.text_ops:
+            continue
         saved = KeyedVectors.load_word2vec_format(args.workdir / "bench-text-w.txt")
         assert saved.index_to_key == kv.index_to_key and np.array_equal(saved.vectors, vectors)
         head = GensimKV.load_word2vec_format(args.workdir / "bench-text-w.txt", limit=1000)
@@ -563,6 +566,12 @@ def main(argv: List[str] | None = None) -> int:
     parser.add_argument("--ann-repeat", type=int, default=3)
     parser.add_argument("--ann-kind", default="hnsw", choices=("hnsw", "ivf"))
     parser.add_argument("--corpus", type=Path, default=CORPUS, help="text part: keys from here")
+    parser.add_argument(
+        "--text-ops",
+        type=lambda value: value.split(","),
+        default=["load", "save"],
+        help="text part: comma-separated operations to time (load, save)",
+    )
     parser.add_argument(
         "--before-python", help="text part: also time the w2v this Python interpreter imports"
     )

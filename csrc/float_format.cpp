@@ -193,7 +193,8 @@ char* write_shortest(char* out, float v) {
     return std::to_chars(out, out + 16, v).ptr;
   }
   char* p = out;
-  if (bits >> 31) *p++ = '-';
+  *p = '-';  // kept for a negative value: no branch on the sign, as random as the values
+  p += bits >> 31;
   uint32_t c;
   int q;
   uint32_t digits;

@@ -40,30 +40,49 @@ def _refused_key(key: str, row: int, why: str) -> ValueError:
 
 def checked_keys(keys: Sequence[Any], prefix: str = "") -> Sequence[str]:
     """The keys as written (``prefix + str(key)``), after checking that every reader reads
-    each back whole; raises ValueError naming the first key that it would not."""
-    if prefix or not all(type(k) is str for k in keys):
+    each back whole; raises ValueError naming the first key that it would not.
+
+    The common case (no bad key) takes a few milliseconds for 200,000 keys: the keys are
+    joined and searched at once, and a key is looked for only when something is found."""
+    joined = None
+    if not prefix:
+        try:
+            joined = _KEY_SEPARATOR.join(keys)
+        except TypeError:  # keys that are not str
+            pass
+    if joined is None:
         keys = [f"{prefix}{k}" for k in keys]
+        joined = _KEY_SEPARATOR.join(keys)
     if not keys:
         return keys
-    joined = _KEY_SEPARATOR.join(keys)
-    found = _KEY_END.search(joined)
-    if found is not None:
+    if any(end in joined for end in _KEY_ENDS):
+        found = _KEY_END.search(joined)
+        assert found is not None
         row = joined.count(_KEY_SEPARATOR, 0, found.start())
         raise _refused_key(keys[row], row, f"contains {found.group()!r}")
-    if "" in keys:
-        raise _refused_key("", keys.index(""), "is empty")
+    # An empty key puts two separators together or one at an end (the converse need not
+    # hold: keys may contain the separator).
+    sep = _KEY_SEPARATOR
+    if sep + sep in joined or joined.startswith(sep) or joined.endswith(sep) or joined == "":
+        if "" in keys:
+            raise _refused_key("", keys.index(""), "is empty")
     try:
-        joined.encode("utf-8")
+        encoded = joined.encode("utf-8")
     except UnicodeEncodeError as e:  # a lone surrogate; the same error type as gensim's
         row = joined.count(_KEY_SEPARATOR, 0, e.start)
         start = e.start - (joined.rfind(_KEY_SEPARATOR, 0, e.start) + 1)
         raise UnicodeEncodeError(
             e.encoding, keys[row], start, start + 1, f"{e.reason}, in the key of row {row}"
         ) from None
-    if max(map(len, keys)) * 4 > MAX_KEY_BYTES:  # a character is at most 4 bytes in UTF-8
-        for row, key in enumerate(keys):
-            if len(key.encode("utf-8")) > MAX_KEY_BYTES:
-                raise _refused_key(key, row, "is longer")
+    if len(encoded) > MAX_KEY_BYTES:
+        marks = np.flatnonzero(np.frombuffer(encoded, dtype=np.uint8) == ord(_KEY_SEPARATOR))
+        if len(marks) == len(keys) - 1:  # no key holds the separator: gaps are key sizes
+            sizes = np.diff(marks, prepend=-1, append=len(encoded)) - 1
+        else:
+            sizes = np.fromiter((len(k.encode("utf-8")) for k in keys), dtype=np.intp)
+        if sizes.max() > MAX_KEY_BYTES:
+            row = int(np.argmax(sizes > MAX_KEY_BYTES))
+            raise _refused_key(keys[row], row, "is longer")
     return keys
 
 
@@ -93,7 +112,7 @@ def _native_text_encoder(dtype: np.dtype) -> _BlockEncoder:
     turn = [0]
 
     def encode(keys: Sequence[Any], block: np.ndarray, prefix: str) -> _Pieces:
-        if prefix or not all(type(k) is str for k in keys):
+        if prefix:  # write_word2vec_format passes the keys as written (checked_keys)
             keys = [f"{prefix}{k}" for k in keys]
         rows = np.ascontiguousarray(block, dtype=exact)
         out = buffers[turn[0] % 2]

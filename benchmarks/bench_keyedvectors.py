@@ -36,7 +36,7 @@ The ``text`` part times word2vec text files written by gensim's ``save_word2vec_
 (``--rows`` x ``--dim`` random float32 vectors, keys ``w0, w1, ...`` and the most frequent
 words of ``--corpus`` if it exists): ``load_word2vec_format`` and ``save_word2vec_format``,
 gensim against w2v, and against an older w2v with ``--before-python PATH`` (repeats
-interleaved, medians quoted)::
+interleaved, medians quoted; ``--text-ops save`` times saving only)::
 
     python benchmarks/bench_keyedvectors.py --parts text --before-python ../venv-base/bin/python
 """
@@ -412,17 +412,20 @@ def bench_io(args: argparse.Namespace, table: List[Tuple[str, float, float]]) ->
 CORPUS = REPO_ROOT.parent / "shared" / "data" / "corpus" / "wiki17m.txt.gz"
 
 # Run by --before-python: times one load (or one save of what it loads) with the w2v that
-# interpreter imports, and prints the seconds.
+# interpreter imports, and prints the seconds, wall clock and CPU (user + system).
 BEFORE_SCRIPT = """
-import sys, time
+import resource, sys, time
 from w2v import KeyedVectors
+def cpu():
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 operation, path, out = sys.argv[1:]
-start = time.perf_counter()
+start, start_cpu = time.perf_counter(), cpu()
 kv = KeyedVectors.load_word2vec_format(path)
 if operation == "save":
-    start = time.perf_counter()
+    start, start_cpu = time.perf_counter(), cpu()
     kv.save_word2vec_format(out)
-print(time.perf_counter() - start)
+print(time.perf_counter() - start, cpu() - start_cpu)
 """
 
 
@@ -436,29 +439,46 @@ def frequent_words(corpus: Path, rows: int) -> List[str]:
     return words + [f"w{i}" for i in range(rows - len(words))]
 
 
-def timed(fn: Callable[[], Any]) -> Callable[[], float]:
-    def run() -> float:
-        start = time.perf_counter()
+def cpu_seconds() -> float:
+    """CPU time (user + system) of this process, all its threads."""
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed(fn: Callable[[], Any]) -> Callable[[], Tuple[float, float]]:
+    """``fn`` made to return its seconds, wall clock and CPU: on a machine shared with other
+    jobs, CPU time shows the work done whatever the share of the cores it got."""
+
+    def run() -> Tuple[float, float]:
+        start, start_cpu = time.perf_counter(), cpu_seconds()
         fn()
-        return time.perf_counter() - start
+        return time.perf_counter() - start, cpu_seconds() - start_cpu
 
     return run
 
 
 def text_file_times(
     args: argparse.Namespace, path: Path, gkv: Any, kv: Any
-) -> Dict[str, Dict[str, List[float]]]:
-    """Seconds of each load and save of ``path`` by each library, rounds interleaved."""
+) -> Dict[str, Dict[str, List[Tuple[float, float]]]]:
+    """Seconds (wall clock, CPU) of each load and save of ``path`` by each library, rounds
+    interleaved."""
     import subprocess
 
     from gensim.models import KeyedVectors as GensimKV
 
     from w2v import KeyedVectors
 
-    def before(operation: str) -> Callable[[], float]:
+    def before(operation: str) -> Callable[[], Tuple[float, float]]:
         out = str(args.workdir / "bench-text-out-before.txt")
         command = [args.before_python, "-c", BEFORE_SCRIPT, operation, str(path), out]
-        return lambda: float(subprocess.run(command, capture_output=True, check=True).stdout)
+
+        def run() -> Tuple[float, float]:
+            printed = subprocess.run(command, capture_output=True, check=True).stdout.split()
+            return float(printed[0]), float(printed[1])
+
+        return run
 
     calls = {
         "load": {
@@ -470,10 +490,11 @@ def text_file_times(
             "w2v": timed(lambda: kv.save_word2vec_format(args.workdir / "bench-text-w.txt")),
         },
     }
+    calls = {operation: calls[operation] for operation in args.text_ops}
     if args.before_python:
         for operation, by_name in calls.items():
             by_name["w2v before"] = before(operation)
-    times: Dict[str, Dict[str, List[float]]] = {}
+    times: Dict[str, Dict[str, List[Tuple[float, float]]]] = {}
     for operation, by_name in calls.items():
         times[operation] = {name: [] for name in by_name}
         names = list(by_name)
@@ -482,7 +503,8 @@ def text_file_times(
             for name in names[shift:] + names[:shift]:
                 times[operation][name].append(by_name[name]())
         rounds = "; ".join(
-            f"{name} " + ", ".join(f"{t:.2f}" for t in ts) for name, ts in times[operation].items()
+            f"{name} " + ", ".join(f"{wall:.2f} ({cpu:.2f} CPU)" for wall, cpu in ts)
+            for name, ts in times[operation].items()
         )
         print(f"    {operation} (s): {rounds}", flush=True)
     return times
@@ -518,10 +540,16 @@ def bench_text(args: argparse.Namespace, table: List[Tuple[str, float, float]]) 
         print(f"  {label}: {path} ({path.stat().st_size / 2**20:,.0f} MiB)", flush=True)
         times = text_file_times(args, path, gkv, kv)
         for operation, by_name in times.items():
-            median = {name: statistics.median(t) for name, t in by_name.items()}
             name = f"{operation}_word2vec_format(binary=False), {label}"
-            table.append((name, median["gensim"], median["w2v"]))
-            report.append((name, median))
+            for kind, column in (("", 0), (" (CPU seconds)", 1)):
+                median = {
+                    lib: statistics.median(t[column] for t in ts) for lib, ts in by_name.items()
+                }
+                if not column:
+                    table.append((name, median["gensim"], median["w2v"]))
+                report.append((name + kind, median))
+        if "save" not in args.text_ops:
+            continue
         saved = KeyedVectors.load_word2vec_format(args.workdir / "bench-text-w.txt")
         assert saved.index_to_key == kv.index_to_key and np.array_equal(saved.vectors, vectors)
         head = GensimKV.load_word2vec_format(args.workdir / "bench-text-w.txt", limit=1000)
@@ -563,6 +591,12 @@ def main(argv: List[str] | None = None) -> int:
     parser.add_argument("--ann-repeat", type=int, default=3)
     parser.add_argument("--ann-kind", default="hnsw", choices=("hnsw", "ivf"))
     parser.add_argument("--corpus", type=Path, default=CORPUS, help="text part: keys from here")
+    parser.add_argument(
+        "--text-ops",
+        type=lambda value: value.split(","),
+        default=["load", "save"],
+        help="text part: comma-separated operations to time (load, save)",
+    )
     parser.add_argument(
         "--before-python", help="text part: also time the w2v this Python interpreter imports"
     )

@@ -9,6 +9,8 @@
 #include <system_error>
 #include <thread>
 
+#include "float_format.h"
+
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
 #define W2V_BIG_ENDIAN 1
 #else
@@ -242,7 +244,7 @@ inline char* write_value(char* p, char* end, float v) {
   if ((bits & 0x7fffffffu) == kDoubleRoundingBits) {
     return std::to_chars(p, end, v, std::chars_format::general, 8).ptr;
   }
-  return std::to_chars(p, end, v).ptr;
+  return write_shortest(p, v);
 }
 
 inline char* write_value(char* p, char* end, double v) { return std::to_chars(p, end, v).ptr; }
@@ -311,7 +313,7 @@ bool parse_python_float(const char* begin, const char* end, double* out) {
   return true;
 }
 
-char* write_float(char* out, float v) { return write_value(out, out + 16, v); }
+char* write_float(char* out, float v) { return write_value(out, out + 32, v); }
 
 template <class T>
 TextRowsResult parse_text_rows(const char* data, size_t size, const TextRowsOptions& opt, T* out) {
@@ -369,7 +371,8 @@ std::vector<TextPiece> plan_text_rows(const std::vector<std::string_view>& keys,
     TextPiece& piece = pieces[t];
     piece.begin = n * t / parts;
     piece.end = n * (t + 1) / parts;
-    piece.room = (piece.end - piece.begin) * (2 + dim * kMaxValueChars<T>);
+    // (and write_shortest's slack after the last value)
+    piece.room = (piece.end - piece.begin) * (2 + dim * kMaxValueChars<T>)+32;
     for (size_t r = piece.begin; r < piece.end; ++r) piece.room += keys[r].size();
   }
   return pieces;

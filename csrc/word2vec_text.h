@@ -50,7 +50,7 @@ TextRowsResult parse_text_rows(const char* data, size_t size, const TextRowsOpti
 
 // Writes v as std::to_chars(out, out + 16, v) does, in the shortest decimal that reads back
 // to v, except for +-7.038531e-26, which reads back to v only with 8 digits when it is read
-// as a double first. Returns the end of the text; `out` needs room for 16 characters.
+// as a double first. Returns the end of the text; `out` needs room for 32 characters.
 char* write_float(char* out, float v);
 
 // A run of rows that one thread formats into its own buffer.

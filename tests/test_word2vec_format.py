@@ -394,7 +394,7 @@ def test_binary_huge_declared_count_does_not_allocate(tmp_path: Path) -> None:
 def test_binary_garbage_never_hangs(tmp_path: Path, monkeypatch) -> None:
     import w2v._word2vec_format.binary as binary_fmt
 
-    monkeypatch.setattr(binary_fmt, "_MAX_KEY_BYTES", 1 << 12)
+    monkeypatch.setattr(binary_fmt, "MAX_KEY_BYTES", 1 << 12)
     for name, body in [
         ("zeros", b"\x00" * 3_000_000),
         ("nospace", b"x" * 3_000_000),

@@ -399,16 +399,19 @@ def test_gensim_reads_every_kind_of_float32(tmp_path: Path) -> None:
 
 def test_keys_written_as_gensim_writes_them(tmp_path: Path) -> None:
     kv = KeyedVectors(2)
-    kv.add_vectors([1, "x y", "naïve"], np.ones((3, 2), dtype=np.float32))
+    kv.add_vectors([1, "x\u00a0y", "naïve"], np.ones((3, 2), dtype=np.float32))
     buf = io.BytesIO()
     kv.save_word2vec_format(buf, prefix="p_")
     assert buf.getvalue().decode("utf8").splitlines()[1:] == [
-        "p_1 1 1", "p_x y 1 1", "p_naïve 1 1",
+        "p_1 1 1", "p_x\u00a0y 1 1", "p_naïve 1 1",
     ]  # fmt: skip
     bad = KeyedVectors(2)
-    bad.add_vectors(["ok", "\ud800"], np.ones((2, 2), dtype=np.float32))
-    with pytest.raises(UnicodeEncodeError):
-        bad.save_word2vec_format(io.BytesIO())
+    bad.add_vectors(["ok", "a\ud800"], np.ones((2, 2), dtype=np.float32))
+    buf = io.BytesIO()
+    with pytest.raises(UnicodeEncodeError, match="row 1") as raised:
+        bad.save_word2vec_format(buf)
+    assert raised.value.object == "a\ud800" and raised.value.start == 1
+    assert buf.getvalue() == b""  # refused before anything is written
 
 
 def test_many_blocks_written_in_order(tmp_path: Path) -> None:
@@ -430,6 +433,21 @@ def test_native_calls_check_their_arguments() -> None:
     with pytest.raises(TypeError):
         _core.parse_word2vec_text(b"a 1 2\n", 0, 6, True, out.astype(np.float16), False, 1)
     with pytest.raises(TypeError, match="str"):
-        _core.format_word2vec_text([b"a"], np.ones((1, 2), dtype=np.float32), 1)
+        _core.format_word2vec_text([b"a"], np.ones((1, 2), dtype=np.float32), 1, bytearray())
     with pytest.raises(ValueError, match="differ"):
-        _core.format_word2vec_text(["a", "b"], np.ones((1, 2), dtype=np.float32), 1)
+        _core.format_word2vec_text(["a", "b"], np.ones((1, 2), dtype=np.float32), 1, bytearray())
+
+
+def test_formatting_reuses_the_caller_s_buffer() -> None:
+    rows = np.array([[1.5, -0.25], [3.0, 1e-7]], dtype=np.float32)
+    out = bytearray(1 << 16)
+    spans = _core.format_word2vec_text(["a", "bb"], rows, 2, out)
+    assert len(out) == 1 << 16  # big enough: kept
+    assert b"".join(out[a:b] for a, b in spans) == b"a 1.5 -0.25\nbb 3 1e-07\n"
+    small = bytearray(3)
+    view = memoryview(small)
+    with pytest.raises(BufferError):  # cannot grow while a view of it is alive
+        _core.format_word2vec_text(["a"], rows[:1], 1, small)
+    view.release()
+    [(a, b)] = _core.format_word2vec_text(["a"], rows[:1], 1, small)
+    assert small[a:b] == b"a 1.5 -0.25\n"

@@ -1,6 +1,7 @@
 // Checks, without Python, that every one of the 2^32 float bit patterns is written as text
 // that reads back to the same float when read as numpy, gensim and w2v read it (as a double,
-// then rounded to float): the claim behind w2v::write_float.
+// then rounded to float): the claim behind w2v::write_float. Also checks that
+// w2v::write_shortest (the formatter behind it) writes what std::to_chars writes.
 //   float_text_check [threads]
 #include <algorithm>
 #include <atomic>
@@ -13,17 +14,29 @@
 #include <thread>
 #include <vector>
 
+#include "float_format.h"
 #include "word2vec_text.h"
 
 namespace {
 
-void check_range(uint64_t begin, uint64_t end, std::atomic<uint64_t>* wrong) {
-  char text[32];
+void check_range(uint64_t begin, uint64_t end, std::atomic<uint64_t>* wrong,
+                 std::atomic<uint64_t>* differ) {
+  char text[32], ours[32], theirs[32];
   for (uint64_t u = begin; u < end; ++u) {
     const auto bits = static_cast<uint32_t>(u);
     float v;
     std::memcpy(&v, &bits, sizeof v);
     char* stop = w2v::write_float(text, v);
+    const char* ours_end = w2v::write_shortest(ours, v);
+    const char* theirs_end = std::to_chars(theirs, theirs + sizeof theirs, v).ptr;
+    if (ours_end - ours != theirs_end - theirs ||
+        std::memcmp(ours, theirs, static_cast<size_t>(theirs_end - theirs)) != 0) {
+      if (differ->fetch_add(1) < 10) {
+        std::printf("differs from std::to_chars: %08x %.*s %.*s\n", bits,
+                    static_cast<int>(ours_end - ours), ours, static_cast<int>(theirs_end - theirs),
+                    theirs);
+      }
+    }
     double d;
     std::from_chars(text, stop, d);
     const auto back = static_cast<float>(d);
@@ -42,14 +55,15 @@ void check_range(uint64_t begin, uint64_t end, std::atomic<uint64_t>* wrong) {
 int main(int argc, char** argv) {
   const unsigned threads = std::max(1u, argc > 1 ? static_cast<unsigned>(std::atoi(argv[1]))
                                                  : std::thread::hardware_concurrency());
-  std::atomic<uint64_t> wrong{0};
+  std::atomic<uint64_t> wrong{0}, differ{0};
   std::vector<std::thread> pool;
   const uint64_t total = uint64_t(1) << 32;
   for (unsigned t = 0; t < threads; ++t) {
-    pool.emplace_back(check_range, total * t / threads, total * (t + 1) / threads, &wrong);
+    pool.emplace_back(check_range, total * t / threads, total * (t + 1) / threads, &wrong, &differ);
   }
   for (auto& th : pool) th.join();
-  std::printf("all 2^32 floats: %llu read back wrong\n",
-              static_cast<unsigned long long>(wrong.load()));
-  return wrong.load() ? 1 : 0;
+  std::printf("all 2^32 floats: %llu read back wrong, %llu written unlike std::to_chars\n",
+              static_cast<unsigned long long>(wrong.load()),
+              static_cast<unsigned long long>(differ.load()));
+  return wrong.load() || differ.load() ? 1 : 0;
 }

@@ -449,14 +449,15 @@ def parse_word2vec_text(data: bytes | bytearray | memoryview | mmap.mmap, start:
     """
 
 @overload
-def format_word2vec_text(keys: Sequence[str], rows: Annotated[NDArray[numpy.float32], dict(shape=(None, None), order='C', device='cpu', writable=False)], threads: int) -> list[bytearray]: ...
+def format_word2vec_text(keys: Sequence[str], rows: Annotated[NDArray[numpy.float32], dict(shape=(None, None), order='C', device='cpu', writable=False)], threads: int, out: bytearray) -> list[tuple[int, int]]: ...
 
 @overload
-def format_word2vec_text(keys: Sequence[str], rows: Annotated[NDArray[numpy.float64], dict(shape=(None, None), order='C', device='cpu', writable=False)], threads: int) -> list[bytearray]:
+def format_word2vec_text(keys: Sequence[str], rows: Annotated[NDArray[numpy.float64], dict(shape=(None, None), order='C', device='cpu', writable=False)], threads: int, out: bytearray) -> list[tuple[int, int]]:
     """
-    The word2vec text rows 'key v1 ... vN\\n' of `keys` and `rows`, each value in the
-    shortest decimal that reads back to it, formatted on up to `threads` threads; in
-    pieces to be written in order.
+    Formats the word2vec text rows 'key v1 ... vN\\n' of `keys` and `rows` into `out`
+    (grown when too small), each value in the shortest decimal that reads back to it, on
+    up to `threads` threads. Returns the (start, stop) offsets in `out` of the pieces of
+    text, to be written in order.
     """
 
 class PhraseScoring(enum.Enum):

@@ -17,6 +17,7 @@ import numpy as np
 
 from w2v._word2vec_format.common import (
     MAX_HEADER_BYTES,
+    MAX_KEY_BYTES,
     PathOrFile,
     Rows,
     TruncatedWord2VecFileError,
@@ -30,7 +31,6 @@ from w2v._word2vec_format.common import (
 
 _CHUNK_BYTES = 1 << 24  # bytes read per step
 _GATHER_ROWS = 2048  # rows copied per numpy gather
-_MAX_KEY_BYTES = 1 << 20  # a "key" longer than this means the file is not what it claims
 _WHITESPACE = b" \t\r\n\x0b\x0c"
 
 
@@ -181,9 +181,9 @@ def _read_rows(
             pos = int(ends[-1])
             step = _CHUNK_BYTES
             continue
-        if end - pos > _MAX_KEY_BYTES and buf.find(b" ", pos, pos + _MAX_KEY_BYTES + 1) < 0:
+        if end - pos > MAX_KEY_BYTES and buf.find(b" ", pos, pos + MAX_KEY_BYTES + 1) < 0:
             raise Word2VecFormatError(
-                f"{name}: no key separator (space) within {_MAX_KEY_BYTES} bytes of byte "
+                f"{name}: no key separator (space) within {MAX_KEY_BYTES} bytes of byte "
                 f"offset {base + pos} (row {len(keys) + 1}); is this really a binary "
                 "word2vec file?"
             )

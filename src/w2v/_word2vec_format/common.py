@@ -3,8 +3,11 @@ key decoding and a growable row buffer."""
 
 from __future__ import annotations
 
+import contextlib
+import lzma
 import os
-from typing import IO, Any, Callable, List, Optional, Sequence, Tuple, Union
+import zlib
+from typing import IO, Any, Callable, Iterator, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -13,7 +16,15 @@ from w2v import compression
 PathOrFile = Union[str, "os.PathLike[str]", IO[bytes]]
 
 MAX_HEADER_BYTES = 4096  # a longer first line is not a header
-MAX_PREALLOC_ROWS = 1 << 20  # never trust a header's count further than this for compressed
+# The longest key written; a binary reader finding no space within this many bytes reports
+# the file as damaged rather than reading on.
+MAX_KEY_BYTES = 1 << 20
+# Without a known size (compressed data, file objects), rows for at most this many bytes of
+# file are allocated ahead; more as the data arrives.
+PREALLOC_UNKNOWN_BYTES = 1 << 20
+# The largest vector size read: a row of it is 2 GiB in binary (and the binary reader's row
+# pattern cannot be longer than 2^32 - 1 bytes).
+MAX_VECTOR_SIZE = 1 << 29
 
 
 class Word2VecFormatError(ValueError):
@@ -75,6 +86,28 @@ def open_for_writing(fname: PathOrFile, append: bool = False) -> Any:
     return opener(fname, mode)
 
 
+@contextlib.contextmanager
+def decompression_errors(fin: Any, name: str) -> Iterator[None]:
+    """Corrupt compressed data, read from ``fin`` (opened by :func:`open_for_reading`), as a
+    :class:`Word2VecFormatError` naming the file (:class:`TruncatedWord2VecFileError` when
+    the compressed data ends early) rather than as what the decompressor raises."""
+    if not hasattr(fin, "raw_file"):  # not compressed
+        yield
+        return
+    try:
+        yield
+    except (Word2VecFormatError, UnicodeDecodeError):
+        raise
+    except EOFError as e:
+        raise TruncatedWord2VecFileError(
+            f"{name}: the compressed data ends early ({e}); the file is truncated"
+        ) from e
+    except (OSError, zlib.error, lzma.LZMAError) as e:
+        raise Word2VecFormatError(
+            f"{name}: the compressed data is corrupt ({type(e).__name__}: {e})"
+        ) from e
+
+
 def plain_file_size(fname: PathOrFile, fin: Any) -> Optional[int]:
     """Size of the file ``fin`` reads when it was opened here from an uncompressed file on
     disk (a caller's file object may be positioned anywhere); None otherwise."""
@@ -105,11 +138,10 @@ def wanted_rows(count: int, limit: Optional[int]) -> int:
 def initial_capacity(wanted: Optional[int], data_bytes: Optional[int], min_row_bytes: int) -> int:
     """Rows to preallocate: ``wanted`` (None: unknown), but never more than ``data_bytes``
     of rows of at least ``min_row_bytes`` can hold, so a lying header cannot make us allocate
-    terabytes; an unknown size (compressed data) caps it at ``MAX_PREALLOC_ROWS``."""
-    if data_bytes is None or min_row_bytes <= 0:
-        cap = MAX_PREALLOC_ROWS
-    else:
-        cap = max(0, data_bytes) // min_row_bytes
+    terabytes; an unknown size (compressed data) counts as ``PREALLOC_UNKNOWN_BYTES``."""
+    if data_bytes is None:
+        data_bytes = PREALLOC_UNKNOWN_BYTES
+    cap = max(0, data_bytes) // max(min_row_bytes, 1)
     return cap if wanted is None else min(wanted, cap)
 
 
@@ -127,7 +159,9 @@ class Rows:
         """Make room for ``extra`` more rows after the ``n`` filled ones."""
         need = self.n + extra
         if need > len(self.data):
-            rows = max(need, 2 * len(self.data), 1024)
+            row_bytes = self.data.shape[1] * self.data.itemsize
+            least = max(1, min(1024, (1 << 20) // max(1, row_bytes)))  # 1024 rows, or 1 MiB
+            rows = max(need, 2 * len(self.data), least)
             self.data.resize((rows, self.data.shape[1]), refcheck=False)
 
     def spare(self, extra: int) -> np.ndarray:
@@ -167,6 +201,11 @@ def parse_header(line: bytes, name: str, encoding: str) -> Tuple[int, int]:
         count, dim = (int(x) for x in fields)
         if count < 0 or dim < 0:
             raise ValueError
+        if dim > MAX_VECTOR_SIZE:
+            raise Word2VecFormatError(
+                f"{name}, line 1: the header's vector size must be at most {MAX_VECTOR_SIZE}, "
+                f"got {dim}; the header is damaged or the file is not a word2vec file"
+            )
     except (ValueError, UnicodeDecodeError):
         shown = line[:80]
         raise Word2VecFormatError(

@@ -11,6 +11,7 @@ from w2v._word2vec_format.common import (
     MAX_HEADER_BYTES,
     PathOrFile,
     Word2VecFormatError,
+    decompression_errors,
     display_name,
     open_for_reading,
     parse_header,
@@ -34,7 +35,7 @@ def read_vocab_file(
     """
     name = display_name(fvocab)
     counts: Dict[str, int] = {}
-    with open_for_reading(fvocab) as fin:
+    with open_for_reading(fvocab) as fin, decompression_errors(fin, name):
         for line_no, raw in enumerate(fin, start=1):
             stripped = raw.rstrip(b"\r\n")
             if not stripped.strip():
@@ -92,16 +93,19 @@ def read_word2vec_format(
     Raises
     ------
     TruncatedWord2VecFileError
-        The data ends before the announced rows (also an ``EOFError``).
+        The data (or compressed data) ends before the announced rows (also an ``EOFError``).
     Word2VecFormatError
-        Anything else malformed (a ``ValueError``), with the line or byte offset.
+        Anything else malformed (a ``ValueError``), with the line or byte offset, corrupt
+        compressed data included.
+    UnicodeDecodeError
+        A key that is not valid in ``encoding``, with ``unicode_errors="strict"``.
     """
     name = display_name(fname)
     if limit is not None and (not isinstance(limit, (int, np.integer)) or limit < 0):
         raise ValueError(f"limit must be a non-negative integer or None, got {limit!r}")
     limit = int(limit) if limit else None
     datatype = np.dtype(datatype)
-    with open_for_reading(fname) as fin:
+    with open_for_reading(fname) as fin, decompression_errors(fin, name):
         if no_header:
             if binary:
                 raise NotImplementedError("no_header is only available for text-format files")

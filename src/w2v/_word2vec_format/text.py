@@ -265,7 +265,9 @@ def _read_rows(
         data, start, stop, at_end = source.window(max(size, least))
         if start == stop:
             break
-        room = (stop - start) // max(2 * dim, 1) + 1
+        # k rows of dim values take at least k * (2 * dim + 1) - 1 bytes (" 0" per value, a
+        # newline but after the last)
+        room = (stop - start + 1) // max(2 * dim, 1)
         if wanted is not None:
             room = min(room, wanted - rows.n)
         out = rows.spare(room) if in_place else np.empty((room, dim), dtype=np.float64)

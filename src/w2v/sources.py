@@ -129,7 +129,8 @@ class CorpusSource:
         tick = on_progress if on_progress is not None else _nothing
         if self.phrases is not None and (self.is_files or self.plain_paths):
             sink.set_phrases(self.phrases.native_table)  # type: ignore[attr-defined]
-        try:
+
+        def give() -> None:
             if self.plain_paths:
                 paths: List[str] = list(self.files)  # type: ignore[arg-type]
                 sink.feed_files(paths, [os.path.getsize(p) for p in paths], self.mode)
@@ -149,21 +150,37 @@ class CorpusSource:
                     if not sink.feed_sentences(batch):
                         break
                     tick()
-            sink.end_input()
-            while not sink.wait(poll):
-                tick()
-        except BaseException:
-            sink.stop()
-            try:
-                sink.finish()
-            except Exception:  # the first error is the one to report
-                pass
-            raise
-        return sink.finish()
+
+        return drive(sink, give, tick, poll)
 
 
 def _nothing() -> None:
     pass
+
+
+def drive(
+    sink: NativeSink,
+    give: Callable[[], Any],
+    tick: Optional[Callable[[], Any]] = None,
+    poll: float = 0.1,
+) -> Any:
+    """Run ``give()`` (which feeds ``sink``), end the input, wait for the sink (calling
+    ``tick()``, if given, every ``poll`` seconds) and return ``sink.finish()``. On any error,
+    the sink is stopped and finished before the error is raised."""
+    tick = tick if tick is not None else _nothing
+    try:
+        give()
+        sink.end_input()
+        while not sink.wait(poll):
+            tick()
+    except BaseException:
+        sink.stop()
+        try:
+            sink.finish()
+        except Exception:  # the first error is the one to report
+            pass
+        raise
+    return sink.finish()
 
 
 def resolve_corpus(

@@ -278,8 +278,9 @@ def feed_shard(
     ``sink.finish()``, calling ``on_tick()`` every ``poll`` seconds while it works; on any
     error the sink is stopped before the error is raised."""
     from w2v import _core
+    from w2v.sources import drive
 
-    try:
+    def give() -> None:
         if shard.whole_local_plain_files:
             # As on one machine: the C++ reader reads the files itself (which also refreshes
             # the learning rate at the same points as single-machine training does).
@@ -289,15 +290,5 @@ def feed_shard(
             for piece in shard_text(shard):
                 if not sink.feed_text(piece, _core.SplitMode.lines):
                     break
-        sink.end_input()
-        while not sink.wait(poll):
-            if on_tick is not None:
-                on_tick()
-    except BaseException:
-        sink.stop()
-        try:
-            sink.finish()
-        except Exception:  # the first error is the one to report
-            pass
-        raise
-    return sink.finish()
+
+    return drive(sink, give, on_tick, poll)

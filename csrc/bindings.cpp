@@ -203,14 +203,19 @@ VocabCounter::KeepRule keep_rule(std::optional<nb::callable> fn) {
   };
 }
 
-class PyVocabCounter {
+// A native scan (VocabScan, PhraseScan) as Python feeds it, the way it feeds the Trainer:
+// feed_*(), end_input(), wait() until True, finish(). The GIL is released while C++ works.
+template <class Scan>
+class PyScan {
  public:
-  PyVocabCounter(int64_t max_vocab_size, uint32_t max_sentence_length, int workers,
-                 std::optional<nb::callable> keep)
-      : scan(max_vocab_size, max_sentence_length, workers, keep_rule(std::move(keep))) {}
-  ~PyVocabCounter() {
+  template <class... Args>
+  explicit PyScan(Args&&... args) : scan(std::forward<Args>(args)...) {}
+  PyScan(const PyScan&) = delete;
+  PyScan(PyScan&&) = delete;  // else the constructor above would take a PyScan as a Scan's argument
+  PyScan& operator=(const PyScan&) = delete;
+  ~PyScan() {
     if (!scan.files_running()) return;
-    // The file scan may be waiting for the GIL in a keep rule: stop it without the GIL.
+    // The scan threads may be waiting for the GIL (in a keep rule): stop them without it.
     nb::gil_scoped_release release;
     scan.request_stop();
     try {
@@ -243,6 +248,47 @@ class PyVocabCounter {
     nb::gil_scoped_release release;
     scan.finish();
   }
+  Scan scan;
+};
+
+// The input methods of a PyScan; `what` names its work in the docstrings ("file scan").
+template <class Py>
+void def_scan_input(nb::class_<Py>& cls, const char* what, const char* files_doc) {
+  const std::string wait_doc =
+      std::string("Waits up to `seconds` for the ") + what + "; True when it is done.";
+  const std::string finish_doc = std::string("Waits for the ") + what + " and raises its error.";
+  const std::string stop_doc = std::string("Asks a running ") + what + " to stop early.";
+  cls.def(
+         "feed_files",
+         [](Py& c, const std::vector<std::string>& paths, const std::vector<uint64_t>& sizes,
+            SplitMode mode) { c.feed_files(paths, sizes, mode); },
+         "paths"_a, "sizes"_a, "mode"_a, files_doc)
+      .def(
+          "feed_text",
+          [](Py& c, nb::bytes data, SplitMode mode) { return c.feed_text(data, mode); }, "data"_a,
+          "mode"_a,
+          "Counts a piece of text ending at ASCII whitespace (or at the end of the stream).")
+      .def(
+          "feed_sentences", [](Py& c, nb::handle batch) { return c.feed_sentences(batch); },
+          "batch"_a,
+          nb::sig("def feed_sentences(self, batch: collections.abc.Sequence[collections.abc."
+                  "Sequence[str]]) -> bool"),
+          "Counts a batch of sentences (lists of str).")
+      .def(
+          "end_input", [](Py& c) { c.scan.end_input(); }, "No more input.")
+      .def(
+          "wait", [](Py& c, double seconds) { return c.wait(seconds); }, "seconds"_a,
+          wait_doc.c_str())
+      .def(
+          "finish", [](Py& c) { c.finish(); }, finish_doc.c_str())
+      .def("stop", [](Py& c) { c.scan.request_stop(); }, stop_doc.c_str());
+}
+
+class PyVocabCounter : public PyScan<VocabScan> {
+ public:
+  PyVocabCounter(int64_t max_vocab_size, uint32_t max_sentence_length, int workers,
+                 std::optional<nb::callable> keep)
+      : PyScan(max_vocab_size, max_sentence_length, workers, keep_rule(std::move(keep))) {}
   nb::typed<nb::list, nb::str> words(std::optional<In1<int64_t>> ids) const {
     const VocabCounter& c = scan.counter();
     nb::typed<nb::list, nb::str> out;
@@ -257,7 +303,6 @@ class PyVocabCounter {
     }
     return out;
   }
-  VocabScan scan;
 };
 
 class PyWordIndex {
@@ -421,45 +466,11 @@ nb::list apply_phrases(const Judge& judge, nb::handle batch, bool with_scores) {
   return collect.out;
 }
 
-class PyPhraseCounter {
+class PyPhraseCounter : public PyScan<PhraseScan> {
  public:
   PyPhraseCounter(const std::string& delimiter, nb::handle connectors, int64_t max_vocab_size,
                   uint32_t max_sentence_length, int workers)
-      : scan(phrase_rules(delimiter, connectors), max_vocab_size, max_sentence_length, workers) {}
-  ~PyPhraseCounter() {
-    if (!scan.files_running()) return;
-    nb::gil_scoped_release release;
-    scan.request_stop();
-    try {
-      scan.finish();
-    } catch (...) {  // nobody is left to report it to
-    }
-  }
-  void feed_files(const std::vector<std::string>& paths, const std::vector<uint64_t>& sizes,
-                  SplitMode mode) {
-    auto sources = to_sources(paths, sizes);
-    nb::gil_scoped_release release;
-    scan.feed_files(sources, mode);
-  }
-  bool feed_text(nb::bytes data, SplitMode mode) {
-    const char* p = data.c_str();
-    const size_t n = data.size();
-    nb::gil_scoped_release release;
-    scan.feed_text(p, n, mode);
-    return true;
-  }
-  bool feed_sentences(nb::handle batch) {
-    walk_sentences(batch, scan.sentence_sink());
-    return true;
-  }
-  bool wait(double seconds) {
-    nb::gil_scoped_release release;
-    return scan.wait_for(seconds);
-  }
-  void finish() {
-    nb::gil_scoped_release release;
-    scan.finish();
-  }
+      : PyScan(phrase_rules(delimiter, connectors), max_vocab_size, max_sentence_length, workers) {}
   void add(nb::handle keys, In1<int64_t> counts) {
     nb::object seq = nb::steal(PySequence_Fast(keys.ptr(), "keys must be a sequence of str"));
     if (!seq.is_valid()) throw nb::python_error();
@@ -508,7 +519,6 @@ class PyPhraseCounter {
                                      corpus_word_count));
     return apply_phrases(judge, batch, with_scores);
   }
-  PhraseScan scan;
 };
 
 class PyPhraseTable {
@@ -635,32 +645,20 @@ NB_MODULE(_core, m) {
       .def_ro("job_words", &EpochStats::job_words,
               "Queue input: (job, raw words trained) for the jobs trained in part.");
 
-  nb::class_<PyVocabCounter>(
-      m, "VocabCounter",
-      "Counts the words of a corpus (first-seen order, gensim's pruning at max_vocab_size).\n\n"
-      "Fed like Trainer: feed_files() (counted by `workers` threads in the background), or\n"
-      "feed_text() pieces, or feed_sentences() batches; then end_input(), wait() until it\n"
-      "returns True, and finish().")
-      .def(nb::init<int64_t, uint32_t, int, std::optional<nb::callable>>(), "max_vocab_size"_a,
-           "max_sentence_length"_a, "workers"_a = 1, "keep"_a.none() = nb::none(),
-           "keep(word, count, min_reduce) -> bool, if given, decides which words survive "
-           "pruning.")
-      .def("feed_files", &PyVocabCounter::feed_files, "paths"_a, "sizes"_a, "mode"_a,
-           "Starts counting the first sizes[i] bytes of each file in the background.")
-      .def("feed_text", &PyVocabCounter::feed_text, "data"_a, "mode"_a,
-           "Counts a piece of text ending at ASCII whitespace (or at the end of the stream).")
-      .def("feed_sentences", &PyVocabCounter::feed_sentences, "batch"_a,
-           nb::sig("def feed_sentences(self, batch: collections.abc.Sequence[collections.abc."
-                   "Sequence[str]]) -> bool"),
-           "Counts a batch of sentences (lists of str).")
-      .def(
-          "end_input", [](PyVocabCounter& c) { c.scan.end_input(); }, "No more input.")
-      .def("wait", &PyVocabCounter::wait, "seconds"_a,
-           "Waits up to `seconds` for the file scan; True when it is done.")
-      .def("finish", &PyVocabCounter::finish, "Waits for the file scan and raises its error.")
-      .def(
-          "stop", [](PyVocabCounter& c) { c.scan.request_stop(); },
-          "Asks a running file scan to stop early.")
+  auto vocab_counter =
+      nb::class_<PyVocabCounter>(
+          m, "VocabCounter",
+          "Counts the words of a corpus (first-seen order, gensim's pruning at max_vocab_size).\n\n"
+          "Fed like Trainer: feed_files() (counted by `workers` threads in the background), or\n"
+          "feed_text() pieces, or feed_sentences() batches; then end_input(), wait() until it\n"
+          "returns True, and finish().")
+          .def(nb::init<int64_t, uint32_t, int, std::optional<nb::callable>>(), "max_vocab_size"_a,
+               "max_sentence_length"_a, "workers"_a = 1, "keep"_a.none() = nb::none(),
+               "keep(word, count, min_reduce) -> bool, if given, decides which words survive "
+               "pruning.");
+  def_scan_input(vocab_counter, "file scan",
+                 "Starts counting the first sizes[i] bytes of each file in the background.");
+  vocab_counter
       .def(
           "counts",
           [](const PyVocabCounter& c) {
@@ -815,31 +813,19 @@ NB_MODULE(_core, m) {
       .value("default", PhraseScoring::kDefault, "original_scorer (Mikolov et al.)")
       .value("npmi", PhraseScoring::kNpmi, "npmi_scorer (normalised pointwise mutual information)");
 
-  nb::class_<PyPhraseCounter>(
-      m, "PhraseCounter",
-      "Counts words and phrase candidates as gensim's Phrases does (pruning included).\n\n"
-      "Fed like VocabCounter: feed_files(), feed_text() pieces or feed_sentences() batches;\n"
-      "then end_input(), wait() until it returns True, and finish().")
-      .def(nb::init<const std::string&, nb::handle, int64_t, uint32_t, int>(), "delimiter"_a,
-           "connectors"_a, "max_vocab_size"_a, "max_sentence_length"_a, "workers"_a = 1,
-           nb::sig("def __init__(self, delimiter: str, connectors: collections.abc.Iterable[str], "
-                   "max_vocab_size: int, max_sentence_length: int, workers: int = 1) -> None"))
-      .def("feed_files", &PyPhraseCounter::feed_files, "paths"_a, "sizes"_a, "mode"_a,
-           "Starts counting the files in the background.")
-      .def("feed_text", &PyPhraseCounter::feed_text, "data"_a, "mode"_a,
-           "Counts a piece of text ending at ASCII whitespace (or at the end of the stream).")
-      .def("feed_sentences", &PyPhraseCounter::feed_sentences, "batch"_a,
-           nb::sig("def feed_sentences(self, batch: collections.abc.Sequence[collections.abc."
-                   "Sequence[str]]) -> bool"),
-           "Counts a batch of sentences (lists of str).")
-      .def(
-          "end_input", [](PyPhraseCounter& c) { c.scan.end_input(); }, "No more input.")
-      .def("wait", &PyPhraseCounter::wait, "seconds"_a,
-           "Waits up to `seconds` for the file count; True when it is done.")
-      .def("finish", &PyPhraseCounter::finish, "Waits for the file count and raises its error.")
-      .def(
-          "stop", [](PyPhraseCounter& c) { c.scan.request_stop(); },
-          "Asks a running file count to stop early.")
+  auto phrase_counter =
+      nb::class_<PyPhraseCounter>(
+          m, "PhraseCounter",
+          "Counts words and phrase candidates as gensim's Phrases does (pruning included).\n\n"
+          "Fed like VocabCounter: feed_files(), feed_text() pieces or feed_sentences() batches;\n"
+          "then end_input(), wait() until it returns True, and finish().")
+          .def(nb::init<const std::string&, nb::handle, int64_t, uint32_t, int>(), "delimiter"_a,
+               "connectors"_a, "max_vocab_size"_a, "max_sentence_length"_a, "workers"_a = 1,
+               nb::sig(
+                   "def __init__(self, delimiter: str, connectors: collections.abc.Iterable[str], "
+                   "max_vocab_size: int, max_sentence_length: int, workers: int = 1) -> None"));
+  def_scan_input(phrase_counter, "file count", "Starts counting the files in the background.");
+  phrase_counter
       .def(
           "keys",
           [](const PyPhraseCounter& c) {

@@ -107,6 +107,28 @@ def test_save_load_round_trip(tmp_path: Path, model: w2v.Phrases, corpus: str):
         w2v.Phrases.load(tmp_path / "f.phr")
 
 
+def test_phrases_archives_pass_the_archive_schema_and_are_told_apart(tmp_path: Path):
+    from w2v.errors import ArchiveError, ArchiveKindError
+
+    data = [["new", "york", "city"], ["new", "york"]] * 5
+    model = w2v.Phrases(data, min_count=1, threshold=0.1)
+    model.save(tmp_path / "p.phr")
+    model.freeze().save(tmp_path / "f.phr")
+    for name, kind in (("p.phr", "Phrases"), ("f.phr", "FrozenPhrases")):
+        for load in (w2v.Word2Vec.load, w2v.KeyedVectors.load, w2v.load):
+            with pytest.raises(ArchiveKindError, match=f"holds {kind}.*w2v.{kind}.load"):
+                load(tmp_path / name)
+    # meta.json goes through the one schema: a wrong field is named.
+    with zipfile.ZipFile(tmp_path / "p.phr") as zf:
+        members = {i.filename: zf.read(i) for i in zf.infolist()}
+    members["meta.json"] = members["meta.json"].replace(b'"delimiter": "_"', b'"delimiter": 5')
+    with zipfile.ZipFile(tmp_path / "bad.phr", "w") as zf:
+        for member, data_ in members.items():
+            zf.writestr(member, data_)
+    with pytest.raises(ArchiveError, match="params.delimiter must be a string"):
+        w2v.Phrases.load(tmp_path / "bad.phr")
+
+
 def test_custom_scorer_must_be_given_back(tmp_path: Path):
     def scorer(worda_count, wordb_count, bigram_count, len_vocab, min_count, corpus_word_count):
         return bigram_count / (worda_count + wordb_count)

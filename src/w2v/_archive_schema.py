@@ -17,7 +17,16 @@ from w2v.params import TRAINING_STATE
 
 FORMAT_NAME = "w2v"
 FORMAT_VERSION = 1
-KINDS = ("KeyedVectors", "Word2Vec")
+KINDS = ("KeyedVectors", "Word2Vec", "Phrases", "FrozenPhrases")
+# Kinds holding word vectors (their arrays are described by a "keyedvectors" field).
+VECTOR_KINDS = ("KeyedVectors", "Word2Vec")
+
+
+def load_hint(kind: str) -> str:
+    """How to load an archive of ``kind``, for the error raised when it is loaded as another."""
+    if kind in VECTOR_KINDS:
+        return f"load it with {kind}.load"
+    return f"load it with w2v.{kind}.load"
 
 
 class SchemaError(ValueError):
@@ -161,9 +170,28 @@ HEADER = fields(
     }
 )
 
+# Phrases.save / FrozenPhrases.save (w2v.phrases_archive): the model's parameters; the keys
+# and their counts (or a frozen model's scores) are arrays. Values are checked by the loader
+# with the same rules as the constructor's.
+PHRASES_PARAMS = fields(
+    {
+        "min_count": number,
+        "threshold": number,
+        "delimiter": text,
+        "scoring": text,
+        "connector_words": list_of(text),
+    },
+    {"max_vocab_size": integer(), "progress_per": integer()},
+)
+
 BY_KIND = {
     "KeyedVectors": fields({"keyedvectors": KEYEDVECTORS}),
     "Word2Vec": fields({"params": map_of(anything), "state": STATE, "keyedvectors": KEYEDVECTORS}),
+    "Phrases": fields(
+        {"params": PHRASES_PARAMS},
+        {"state": fields({}, {"min_reduce": integer(0), "corpus_word_count": integer(0)})},
+    ),
+    "FrozenPhrases": fields({"params": PHRASES_PARAMS}),
 }
 
 
@@ -171,6 +199,8 @@ def check_meta(meta: Any) -> None:
     """Check ``meta.json``'s structure; SchemaError names the first field that is wrong."""
     HEADER(meta, "")
     BY_KIND[meta["kind"]](meta, "")
+    if meta["kind"] not in VECTOR_KINDS:
+        return
     kv = meta["keyedvectors"]
     keys = kv["index_to_key"]
     seen = set()
@@ -218,6 +248,13 @@ def expected_members(meta: Dict[str, Any], names: Sequence[str]) -> Dict[str, Me
     ``names`` are the ``.npy`` members present; members this version does not know are left
     out (and never read).
     """
+    if meta["kind"] not in VECTOR_KINDS:  # phrases: keys and their values, one per key
+        values = "scores" if meta["kind"] == "FrozenPhrases" else "counts"
+        return {
+            "keys_utf8": Member((None,), _exactly(np.uint8), "uint8", True),
+            "key_ends": Member((None,), _exactly(np.int64), "int64 (native byte order)", True),
+            values: Member((None,), _numbers, "a numeric type", True),
+        }
     kv = meta["keyedvectors"]
     n, dim = len(kv["index_to_key"]), kv["vector_size"]
     model = meta["kind"] == "Word2Vec"

@@ -20,6 +20,8 @@ import numpy as np
 
 from w2v import ann, evaluation, gensim_interop, similarity, word2vec_format
 from w2v._archive import load_archive, save_archive
+from w2v._archive_schema import VECTOR_KINDS, load_hint
+from w2v.errors import ArchiveKindError
 from w2v.keyed_storage import Key, KeyedStorage
 from w2v.paths import PathLike, fspath, path_or_file
 from w2v.vectors_math import cosine_similarities
@@ -433,6 +435,10 @@ class KeyedVectors(KeyedStorage):
         are refused; use :meth:`load_word2vec_format` for gensim or word2vec.c vectors.
         """
         meta, arrays = load_archive(fname, mmap=mmap)
+        if meta["kind"] not in VECTOR_KINDS:
+            raise ArchiveKindError(
+                fspath(fname), f"holds {meta['kind']}, not word vectors: {load_hint(meta['kind'])}"
+            )
         if meta["kind"] == "Word2Vec":  # the model's word vectors
             arrays = {k[len("wv.") :]: v for k, v in arrays.items() if k.startswith("wv.")}
         return cls._from_archive(meta["keyedvectors"], arrays)

@@ -26,7 +26,8 @@ from typing import Optional, Union
 
 from w2v import compression
 from w2v._archive import read_meta, refuse_pickle
-from w2v.errors import FormatError
+from w2v._archive_schema import VECTOR_KINDS, load_hint
+from w2v.errors import ArchiveKindError, FormatError
 from w2v.keyedvectors import KeyedVectors
 from w2v.model import Word2Vec
 from w2v.paths import PathLike, fspath
@@ -143,6 +144,8 @@ def load(
             path, binary=format == "word2vec-binary", limit=limit
         )
     holds = archive_kind(path)
+    if holds not in VECTOR_KINDS:
+        raise ArchiveKindError(path, f"holds {holds}, not word vectors: {load_hint(holds)}")
     if kind == "model" and holds != "Word2Vec":
         raise FormatError(path, "holds only word vectors (KeyedVectors.save), not a model")
     if kind == "model" or (kind is None and holds == "Word2Vec"):

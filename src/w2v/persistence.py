@@ -8,6 +8,7 @@ from typing import Any, Mapping, Optional
 import numpy as np
 
 from w2v._archive import jsonable, load_archive, save_archive
+from w2v._archive_schema import load_hint
 from w2v.checkpoint import TrainingState
 from w2v.errors import ArchiveError, ArchiveKindError
 from w2v.keyedvectors import KeyedVectors
@@ -57,7 +58,7 @@ def load_model(cls: type, fname: PathLike, mmap: Optional[str] = None) -> Any:
     meta, arrays = load_archive(fname, mmap=mmap)
     if meta["kind"] != "Word2Vec":
         raise ArchiveKindError(
-            fname, f"holds {meta['kind']}, not a Word2Vec model: load it with KeyedVectors.load"
+            fname, f"holds {meta['kind']}, not a Word2Vec model: {load_hint(meta['kind'])}"
         )
     try:
         model = cls(**meta["params"])

@@ -14,6 +14,7 @@ from typing import Any, Dict, List, Optional, Tuple
 import numpy as np
 
 from w2v._archive import jsonable, load_archive, save_archive
+from w2v.errors import MalformedFileError
 from w2v.phrases_scoring import BUILTIN_SCORERS, check_phrases_params
 
 KINDS = ("Phrases", "FrozenPhrases")
@@ -100,7 +101,7 @@ def load_phrases(path: Any, scoring: Optional[Any] = None) -> Any:
     where = repr(os.fspath(path))
     try:
         meta, arrays = load_archive(path)
-    except FileNotFoundError:
+    except (FileNotFoundError, MalformedFileError):  # these name the file and what is wrong
         raise
     except ValueError as e:
         named = os.fspath(path) in str(e)  # the archive's own errors name the file already

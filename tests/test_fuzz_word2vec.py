@@ -30,6 +30,7 @@ from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from w2v import KeyedVectors, _core  # noqa: E402
+from w2v.errors import CompressedFileError  # noqa: E402
 from w2v.word2vec_format import Word2VecFormatError  # noqa: E402
 
 EXAMPLES = int(os.environ.get("W2V_FUZZ_EXAMPLES", "120"))
@@ -163,7 +164,9 @@ def load_checked(
             datatype=datatype,
             no_header=no_header,
         )
-    except (Word2VecFormatError, UnicodeDecodeError) as e:
+    except (Word2VecFormatError, CompressedFileError, UnicodeDecodeError) as e:
+        # Corrupt compressed data is the one CompressedFileError, for corpora and word2vec
+        # files alike; both are MalformedFileErrors naming the file.
         assert str(path) in str(e), f"the error does not name the file: {e!r}"
         assert unicode_errors == "strict" or not isinstance(e, UnicodeDecodeError)
         return None

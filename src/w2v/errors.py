@@ -10,7 +10,8 @@ The subclasses say which layer refused it (see ``docs/security.md``)::
         ├── FormatError             in no format w2v reads, or not the one asked for
         │   └── ArchiveKindError    an archive of another kind (also an AttributeError)
         ├── ArchiveError            a w2v archive whose structure is damaged
-        └── CompressedFileError     gzip, bzip2 or xz data that is corrupt or cut short
+        ├── CompressedFileError     gzip, bzip2 or xz data that is corrupt or cut short
+        └── Word2VecFormatError     a malformed word2vec text or binary file (w2v.word2vec_format)
 
 Missing files and directories stay ``FileNotFoundError`` and ``IsADirectoryError``, and
 errors of the disk itself stay ``OSError``.

@@ -12,6 +12,7 @@ from typing import IO, Any, Callable, Iterator, List, Optional, Sequence, Tuple,
 import numpy as np
 
 from w2v import compression
+from w2v.errors import MalformedFileError
 
 PathOrFile = Union[str, "os.PathLike[str]", IO[bytes]]
 
@@ -27,8 +28,20 @@ PREALLOC_UNKNOWN_BYTES = 1 << 20
 MAX_VECTOR_SIZE = 1 << 29
 
 
-class Word2VecFormatError(ValueError):
-    """A word2vec text/binary (or vocabulary) file is malformed."""
+class Word2VecFormatError(MalformedFileError):
+    """A word2vec text/binary (or vocabulary) file is malformed.
+
+    Raised with a whole message that already names the file (where the reader knows it), so
+    unlike its base it takes that message, not a (path, reason) pair.
+    """
+
+    def __init__(self, message: str) -> None:
+        ValueError.__init__(self, message)
+        self.path = ""
+        self.reason = message
+
+    def __reduce__(self) -> Any:
+        return (type(self), (self.reason,))
 
 
 class TruncatedWord2VecFileError(EOFError, Word2VecFormatError):

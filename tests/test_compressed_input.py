@@ -123,3 +123,16 @@ def test_decompressing_reader_names_the_file_and_keeps_disk_errors(tmp_path: Pat
             pass
     with open_read(path) as fin:
         assert fin.raw_file.tell() == 0 and fin.read(5) == TEXT[:5]
+
+
+@pytest.mark.parametrize("start", [b"BZh", b"BZh ", b"BZh9 says hello", b"\x1f\x8b"])
+def test_text_that_starts_like_a_magic_number_is_text(tmp_path: Path, start: bytes) -> None:
+    # Found by the corpus fuzz test: "BZh" alone is short enough to begin a line of text.
+    text = start + b" and more words\nsecond line\n"
+    path = tmp_path / "corpus.txt"
+    path.write_bytes(text)
+    want = [line.split() for line in text.decode("utf-8", "replace").splitlines()]
+    assert list(LineSentence(path)) == want
+    model = Word2Vec(vector_size=4, min_count=1, workers=1)
+    model.build_vocab(corpus_file=str(path))
+    assert model.corpus_total_words == sum(len(s) for s in want)

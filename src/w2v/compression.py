@@ -19,8 +19,8 @@ from typing import IO, Any, Callable, Optional
 from w2v.errors import CompressedFileError
 from w2v.paths import PathLike, fspath
 
-# The longest magic number below.
-HEAD_BYTES = 6
+# Bytes read to tell a codec: its magic number and the bytes sniff() checks after it.
+HEAD_BYTES = 16
 
 
 @dataclass(frozen=True)
@@ -44,12 +44,30 @@ CODECS = (
 _FAILURES = (EOFError, OSError, zlib.error, lzma.LZMAError)
 
 
+# After "BZh" and the block size digit: the magic of a first block, or of the end of an
+# empty stream.
+_BZIP2_BLOCKS = (b"\x31\x41\x59\x26\x53\x59", b"\x17\x72\x45\x38\x50\x90")
+
+
 def sniff(head: bytes) -> Optional[Codec]:
-    """The codec whose magic bytes start ``head``, or None for uncompressed data."""
+    """The codec whose magic bytes start ``head``, or None for uncompressed data.
+
+    gzip's and bzip2's magic bytes are short enough to begin a text file (a line starting
+    "BZh"), so the bytes after them must fit too: gzip's method byte (deflate), bzip2's block
+    size digit and the magic of its first block.
+    """
     for codec in CODECS:
-        if head.startswith(codec.magic):
+        if head.startswith(codec.magic) and _fits(codec, head):
             return codec
     return None
+
+
+def _fits(codec: Codec, head: bytes) -> bool:
+    if codec.name == "gzip":
+        return len(head) >= 3 and head[2] == 8
+    if codec.name == "bzip2":
+        return len(head) >= 10 and 0x31 <= head[3] <= 0x39 and head[4:10] in _BZIP2_BLOCKS
+    return True
 
 
 def detect(path: PathLike) -> Optional[Codec]:

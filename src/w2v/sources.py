@@ -267,23 +267,26 @@ def iter_text_chunks(
             if limit is not None:
                 yield from _limited_lines(fin, limit)
                 continue
-            rest = b""
-            while True:
-                chunk = fin.read(_CHUNK)
-                if not chunk:
-                    break
-                data = rest + chunk
-                cut = data.rfind(b"\n") + 1 if lines else _last_ascii_space(data)
-                if cut:
-                    yield data[:cut]
-                    rest = data[cut:]
-                else:
-                    rest = data
-            if rest:
-                # A file's last line ends with the file, even without a final newline.
-                yield rest + b"\n" if lines else rest
+            yield from whole_pieces(iter(lambda f=fin: f.read(_CHUNK), b""), lines)
         if is_path(src):
             done = base + os.path.getsize(src)
+
+
+def whole_pieces(chunks: Iterable[bytes], lines: bool = True) -> Iterator[bytes]:
+    """Re-cut ``chunks`` of a text so every piece ends at a line end (or, with ``lines``
+    False, at ASCII whitespace): no token or line is split between two pieces."""
+    rest = b""
+    for chunk in chunks:
+        data = rest + chunk
+        cut = data.rfind(b"\n") + 1 if lines else _last_ascii_space(data)
+        if cut:
+            yield data[:cut]
+            rest = data[cut:]
+        else:
+            rest = data
+    if rest:
+        # A file's last line ends with the file, even without a final newline.
+        yield rest + b"\n" if lines else rest
 
 
 def _tell(f: Any) -> int:

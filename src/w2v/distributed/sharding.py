@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import IO, Any, Callable, Iterator, List, Optional, Sequence, Tuple, Union
 
 from w2v.compression import HEAD_BYTES, DecompressingReader, sniff
+from w2v.sources import drive, whole_pieces
 
 #: Bytes of text handed to the C++ tokeniser at a time (each piece ends a line).
 PIECE_BYTES = 1 << 20
@@ -249,26 +250,22 @@ def _span_text(span: Span, piece_bytes: int) -> Iterator[bytes]:
             raw.seek(span.begin)
             fh = raw
             left = span.end - span.begin
-        rest = b""
-        while left != 0:
-            chunk = fh.read(piece_bytes if left < 0 else min(piece_bytes, left))
-            if not chunk:
-                break
-            if left > 0:
-                left -= len(chunk)
-            data = rest + chunk
-            cut = data.rfind(b"\n") + 1
-            if cut:
-                yield data[:cut]
-                rest = data[cut:]
-            else:
-                rest = data
-        if rest:
-            yield rest + b"\n"
+        yield from whole_pieces(_budgeted(fh, left, piece_bytes))
     finally:
         if fh is not None and fh is not raw:
             fh.close()
         raw.close()
+
+
+def _budgeted(fh: IO[bytes], left: int, piece_bytes: int) -> Iterator[bytes]:
+    """Chunks of ``fh`` up to ``left`` bytes in all (-1: to the end of the file)."""
+    while left != 0:
+        chunk = fh.read(piece_bytes if left < 0 else min(piece_bytes, left))
+        if not chunk:
+            return
+        if left > 0:
+            left -= len(chunk)
+        yield chunk
 
 
 def feed_shard(
@@ -278,7 +275,6 @@ def feed_shard(
     ``sink.finish()``, calling ``on_tick()`` every ``poll`` seconds while it works; on any
     error the sink is stopped before the error is raised."""
     from w2v import _core
-    from w2v.sources import drive
 
     def give() -> None:
         if shard.whole_local_plain_files:

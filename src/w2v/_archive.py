@@ -32,7 +32,7 @@ from w2v._archive_schema import (
     expected_members,
 )
 from w2v.errors import ArchiveError, FormatError, MalformedFileError
-from w2v.paths import PathLike, fspath
+from w2v.paths import PathLike, existing_file, fspath
 
 _META = "meta.json"
 
@@ -192,7 +192,7 @@ def load_archive(
     """
     if mmap not in (None, "r", "r+", "c"):
         raise ValueError(f"mmap must be None, 'r', 'r+' or 'c', got {mmap!r}")
-    name = _existing_file(path)
+    name = existing_file(path)
     with open(name, "rb") as fh:
         with _archive_errors(name):
             zf = _open_zip(name, fh)
@@ -206,19 +206,10 @@ def read_meta(path: PathLike) -> Dict[str, Any]:
 
     Raises the same errors as :func:`load_archive`.
     """
-    name = _existing_file(path)
+    name = existing_file(path)
     with open(name, "rb") as fh, _archive_errors(name):
         with _open_zip(name, fh) as zf:
             return _read_meta(name, zf)
-
-
-def _existing_file(path: PathLike) -> str:
-    name = fspath(path)
-    if not os.path.exists(name):
-        raise FileNotFoundError(f"no such file: {name!r}")
-    if os.path.isdir(name):
-        raise IsADirectoryError(f"{name!r} is a directory, not a model file")
-    return name
 
 
 @contextlib.contextmanager

@@ -21,7 +21,6 @@ Examples
 
 from __future__ import annotations
 
-import os
 from typing import Optional, Union
 
 from w2v import compression
@@ -30,7 +29,7 @@ from w2v._archive_schema import VECTOR_KINDS, load_hint
 from w2v.errors import ArchiveKindError, FormatError
 from w2v.keyedvectors import KeyedVectors
 from w2v.model import Word2Vec
-from w2v.paths import PathLike, fspath
+from w2v.paths import PathLike, existing_file
 
 #: The formats :func:`load` reads and :func:`save_vectors` writes.
 FORMATS = ("w2v", "word2vec-text", "word2vec-binary")
@@ -67,7 +66,7 @@ def detect_format(path: PathLike) -> str:
         (:class:`FormatError`), or its compressed data cannot be read
         (:class:`w2v.errors.CompressedFileError`).
     """
-    path = _check_file(path)
+    path = existing_file(path, "model file")
     with open(path, "rb") as fh:
         head = fh.read(compression.HEAD_BYTES)
     if head.startswith(_ZIP_MAGIC):
@@ -132,7 +131,7 @@ def load(
     """
     if kind not in (None,) + KINDS:
         raise ValueError(f"kind must be None, 'model' or 'vectors', got {kind!r}")
-    path = _check_file(path)
+    path = existing_file(path, "model file")
     if format is None:
         format = detect_format(path)
     elif format not in FORMATS:
@@ -249,15 +248,6 @@ def save_vectors(
         kv = obj.wv if isinstance(obj, Word2Vec) else obj
         kv.save_word2vec_format(path, binary=format == "word2vec-binary")
     return format
-
-
-def _check_file(path: PathLike) -> str:
-    path = fspath(path)
-    if not os.path.exists(path):
-        raise FileNotFoundError(f"no such model file: {path!r}")
-    if os.path.isdir(path):
-        raise IsADirectoryError(f"{path!r} is a directory, not a model file")
-    return path
 
 
 def _is_text_row(row: bytes, dim: int) -> bool:

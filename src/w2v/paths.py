@@ -41,6 +41,17 @@ def fspath(path: Any, what: str = "path") -> str:
         ) from None
 
 
+def existing_file(path: Any, what: str = "file") -> str:
+    """``fspath(path)``, after checking it names a file: ``FileNotFoundError`` or
+    ``IsADirectoryError`` (``what`` names the kind of file in the message) otherwise."""
+    name = fspath(path)
+    if not os.path.exists(name):
+        raise FileNotFoundError(f"no such {what}: {name!r}")
+    if os.path.isdir(name):
+        raise IsADirectoryError(f"{name!r} is a directory, not a model file")
+    return name
+
+
 def is_path(value: Any) -> bool:
     """Whether ``value`` is a file name (``str``, ``bytes`` or path-like)."""
     return isinstance(value, (str, bytes, os.PathLike))

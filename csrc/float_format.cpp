@@ -2,17 +2,16 @@
 
 #include <charconv>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 
 namespace w2v {
 
-namespace {
+namespace float_format_detail {
 
 // g(e) = ceil(10^e * 2^(63 - floor(log2(10^e)))) for e in [kMinPow10, kMaxPow10]: 10^e
 // scaled to 64 bits, rounded up (exact for 0 <= e <= 27); every float needs one of them.
-constexpr int kMinPow10 = -31;
-constexpr int kMaxPow10 = 45;
-constexpr uint64_t kPow10Scaled[kMaxPow10 - kMinPow10 + 1] = {
+const uint64_t kPow10Scaled[kMaxPow10 - kMinPow10 + 1] = {
     0x81CEB32C4B43FCF5u, 0xA2425FF75E14FC32u, 0xCAD2F7F5359A3B3Fu, 0xFD87B5F28300CA0Eu,
     0x9E74D1B791E07E49u, 0xC612062576589DDBu, 0xF79687AED3EEC552u, 0x9ABE14CD44753B53u,
     0xC16D9A0095928A28u, 0xF1C90080BAF72CB2u, 0x971DA05074DA7BEFu, 0xBCE5086492111AEBu,
@@ -34,6 +33,14 @@ constexpr uint64_t kPow10Scaled[kMaxPow10 - kMinPow10 + 1] = {
     0x92EFD1B8D0CF37BFu, 0xB7ABC627050305AEu, 0xE596B7B0C643C71Au, 0x8F7E32CE7BEA5C70u,
     0xB35DBF821AE4F38Cu,
 };
+
+}  // namespace float_format_detail
+
+namespace {
+
+using float_format_detail::kMaxPow10;
+using float_format_detail::kMinPow10;
+using float_format_detail::kPow10Scaled;
 
 // floor(log2(10^e)) and floor(log10(2^q) - (closer ? log10(4/3) : 0)) in fixed point, exact
 // over the exponents of float (the shifts are arithmetic: they round towards -inf).
@@ -181,15 +188,61 @@ inline char* place(char* p, uint32_t digits, int exponent, uint32_t c, int q) {
 
 }  // namespace
 
-char* write_shortest(char* out, float v) {
+namespace {
+
+// The binary significand and exponent of a finite float: v = c * 2^q.
+inline void decompose(uint32_t bits, uint32_t* c, int* q) {
+  const uint32_t fraction = bits & 0x7fffffu;
+  const uint32_t biased = (bits >> 23) & 0xffu;
+  *c = biased != 0 ? fraction | 0x800000u : fraction;
+  *q = biased != 0 ? static_cast<int>(biased) - 150 : -149;
+}
+
+void shortest_decimals_scalar(const float* v, size_t n, uint32_t* digits, int32_t* exponents) {
+  for (size_t i = 0; i < n; ++i) {
+    uint32_t bits;
+    std::memcpy(&bits, v + i, sizeof bits);
+    uint32_t c;
+    int q;
+    decompose(bits, &c, &q);
+    const bool closer = (bits & 0x7fffffu) == 0 && ((bits >> 23) & 0xffu) > 1;
+    int exponent;
+    shortest_digits(c, q, closer, digits + i, &exponent);
+    exponents[i] = exponent;
+  }
+}
+
+using BatchFn = size_t (*)(const float*, size_t, uint32_t*, int32_t*);
+
+size_t none_batched(const float*, size_t, uint32_t*, int32_t*) { return 0; }
+
+BatchFn select_batch() {
+#if W2V_FAST_DIGITS && (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__)
+  const char* forced = std::getenv("W2V_ISA");
+  if (forced && std::strcmp(forced, "generic") == 0) return none_batched;
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx2")) return avx2::shortest_decimals;
+#endif
+  return none_batched;
+}
+
+}  // namespace
+
+void shortest_decimals(const float* v, size_t n, uint32_t* digits, int32_t* exponents) {
+  static const BatchFn batch = select_batch();
+  const size_t done = batch(v, n, digits, exponents);
+  shortest_decimals_scalar(v + done, n - done, digits + done, exponents + done);
+}
+
+char* write_decimal(char* out, float v, uint32_t digits, int32_t exponent) {
 #if !W2V_FAST_DIGITS
+  (void)digits;
+  (void)exponent;
   return std::to_chars(out, out + 16, v).ptr;
 #else
   uint32_t bits;
   std::memcpy(&bits, &v, sizeof bits);
-  const uint32_t fraction = bits & 0x7fffffu;
-  const uint32_t biased = (bits >> 23) & 0xffu;
-  if (biased == 0xff || (bits & 0x7fffffffu) == 0) {  // inf, nan, zero: rare
+  if (((bits >> 23) & 0xffu) == 0xff || (bits & 0x7fffffffu) == 0) {  // inf, nan, zero: rare
     return std::to_chars(out, out + 16, v).ptr;
   }
   char* p = out;
@@ -197,21 +250,10 @@ char* write_shortest(char* out, float v) {
   p += bits >> 31;
   uint32_t c;
   int q;
-  uint32_t digits;
-  int exponent;
-  if (biased != 0) {
-    c = fraction | 0x800000u;
-    q = static_cast<int>(biased) - 150;
-    if (q <= 0 && q > -24 && ((c >> -q) << -q) == c) {  // a small integer
-      digits = c >> -q;
-      exponent = 0;
-    } else {
-      shortest_digits(c, q, fraction == 0 && biased > 1, &digits, &exponent);
-    }
-  } else {
-    c = fraction;
-    q = -149;
-    shortest_digits(c, q, false, &digits, &exponent);
+  decompose(bits, &c, &q);
+  if (((bits >> 23) & 0xffu) != 0 && q <= 0 && q > -24 && ((c >> -q) << -q) == c) {
+    digits = c >> -q;  // a small integer
+    exponent = 0;
   }
   while (digits % 10 == 0) {
     digits /= 10;
@@ -219,6 +261,13 @@ char* write_shortest(char* out, float v) {
   }
   return place(p, digits, exponent, c, q);
 #endif
+}
+
+char* write_shortest(char* out, float v) {
+  uint32_t digits;
+  int32_t exponent;
+  shortest_decimals_scalar(&v, 1, &digits, &exponent);
+  return write_decimal(out, v, digits, exponent);
 }
 
 }  // namespace w2v

@@ -3,6 +3,9 @@
 // them, so the text is the same as std::to_chars(first, last, value) writes.
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
+
 namespace w2v {
 
 // Writes v as std::to_chars(out, out + 16, v) does: the shortest decimal that reads back to
@@ -10,5 +13,24 @@ namespace w2v {
 // on a tie). Returns the end of the text (at most 15 characters); `out` needs room for 32
 // characters, as it is written 16 bytes at a time.
 char* write_shortest(char* out, float v);
+
+// The same in two steps, for many values: the digits and decimal exponent of each shortest
+// decimal (digits * 10^exponent, maybe with trailing zeros), eight values at a time where
+// the CPU has AVX2 (most of write_shortest's work), then the text of each. The digits of
+// zero, infinities and NaN are meaningless; write_decimal does not use them.
+void shortest_decimals(const float* v, size_t n, uint32_t* digits, int32_t* exponents);
+char* write_decimal(char* out, float v, uint32_t digits, int32_t exponent);
+
+namespace float_format_detail {
+// 10^e scaled to 64 bits for e in [kMinPow10, kMaxPow10] (see float_format.cpp).
+constexpr int kMinPow10 = -31;
+constexpr int kMaxPow10 = 45;
+extern const uint64_t kPow10Scaled[kMaxPow10 - kMinPow10 + 1];
+}  // namespace float_format_detail
+
+namespace avx2 {
+// shortest_decimals for the first n - n % 8 values; returns how many it did.
+size_t shortest_decimals(const float* v, size_t n, uint32_t* digits, int32_t* exponents);
+}  // namespace avx2
 
 }  // namespace w2v

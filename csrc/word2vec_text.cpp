@@ -8,6 +8,7 @@
 #include <limits>
 #include <system_error>
 #include <thread>
+#include <type_traits>
 
 #include "float_format.h"
 
@@ -258,14 +259,29 @@ size_t format_range(const std::vector<std::string_view>& keys, const T* rows, si
                     size_t begin, size_t end, char* out, size_t room) {
   char* p = out;
   char* const stop = out + room;
+  // For floats, the digits of a whole row are found first, several values at a time.
+  std::vector<uint32_t> digits(std::is_same_v<T, float> ? dim : 0);
+  std::vector<int32_t> exponents(digits.size());
   for (size_t r = begin; r < end; ++r) {
     std::memcpy(p, keys[r].data(), keys[r].size());
     p += keys[r].size();
     *p++ = ' ';
     const T* row = rows + r * dim;
-    for (size_t j = 0; j < dim; ++j) {
-      if (j) *p++ = ' ';
-      p = write_value(p, stop, row[j]);
+    if constexpr (std::is_same_v<T, float>) {
+      shortest_decimals(row, dim, digits.data(), exponents.data());
+      for (size_t j = 0; j < dim; ++j) {
+        if (j) *p++ = ' ';
+        uint32_t bits;
+        std::memcpy(&bits, row + j, sizeof bits);
+        p = (bits & 0x7fffffffu) == kDoubleRoundingBits
+                ? write_value(p, stop, row[j])
+                : write_decimal(p, row[j], digits[j], exponents[j]);
+      }
+    } else {
+      for (size_t j = 0; j < dim; ++j) {
+        if (j) *p++ = ' ';
+        p = write_value(p, stop, row[j]);
+      }
     }
     *p++ = '\n';
   }

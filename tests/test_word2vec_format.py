@@ -7,8 +7,12 @@ import bz2
 import gzip
 import io
 import lzma
+import os
 import struct
+import subprocess
+import sys
 import time
+from decimal import Decimal
 from pathlib import Path
 from typing import List, Optional
 
@@ -97,6 +101,51 @@ def test_text_values_roundtrip_exactly(tmp_path: Path) -> None:
     kv64.save_word2vec_format(tmp_path / "v64.txt")
     again = KeyedVectors.load_word2vec_format(tmp_path / "v64.txt", datatype=np.float64)
     np.testing.assert_array_equal(again.vectors, kv64.vectors)
+
+
+def test_text_values_are_the_shortest_decimals(tmp_path: Path) -> None:
+    # Random bit patterns over every exponent, in rows whose width is no multiple of the
+    # eight values the vectorised digit search takes at a time; each value must be written
+    # as the shortest decimal that reads back to it, the closest such (the digits numpy's
+    # repr of a float32, and so gensim, writes), and the scalar path must write the same.
+    rng = np.random.default_rng(7)
+    bits = rng.integers(0, 2**32, size=(300, 37), dtype=np.uint64).astype(np.uint32)
+    values = bits.view(np.float32).copy()
+    values[~np.isfinite(values)] = 0.5
+    values[0, :12] = [
+        0.0,
+        -0.0,
+        1.0,
+        -3.0,
+        100.0,
+        1e-45,
+        1e-5,
+        7.038531e-26,
+        1e38,
+        0.1,
+        16777216,
+        2.5,
+    ]
+    kv = KeyedVectors(37)
+    kv.add_vectors([f"k{i}" for i in range(len(values))], values)
+    path = tmp_path / "v.txt"
+    kv.save_word2vec_format(path)
+    rows = path.read_text(encoding="utf8").splitlines()[1:]
+    for row, line in zip(values, rows):
+        for value, token in zip(row, line.split()[1:]):
+            assert np.float32(token) == value or (value == 0 and float(token) == 0)
+            # (an integer is written exactly, as std::to_chars writes it)
+            exact_integer = "." not in token and "e" not in token
+            if value != 0 and abs(value) != np.float32(7.038531e-26) and not exact_integer:
+                assert Decimal(token) == Decimal(np.format_float_scientific(value, unique=True))
+    scalar = tmp_path / "scalar.txt"
+    script = (
+        "import sys, numpy as np; from w2v import KeyedVectors; "
+        "kv = KeyedVectors.load_word2vec_format(sys.argv[1]); kv.save_word2vec_format(sys.argv[2])"
+    )
+    env = {**os.environ, "W2V_ISA": "generic"}
+    subprocess.run([sys.executable, "-c", script, str(path), str(scalar)], check=True, env=env)
+    assert scalar.read_bytes() == path.read_bytes()
 
 
 def test_write_order_prefix_header_append(tmp_path: Path) -> None:

@@ -116,35 +116,41 @@ inline int decimal_length(uint32_t v) {
 #define W2V_FAST_DIGITS 1
 using Text16 = unsigned __int128;  // up to 16 characters, the first in the lowest byte
 
-// The eight decimal digits of v < 10^8 as characters, the first in the lowest byte, computed
-// in a register: writing the digits to memory one or two at a time and reading them back
-// as a block would stall on store forwarding.
+// The eight decimal digits of v < 10^8, one per byte, the first in the lowest byte,
+// computed in a register: writing the digits to memory one or two at a time and reading them
+// back as a block would stall on store forwarding.
 inline uint64_t eight_digits(uint32_t v) {
   uint64_t x = (v / 10000) | (static_cast<uint64_t>(v % 10000) << 32);    // 4-digit lanes
   const uint64_t hundreds = ((x * 10486) >> 20) & 0x0000007F0000007Full;  // lane / 100
   x = hundreds | ((x - hundreds * 100) << 16);                            // 2-digit lanes
   const uint64_t tens = ((x * 103) >> 10) & 0x000F000F000F000Full;        // lane / 10
-  x = tens | ((x - tens * 10) << 8);                                      // digits
-  return x + 0x3030303030303030ull;
+  return tens | ((x - tens * 10) << 8);                                   // digits
 }
 
-// The n digits of v < 10^9 (n = decimal_length(v)) as text.
-inline Text16 digit_text(uint32_t v, int n) {
-  const Text16 nine = (static_cast<Text16>(eight_digits(v % 100000000)) << 8) |
-                      static_cast<unsigned char>('0' + v / 100000000);
-  return nine >> (8 * (9 - n));  // without the leading zeros
-}
+constexpr uint64_t kZeros = 0x3030303030303030ull;  // eight '0'
 
 inline void store(char* p, Text16 text) { std::memcpy(p, &text, sizeof text); }
 
-// Places digits * 10^exponent (no trailing zeros), the shortest decimal of c * 2^q, as
-// std::to_chars does. Writes up to 32 bytes from p (the text is at most 15).
-inline char* place(char* p, uint32_t digits, int exponent, uint32_t c, int q) {
-  const int n = decimal_length(digits);
-  const int x = exponent + n - 1;  // the exponent of scientific notation
+// Places digits * 10^exponent, the shortest decimal of c * 2^q, as std::to_chars does, given
+// the last eight digits' values (eight_digits(digits % 10^8)): trailing zeros are dropped
+// here. Writes up to 32 bytes from p (the text is at most 15).
+inline char* place(char* p, uint32_t digits, int exponent, uint64_t low, uint32_t c, int q) {
+  if (digits >= 1000000000) {  // (ten digits: then a multiple of ten)
+    digits /= 10;
+    ++exponent;
+    low = eight_digits(digits % 100000000);
+  }
+  // Trailing zeros are the highest zero bytes of the digits' values.
+  const int zeros = low == 0 ? 8 : __builtin_clzll(low) >> 3;
+  const int length = decimal_length(digits);
+  const int n = length - zeros;
+  exponent += zeros;
+  const Text16 nine = (static_cast<Text16>(low + kZeros) << 8) |
+                      static_cast<unsigned char>('0' + digits / 100000000);
+  const Text16 text = nine >> (8 * (9 - length));  // without the leading zeros
+  const int x = exponent + n - 1;                  // the exponent of scientific notation
   const int scientific = n + (n > 1) + 2 + (x >= 100 || x <= -100 ? 3 : 2);
   const int fixed = exponent >= 0 ? n + exponent : x >= 0 ? n + 1 : n + 1 - x;
-  const Text16 text = digit_text(digits, n);
   if (fixed <= scientific) {
     if (exponent < 0 && x >= 0) {  // the point among the digits
       store(p, text);
@@ -198,7 +204,8 @@ inline void decompose(uint32_t bits, uint32_t* c, int* q) {
   *q = biased != 0 ? static_cast<int>(biased) - 150 : -149;
 }
 
-void shortest_decimals_scalar(const float* v, size_t n, uint32_t* digits, int32_t* exponents) {
+void shortest_decimals_scalar(const float* v, size_t n, uint32_t* digits, int32_t* exponents,
+                              uint64_t* low_digits) {
   for (size_t i = 0; i < n; ++i) {
     uint32_t bits;
     std::memcpy(&bits, v + i, sizeof bits);
@@ -209,12 +216,17 @@ void shortest_decimals_scalar(const float* v, size_t n, uint32_t* digits, int32_
     int exponent;
     shortest_digits(c, q, closer, digits + i, &exponent);
     exponents[i] = exponent;
+#if W2V_FAST_DIGITS
+    low_digits[i] = eight_digits(digits[i] % 100000000);
+#else
+    low_digits[i] = 0;
+#endif
   }
 }
 
-using BatchFn = size_t (*)(const float*, size_t, uint32_t*, int32_t*);
+using BatchFn = size_t (*)(const float*, size_t, uint32_t*, int32_t*, uint64_t*);
 
-size_t none_batched(const float*, size_t, uint32_t*, int32_t*) { return 0; }
+size_t none_batched(const float*, size_t, uint32_t*, int32_t*, uint64_t*) { return 0; }
 
 BatchFn select_batch() {
 #if W2V_FAST_DIGITS && (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__)
@@ -228,16 +240,18 @@ BatchFn select_batch() {
 
 }  // namespace
 
-void shortest_decimals(const float* v, size_t n, uint32_t* digits, int32_t* exponents) {
+void shortest_decimals(const float* v, size_t n, uint32_t* digits, int32_t* exponents,
+                       uint64_t* low_digits) {
   static const BatchFn batch = select_batch();
-  const size_t done = batch(v, n, digits, exponents);
-  shortest_decimals_scalar(v + done, n - done, digits + done, exponents + done);
+  const size_t done = batch(v, n, digits, exponents, low_digits);
+  shortest_decimals_scalar(v + done, n - done, digits + done, exponents + done, low_digits + done);
 }
 
-char* write_decimal(char* out, float v, uint32_t digits, int32_t exponent) {
+char* write_decimal(char* out, float v, uint32_t digits, int32_t exponent, uint64_t low_digits) {
 #if !W2V_FAST_DIGITS
   (void)digits;
   (void)exponent;
+  (void)low_digits;
   return std::to_chars(out, out + 16, v).ptr;
 #else
   uint32_t bits;
@@ -254,20 +268,18 @@ char* write_decimal(char* out, float v, uint32_t digits, int32_t exponent) {
   if (((bits >> 23) & 0xffu) != 0 && q <= 0 && q > -24 && ((c >> -q) << -q) == c) {
     digits = c >> -q;  // a small integer
     exponent = 0;
+    low_digits = eight_digits(digits % 100000000);
   }
-  while (digits % 10 == 0) {
-    digits /= 10;
-    ++exponent;
-  }
-  return place(p, digits, exponent, c, q);
+  return place(p, digits, exponent, low_digits, c, q);
 #endif
 }
 
 char* write_shortest(char* out, float v) {
   uint32_t digits;
   int32_t exponent;
-  shortest_decimals_scalar(&v, 1, &digits, &exponent);
-  return write_decimal(out, v, digits, exponent);
+  uint64_t low_digits;
+  shortest_decimals_scalar(&v, 1, &digits, &exponent, &low_digits);
+  return write_decimal(out, v, digits, exponent, low_digits);
 }
 
 }  // namespace w2v

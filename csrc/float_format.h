@@ -15,11 +15,14 @@ namespace w2v {
 char* write_shortest(char* out, float v);
 
 // The same in two steps, for many values: the digits and decimal exponent of each shortest
-// decimal (digits * 10^exponent, maybe with trailing zeros), eight values at a time where
-// the CPU has AVX2 (most of write_shortest's work), then the text of each. The digits of
-// zero, infinities and NaN are meaningless; write_decimal does not use them.
-void shortest_decimals(const float* v, size_t n, uint32_t* digits, int32_t* exponents);
-char* write_decimal(char* out, float v, uint32_t digits, int32_t exponent);
+// decimal (digits * 10^exponent, maybe with trailing zeros) and the values of the last
+// eight of those digits, one per byte, the first in the lowest byte (digits % 10^8 spelled
+// out), eight values at a time where the CPU has AVX2 (most of write_shortest's work); then
+// the text of each. What it finds for zero, infinities and NaN is meaningless;
+// write_decimal does not use it.
+void shortest_decimals(const float* v, size_t n, uint32_t* digits, int32_t* exponents,
+                       uint64_t* low_digits);
+char* write_decimal(char* out, float v, uint32_t digits, int32_t exponent, uint64_t low_digits);
 
 namespace float_format_detail {
 // 10^e scaled to 64 bits for e in [kMinPow10, kMaxPow10] (see float_format.cpp).
@@ -30,7 +33,8 @@ extern const uint64_t kPow10Scaled[kMaxPow10 - kMinPow10 + 1];
 
 namespace avx2 {
 // shortest_decimals for the first n - n % 8 values; returns how many it did.
-size_t shortest_decimals(const float* v, size_t n, uint32_t* digits, int32_t* exponents);
+size_t shortest_decimals(const float* v, size_t n, uint32_t* digits, int32_t* exponents,
+                         uint64_t* low_digits);
 }  // namespace avx2
 
 }  // namespace w2v

@@ -57,9 +57,41 @@ inline __m256i div10(__m256i x) {
   return _mm256_or_si256(even, _mm256_slli_epi64(odd, 32));
 }
 
+// x / 10^4 for unsigned 32-bit lanes.
+inline __m256i div10000(__m256i x) {
+  const __m256i magic = all(static_cast<int32_t>(0xD1B71759u));
+  const __m256i even = _mm256_srli_epi64(_mm256_mul_epu32(x, magic), 45);
+  const __m256i odd = _mm256_srli_epi64(_mm256_mul_epu32(_mm256_srli_epi64(x, 32), magic), 45);
+  return _mm256_or_si256(even, _mm256_slli_epi64(odd, 32));
+}
+
+// The four digits of each lane x < 10^4, one per byte, the first in the lowest.
+inline __m256i spell4(__m256i x) {
+  const __m256i hundreds = _mm256_srli_epi32(_mm256_mullo_epi32(x, all(5243)), 19);  // x / 100
+  const __m256i pairs = _mm256_or_si256(
+      hundreds, _mm256_slli_epi32(_mm256_sub_epi32(x, _mm256_mullo_epi32(hundreds, all(100))), 16));
+  const __m256i tens = _mm256_srli_epi16(_mm256_mullo_epi16(pairs, _mm256_set1_epi16(103)), 10);
+  const __m256i units = _mm256_sub_epi16(pairs, _mm256_mullo_epi16(tens, _mm256_set1_epi16(10)));
+  return _mm256_or_si256(tens, _mm256_slli_epi16(units, 8));
+}
+
+// eight_digits(d % 10^8) of float_format.cpp for eight lanes, stored as eight uint64.
+inline void store_low_digits(__m256i d, uint64_t* out) {
+  const __m256i above = div10000(d);
+  const __m256i low4 = _mm256_sub_epi32(d, _mm256_mullo_epi32(above, all(10000)));
+  const __m256i high4 = _mm256_sub_epi32(above, _mm256_mullo_epi32(div10000(above), all(10000)));
+  const __m256i h = spell4(high4);
+  const __m256i l = spell4(low4);
+  const __m256i a = _mm256_unpacklo_epi32(h, l);  // values 0, 1 | 4, 5
+  const __m256i b = _mm256_unpackhi_epi32(h, l);  // values 2, 3 | 6, 7
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(out), _mm256_permute2x128_si256(a, b, 0x20));
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + 4), _mm256_permute2x128_si256(a, b, 0x31));
+}
+
 }  // namespace
 
-size_t shortest_decimals(const float* v, size_t n, uint32_t* digits, int32_t* exponents) {
+size_t shortest_decimals(const float* v, size_t n, uint32_t* digits, int32_t* exponents,
+                         uint64_t* low_digits) {
   using float_format_detail::kMinPow10;
   using float_format_detail::kPow10Scaled;
   const auto* table = reinterpret_cast<const long long*>(kPow10Scaled);
@@ -115,8 +147,9 @@ size_t shortest_decimals(const float* v, size_t n, uint32_t* digits, int32_t* ex
     const __m256i up = _mm256_blendv_epi8(round_up, w_inside, _mm256_xor_si256(u_inside, w_inside));
     const __m256i longer = _mm256_sub_epi32(s, up);             // masks are -1: s + 1
     const __m256i shortened = _mm256_sub_epi32(sp, wp_inside);  // sp + 1 when wp is inside
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(digits + i),
-                        _mm256_blendv_epi8(longer, shortened, shorter));
+    const __m256i d = _mm256_blendv_epi8(longer, shortened, shorter);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(digits + i), d);
+    store_low_digits(d, low_digits + i);
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(exponents + i), _mm256_sub_epi32(k, shorter));
   }
   return i;
@@ -133,7 +166,7 @@ size_t shortest_decimals(const float* v, size_t n, uint32_t* digits, int32_t* ex
 #else
 
 namespace w2v::avx2 {
-size_t shortest_decimals(const float*, size_t, uint32_t*, int32_t*) { return 0; }
+size_t shortest_decimals(const float*, size_t, uint32_t*, int32_t*, uint64_t*) { return 0; }
 }  // namespace w2v::avx2
 
 #endif

@@ -262,20 +262,21 @@ size_t format_range(const std::vector<std::string_view>& keys, const T* rows, si
   // For floats, the digits of a whole row are found first, several values at a time.
   std::vector<uint32_t> digits(std::is_same_v<T, float> ? dim : 0);
   std::vector<int32_t> exponents(digits.size());
+  std::vector<uint64_t> low_digits(digits.size());
   for (size_t r = begin; r < end; ++r) {
     std::memcpy(p, keys[r].data(), keys[r].size());
     p += keys[r].size();
     *p++ = ' ';
     const T* row = rows + r * dim;
     if constexpr (std::is_same_v<T, float>) {
-      shortest_decimals(row, dim, digits.data(), exponents.data());
+      shortest_decimals(row, dim, digits.data(), exponents.data(), low_digits.data());
       for (size_t j = 0; j < dim; ++j) {
         if (j) *p++ = ' ';
         uint32_t bits;
         std::memcpy(&bits, row + j, sizeof bits);
         p = (bits & 0x7fffffffu) == kDoubleRoundingBits
                 ? write_value(p, stop, row[j])
-                : write_decimal(p, row[j], digits[j], exponents[j]);
+                : write_decimal(p, row[j], digits[j], exponents[j], low_digits[j]);
       }
     } else {
       for (size_t j = 0; j < dim; ++j) {

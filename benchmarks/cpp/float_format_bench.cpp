@@ -59,14 +59,15 @@ int main(int argc, char** argv) {
   double rows = 1e30;
   std::vector<uint32_t> digits(300);
   std::vector<int32_t> exponents(300);
+  std::vector<uint64_t> low_digits(300);
   for (int r = 0; r < rounds; ++r) {
     const double start = cpu_seconds();
     char* p = batched.data();
     for (size_t i = 0; i < n; i += 300) {
       const size_t m = std::min<size_t>(300, n - i);
-      w2v::shortest_decimals(&values[i], m, digits.data(), exponents.data());
+      w2v::shortest_decimals(&values[i], m, digits.data(), exponents.data(), low_digits.data());
       for (size_t j = 0; j < m; ++j) {
-        p = w2v::write_decimal(p, values[i + j], digits[j], exponents[j]);
+        p = w2v::write_decimal(p, values[i + j], digits[j], exponents[j], low_digits[j]);
         *p++ = ' ';
       }
     }

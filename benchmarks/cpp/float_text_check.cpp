@@ -28,19 +28,21 @@ void check_range(uint64_t begin, uint64_t end, std::atomic<uint64_t>* wrong,
   float values[kBlock];
   uint32_t digits[kBlock];
   int32_t exponents[kBlock];
+  uint64_t low_digits[kBlock];
   for (uint64_t first = begin; first < end; first += kBlock) {
     const size_t n = static_cast<size_t>(std::min<uint64_t>(kBlock, end - first));
     for (size_t i = 0; i < n; ++i) {
       const auto bits = static_cast<uint32_t>(first + i);
       std::memcpy(&values[i], &bits, sizeof bits);
     }
-    w2v::shortest_decimals(values, n, digits, exponents);
+    w2v::shortest_decimals(values, n, digits, exponents, low_digits);
     for (size_t i = 0; i < n; ++i) {
       const auto bits = static_cast<uint32_t>(first + i);
       const float v = values[i];
       char* stop = w2v::write_float(text, v);
       const char* ours_end = w2v::write_shortest(ours, v);
-      const char* batched_end = w2v::write_decimal(batched, v, digits[i], exponents[i]);
+      const char* batched_end =
+          w2v::write_decimal(batched, v, digits[i], exponents[i], low_digits[i]);
       const char* theirs_end = std::to_chars(theirs, theirs + sizeof theirs, v).ptr;
       const auto length = static_cast<size_t>(theirs_end - theirs);
       if (static_cast<size_t>(ours_end - ours) != length ||

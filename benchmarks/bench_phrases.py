@@ -4,10 +4,19 @@
 
 Speeds are words per second of wall time (medians of ``--repeats`` runs, the two systems run
 in turn); the CPU column compares the CPU seconds (all threads) spent per word, which a busy
-machine disturbs less. gensim's pure-Python Phrases is slow, so it is timed on the first
-``--gensim-words`` words of the corpus (say so when quoting the numbers); w2v on the whole
-corpus. Peak memory is measured by ``/usr/bin/time -v`` around one learning run of each
-system on the same prefix with the same ``max_vocab_size``.
+machine disturbs less.
+
+Learning (``--parts learn``) times ``w2v.Phrases(corpus_file=F)`` against gensim's
+``Phrases(LineSentence(F))`` on the same file F and the same parameters, for each kind of
+input in ``--learn-input``: the corpus as given (``given``, e.g. the .gz file) and a plain
+copy of it (``plain``). By default both read the WHOLE corpus (``--learn-words 0``); a
+positive ``--learn-words N`` times both on the first N words instead (whole lines). Peak
+memory is measured by ``/usr/bin/time -v`` around one learning run of each system on the
+same file with the same ``max_vocab_size``.
+
+Applying (``--parts speed``): gensim's pure-Python ``frozen[LineSentence]`` is timed on the
+first ``--gensim-words`` words of the corpus (say so when quoting the numbers); w2v on the
+whole corpus.
 """
 
 from __future__ import annotations
@@ -38,6 +47,22 @@ def plain_copy(src: str, words: int, out: str) -> int:
     return n
 
 
+def prefix_copy(src: str, words: int, out: str) -> int:
+    """Like :func:`plain_copy`, but ``out`` is gzip-compressed when ``src`` is."""
+    if not src.endswith(".gz"):
+        return plain_copy(src, words, out)
+    plain = out + ".plain"
+    n = plain_copy(src, words, plain)
+    with open(plain, "rb") as f, gzip.open(out, "wb") as g:
+        while True:
+            block = f.read(1 << 20)
+            if not block:
+                break
+            g.write(block)
+    os.remove(plain)
+    return n
+
+
 def cpu_seconds() -> float:
     r = resource.getrusage(resource.RUSAGE_SELF)  # every thread of this process
     return r.ru_utime + r.ru_stime
@@ -64,6 +89,7 @@ def median_pairs(a: Callable[[], object], b: Callable[[], object], repeats: int)
 
 
 def peak_rss_mb(lib: str, corpus: str, max_vocab_size: int, workers: int) -> float:
+    """Peak resident set size (MB) of a whole process learning ``corpus`` with ``lib``."""
     code = (
         "import sys\n"
         "if sys.argv[1] == 'w2v':\n"
@@ -87,13 +113,6 @@ def speed(args, w2v, full: str, prefix: str, n_full: int, n_prefix: int, tmp: st
     from gensim.models.word2vec import LineSentence as GLineSentence
 
     rows = []
-    t_w2v, t_gen = median_pairs(
-        lambda: w2v.Phrases(corpus_file=full, workers=args.workers),
-        lambda: GPhrases(GLineSentence(prefix)),
-        args.repeats,
-    )
-    rows.append(("learn Phrases", n_full, t_w2v, n_prefix, t_gen))
-
     # Applying the frozen model to the whole corpus.
     frozen = w2v.Phrases(corpus_file=full, workers=args.workers).freeze()
     gfrozen = GPhrases(GLineSentence(prefix)).freeze()
@@ -110,6 +129,11 @@ def speed(args, w2v, full: str, prefix: str, n_full: int, n_prefix: int, tmp: st
     )
     rows.append(("apply FrozenPhrases (w2v: transform_file)", n_full, t_w2v, n_prefix, t_gen))
     print(f"{len(frozen.phrasegrams):,} phrases on the whole corpus")
+    print_rows(rows)
+    return frozen
+
+
+def print_rows(rows) -> None:
     print()
     print("| task | w2v words/s | gensim 4.4 words/s | ratio | ratio of CPU time per word |")
     print("|---|---:|---:|---:|---:|")
@@ -118,15 +142,30 @@ def speed(args, w2v, full: str, prefix: str, n_full: int, n_prefix: int, tmp: st
         cpu_ratio = (cb / nb) / (ca / na)
         print(f"| {name} | {a / 1e6:.2f} M | {b / 1e6:.3f} M | {a / b:.1f}x | {cpu_ratio:.1f}x |")
 
+
+def learning(args, w2v, inputs: List[Tuple[str, str, int]]) -> None:
+    """Learning against gensim on the same files, then peak memory of each."""
+    from gensim.models.phrases import Phrases as GPhrases
+    from gensim.models.word2vec import LineSentence as GLineSentence
+
+    rows = []
+    for kind, path, words in inputs:
+        t_w2v, t_gen = median_pairs(
+            lambda p=path: w2v.Phrases(corpus_file=p, workers=args.workers),
+            lambda p=path: GPhrases(GLineSentence(p)),
+            args.repeats,
+        )
+        rows.append((f"learn Phrases, {kind} file ({words:,} words)", words, t_w2v, words, t_gen))
+    print_rows(rows)
     print()
-    print(f"peak RSS learning the {n_prefix:,}-word prefix (/usr/bin/time -v):")
-    print("| max_vocab_size | w2v MB | gensim MB | w2v/gensim |")
-    print("|---:|---:|---:|---:|")
-    for mvs in args.max_vocab_size:
-        a = peak_rss_mb("w2v", prefix, mvs, args.workers)
-        b = peak_rss_mb("gensim", prefix, mvs, args.workers)
-        print(f"| {mvs:,} | {a:.0f} | {b:.0f} | {a / b:.2f} |")
-    return frozen
+    print("peak RSS of a whole learning process (/usr/bin/time -v):")
+    print("| input | max_vocab_size | w2v MB | gensim MB | w2v/gensim |")
+    print("|---|---:|---:|---:|---:|")
+    for kind, path, _ in inputs:
+        for mvs in args.max_vocab_size:
+            a = peak_rss_mb("w2v", path, mvs, args.workers)
+            b = peak_rss_mb("gensim", path, mvs, args.workers)
+            print(f"| {kind} | {mvs:,} | {a:.0f} | {b:.0f} | {a / b:.2f} |")
 
 
 def training(args, w2v, full: str, n_full: int, tmp: str, frozen) -> None:
@@ -167,11 +206,43 @@ def main(argv: Optional[List[str]] = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("corpus")
     ap.add_argument("--workers", type=int, default=2)
-    ap.add_argument("--gensim-words", type=int, default=2_000_000)
+    ap.add_argument(
+        "--gensim-words",
+        type=int,
+        default=2_000_000,
+        help="applying: gensim is timed on this many first words (default 2,000,000)",
+    )
+    ap.add_argument(
+        "--learn-words",
+        type=int,
+        default=0,
+        help="learning: both systems learn from this many first words; 0 (the default) "
+        "means the whole corpus",
+    )
+    ap.add_argument(
+        "--learn-input",
+        nargs="+",
+        choices=("given", "plain"),
+        default=["given", "plain"],
+        help="learning reads the corpus file as given (e.g. .gz) and/or a plain copy "
+        "(default: both)",
+    )
     ap.add_argument("--repeats", type=int, default=3)
-    ap.add_argument("--max-vocab-size", type=int, nargs="+", default=[40_000_000, 500_000])
+    ap.add_argument(
+        "--max-vocab-size",
+        type=int,
+        nargs="+",
+        default=[40_000_000, 500_000],
+        help="peak memory is measured for each (default: 40000000 500000)",
+    )
     ap.add_argument("--train-epochs", type=int, default=1)
-    ap.add_argument("--parts", nargs="+", choices=("speed", "train"), default=["speed", "train"])
+    ap.add_argument(
+        "--parts",
+        nargs="+",
+        choices=("learn", "speed", "train"),
+        default=["learn", "speed", "train"],
+        help="learn: learning and peak memory; speed: applying; train: fused training",
+    )
     args = ap.parse_args(argv)
 
     import w2v
@@ -181,7 +252,24 @@ def main(argv: Optional[List[str]] = None) -> None:
     prefix = os.path.join(tmp, "prefix.txt")
     n_full = plain_copy(args.corpus, 0, full)
     n_prefix = plain_copy(args.corpus, args.gensim_words, prefix)
-    print(f"corpus: {n_full:,} words; gensim timed on the first {n_prefix:,} words")
+    print(f"corpus: {n_full:,} words; gensim applies to the first {n_prefix:,} words")
+    if "learn" in args.parts:
+        inputs = []
+        if "given" in args.learn_input:
+            given, n_given = args.corpus, n_full
+            if args.learn_words:
+                given = os.path.join(
+                    tmp, "learn" + (".txt.gz" if args.corpus.endswith(".gz") else ".txt")
+                )
+                n_given = prefix_copy(args.corpus, args.learn_words, given)
+            inputs.append(("given", given, n_given))
+        if "plain" in args.learn_input:
+            plain, n_plain = full, n_full
+            if args.learn_words:
+                plain = os.path.join(tmp, "learn-plain.txt")
+                n_plain = plain_copy(args.corpus, args.learn_words, plain)
+            inputs.append(("plain", plain, n_plain))
+        learning(args, w2v, inputs)
     frozen = None
     if "speed" in args.parts:
         frozen = speed(args, w2v, full, prefix, n_full, n_prefix, tmp)

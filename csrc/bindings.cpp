@@ -10,6 +10,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <type_traits>
 #include <stdexcept>
 
 #include "huffman.h"
@@ -233,8 +234,12 @@ class PyScan {
     const char* p = data.c_str();
     const size_t n = data.size();
     nb::gil_scoped_release release;
-    scan.feed_text(p, n, mode);
-    return true;
+    if constexpr (std::is_same_v<decltype(scan.feed_text(p, n, mode)), bool>) {
+      return scan.feed_text(p, n, mode);
+    } else {
+      scan.feed_text(p, n, mode);
+      return true;
+    }
   }
   bool feed_sentences(nb::handle batch) {
     walk_sentences(batch, scan.sentence_sink());
@@ -884,6 +889,15 @@ NB_MODULE(_core, m) {
           "sequential_recount",
           [](const PyPhraseCounter& c) { return c.scan.sequential_recount(); },
           "Whether the files were counted again in one pass because pruning was due.")
+      .def_prop_rw(
+          "parallel_text", [](const PyPhraseCounter& c) { return c.scan.parallel_text(); },
+          [](PyPhraseCounter& c, bool on) { c.scan.set_parallel_text(on); },
+          "Whether text pieces (lines mode) are counted by all threads as they come (else by "
+          "text in one pass, pruning as gensim does).")
+      .def_prop_ro(
+          "needs_second_pass", [](const PyPhraseCounter& c) { return c.scan.needs_second_pass(); },
+          "Whether the text fed must be fed again to a counter with parallel_text off (pruning "
+          "was due, or a token holds the delimiter).")
       .def("__len__", [](const PyPhraseCounter& c) { return c.scan.counter().size(); });
 
   nb::class_<PyPhraseTable>(m, "PhraseTable", "A frozen model's phrases: joined key -> score.")

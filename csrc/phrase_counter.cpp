@@ -15,10 +15,10 @@ void PhraseCounter::token(std::string_view w) {
     return;
   }
   if (has_start_) {
-    queue(w);
-    queue(start_, between_, delim, w);
+    queue(1, w);
+    queue(1, start_, between_, delim, w);
   } else {
-    queue(w);
+    queue(1, w);
   }
   start_.assign(w);
   has_start_ = true;
@@ -47,8 +47,8 @@ void PhraseCounter::drop_pending() {
   between_.clear();
 }
 
-void PhraseCounter::queue(std::string_view piece1, std::string_view piece2, std::string_view piece3,
-                          std::string_view piece4) {
+void PhraseCounter::queue(int64_t n, std::string_view piece1, std::string_view piece2,
+                          std::string_view piece3, std::string_view piece4) {
   if (queued_.size() == 16) flush();
   const size_t offset = pending_.size();
   pending_ += piece1;
@@ -58,7 +58,7 @@ void PhraseCounter::queue(std::string_view piece1, std::string_view piece2, std:
   const std::string_view key(pending_.data() + offset, pending_.size() - offset);
   const uint64_t h = hash_bytes(key);
   index_.prefetch(h);
-  queued_.push_back(Pending{offset, key.size(), h});
+  queued_.push_back(Pending{offset, key.size(), h, n});
 }
 
 void PhraseCounter::flush() {
@@ -66,7 +66,7 @@ void PhraseCounter::flush() {
     const std::string_view key(pending_.data() + p.offset, p.size);
     const int32_t id = index_.insert(key, p.hash);  // one probe, found or inserted
     if (static_cast<size_t>(id) == counts_.size()) counts_.push_back(0);
-    ++counts_[id];
+    counts_[id] += p.n;
   }
   queued_.clear();
   pending_.clear();
@@ -87,6 +87,12 @@ void PhraseCounter::add(std::string_view key, int64_t n) {
   const int32_t id = index_.insert(key);
   if (static_cast<size_t>(id) == counts_.size()) counts_.push_back(0);
   counts_[id] += n;
+}
+
+void PhraseCounter::reserve(size_t keys) {
+  if (!counts_.empty()) return;
+  index_ = WordIndex(keys);
+  counts_.reserve(keys);
 }
 
 void PhraseCounter::prune(int64_t min_reduce) {
@@ -148,14 +154,26 @@ PhraseScan::~PhraseScan() {
   if (driver_.joinable()) driver_.join();
 }
 
-void PhraseScan::feed_files(const std::vector<FileSource>& files, SplitMode mode) {
-  if (driver_.joinable()) throw std::logic_error("files are being counted: finish() first");
+void PhraseScan::request_stop() {
+  cancelled_.store(true);
+  halt();
+}
+
+void PhraseScan::halt() {
+  stop_.store(true);
+  std::lock_guard<std::mutex> lock(queue_mutex_);
+  data_cv_.notify_all();
+  space_cv_.notify_all();
+}
+
+void PhraseScan::start_driver(std::function<void()> work) {
+  if (driver_.joinable()) throw std::logic_error("the scan is running: finish() first");
   stop_ = false;
   cancelled_ = false;
   running_ = true;
-  driver_ = std::thread([this, files, mode] {
+  driver_ = std::thread([this, work = std::move(work)] {
     try {
-      count_files(files, mode);
+      work();
     } catch (...) {
       error_ = std::current_exception();
     }
@@ -165,6 +183,53 @@ void PhraseScan::feed_files(const std::vector<FileSource>& files, SplitMode mode
     }
     done_cv_.notify_all();
   });
+}
+
+void PhraseScan::feed_files(const std::vector<FileSource>& files, SplitMode mode) {
+  start_driver([this, files, mode] { count_files(files, mode); });
+}
+
+PhraseScan::Outcome PhraseScan::settle(std::vector<std::unique_ptr<PhraseTally>>* tallies) {
+  for (auto& t : *tallies)
+    if (t->unsafe()) return Outcome::kUnsafe;
+  for (auto& t : *tallies)
+    if (t->over_limit()) return Outcome::kOverLimit;
+  PhraseCounter merged(rules_, max_vocab_size_);
+  PhraseTally::export_to(tallies, &merged);
+  if (merged.over_limit()) return Outcome::kOverLimit;
+  counter_ = std::move(merged);
+  return Outcome::kDone;
+}
+
+PhraseScan::Outcome PhraseScan::count_by_ids(const std::vector<FileSource>& files, SplitMode mode,
+                                             int n) {
+  const auto parts = partition_files(files, n, mode);
+  std::vector<std::unique_ptr<PhraseTally>> tallies;
+  for (size_t t = 0; t < parts.size(); ++t)
+    tallies.push_back(std::make_unique<PhraseTally>(rules_, max_vocab_size_, &stop_));
+  std::vector<std::exception_ptr> errors(parts.size());
+  std::vector<std::thread> threads;
+  for (size_t t = 0; t < parts.size(); ++t) {
+    threads.emplace_back([&, t] {
+      try {
+        SpanReader reader;
+        tallies[t]->mark(t);  // a part's place: parts follow each other in the files
+        for (const auto& span : parts[t]) {
+          Tokenizer tok(mode, max_len_);
+          reader.read(span, tok, *tallies[t], &stop_, &bytes_read_);
+          if (stop_.load()) break;
+        }
+      } catch (...) {
+        errors[t] = std::current_exception();
+        stop_ = true;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  for (auto& e : errors)
+    if (e) std::rethrow_exception(e);
+  if (cancelled_.load()) return Outcome::kDone;
+  return settle(&tallies);
 }
 
 bool PhraseScan::count_parallel(const std::vector<FileSource>& files, SplitMode mode) {
@@ -206,12 +271,18 @@ bool PhraseScan::count_parallel(const std::vector<FileSource>& files, SplitMode 
 }
 
 void PhraseScan::count_files(std::vector<FileSource> files, SplitMode mode) {
-  if (workers_ > 1 && mode == SplitMode::kLines) {
+  const int parts = mode == SplitMode::kLines ? workers_ : 1;
+  const Outcome first = count_by_ids(files, mode, parts);
+  if (first == Outcome::kDone) return;
+  bytes_read_ = 0;
+  stop_ = cancelled_.load();
+  if (first == Outcome::kUnsafe && parts > 1) {
     if (count_parallel(files, mode)) return;
-    recounted_ = true;
     bytes_read_ = 0;
     stop_ = cancelled_.load();
   }
+  // Here only because pruning is due (or the ids could not count, with one part).
+  if (first == Outcome::kOverLimit || parts > 1) recounted_ = true;
   PhraseCounter counter(rules_, max_vocab_size_);
   SpanReader reader;
   const auto whole = partition_files(files, 1, mode);
@@ -223,12 +294,81 @@ void PhraseScan::count_files(std::vector<FileSource> files, SplitMode mode) {
   counter_ = std::move(counter);
 }
 
-void PhraseScan::feed_text(const char* data, size_t n, SplitMode mode) {
+bool PhraseScan::feed_text(const char* data, size_t n, SplitMode mode) {
+  const bool fresh = counter_.size() == 0 && counter_.total_words() == 0 && !tokenizer_;
+  if (mode == SplitMode::kLines && parallel_text_ && (text_started_ || fresh)) {
+    if (!text_started_) {
+      text_started_ = true;
+      start_driver([this] { count_text(); });
+    }
+    std::unique_lock<std::mutex> lock(queue_mutex_);
+    const size_t room = 2 * static_cast<size_t>(workers_) + 2;
+    space_cv_.wait(lock, [&] { return blocks_.size() < room || stop_.load(); });
+    if (stop_.load()) return false;
+    blocks_.push_back(Block{next_seq_++, std::string(data, n)});
+    lock.unlock();
+    data_cv_.notify_one();
+    return true;
+  }
   if (!tokenizer_) tokenizer_ = std::make_unique<Tokenizer>(mode, max_len_);
   tokenizer_->feed(data, n, counter_);
+  return true;
+}
+
+void PhraseScan::count_blocks(PhraseTally* tally) {
+  // Every piece ends a line, so each is tokenised on its own.
+  Tokenizer tok(SplitMode::kLines, max_len_);
+  while (true) {
+    Block block;
+    {
+      std::unique_lock<std::mutex> lock(queue_mutex_);
+      data_cv_.wait(lock, [&] { return !blocks_.empty() || closed_ || stop_.load(); });
+      if (stop_.load()) {
+        blocks_.clear();
+        space_cv_.notify_all();
+        return;
+      }
+      if (blocks_.empty()) return;
+      block = std::move(blocks_.front());
+      blocks_.pop_front();
+    }
+    space_cv_.notify_one();
+    tally->mark(block.seq);
+    tok.feed(block.text.data(), block.text.size(), *tally);
+    tok.finish(*tally);
+  }
+}
+
+void PhraseScan::count_text() {
+  std::vector<std::unique_ptr<PhraseTally>> tallies;
+  for (int t = 0; t < workers_; ++t)
+    tallies.push_back(std::make_unique<PhraseTally>(rules_, max_vocab_size_, &stop_));
+  std::vector<std::exception_ptr> errors(tallies.size());
+  std::vector<std::thread> threads;
+  for (size_t t = 0; t < tallies.size(); ++t) {
+    threads.emplace_back([&, t] {
+      try {
+        count_blocks(tallies[t].get());
+      } catch (...) {
+        errors[t] = std::current_exception();
+        halt();
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  for (auto& e : errors)
+    if (e) std::rethrow_exception(e);
+  if (cancelled_.load()) return;
+  if (settle(&tallies) != Outcome::kDone) second_pass_ = true;
 }
 
 void PhraseScan::end_input() {
+  if (text_started_) {
+    std::lock_guard<std::mutex> lock(queue_mutex_);
+    closed_ = true;
+    data_cv_.notify_all();
+    space_cv_.notify_all();
+  }
   if (tokenizer_) tokenizer_->finish(counter_);
   tokenizer_.reset();
 }

@@ -4,7 +4,9 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <exception>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -14,6 +16,7 @@
 
 #include "phrase_rules.h"
 #include "phrase_scoring.h"
+#include "phrase_tally.h"
 #include "text_reader.h"
 #include "word_index.h"
 
@@ -50,6 +53,15 @@ class alignas(64) PhraseCounter {
   }
   // Drops the keys counted fewer than `min_reduce` times, keeping the order of the rest.
   void prune(int64_t min_reduce);
+  // Room for `keys` keys, before anything is counted (saves growing the table step by step).
+  void reserve(size_t keys);
+  // Adds `n` to the key spelled piece1 piece2 piece3, batched as tokens are (add_now() ends
+  // the batch); keys new here go after the existing ones, in the order added.
+  void add_later(int64_t n, std::string_view piece1, std::string_view piece2 = {},
+                 std::string_view piece3 = {}) {
+    queue(n, piece1, piece2, piece3);
+  }
+  void add_now() { flush(); }
 
   size_t size() const { return counts_.size(); }
   std::string_view key(size_t id) const { return index_.word(static_cast<int32_t>(id)); }
@@ -76,8 +88,8 @@ class alignas(64) PhraseCounter {
  private:
   // Queues a key for counting: keys are copied into pending_ (tokens die at a block's end)
   // and counted 16 at a time, their slots prefetched (most phrase keys miss the cache).
-  void queue(std::string_view piece1, std::string_view piece2 = {}, std::string_view piece3 = {},
-             std::string_view piece4 = {});
+  void queue(int64_t n, std::string_view piece1, std::string_view piece2 = {},
+             std::string_view piece3 = {}, std::string_view piece4 = {});
   void flush();
 
   std::shared_ptr<const PhraseRules> rules_;
@@ -98,6 +110,7 @@ class alignas(64) PhraseCounter {
     size_t offset;
     size_t size;
     uint64_t hash;
+    int64_t n;
   };
   std::vector<Pending> queued_;
   char pad_[64];  // counters of different threads sit side by side
@@ -107,13 +120,18 @@ class alignas(64) PhraseCounter {
 // (read in the background), text pieces, or sentences through sentence_sink(); then
 // end_input(), wait_for() until done, finish().
 //
-// Files in lines mode are counted by `workers` threads, one byte range each (the vocabulary
-// scan's partitioning), and merged in file order. That equals one sequential pass only when
-// the sequential pass would never prune, i.e. when the merged table holds at most
-// max_vocab_size keys. As soon as a thread's table or the merged one outgrows that, the
-// parallel counts are thrown away and the files are counted again in one sequential pass,
-// pruning as gensim does. Stream-mode files (Text8Corpus) are always counted in one pass,
-// because their sentences are cut by position in the whole stream.
+// Files and text pieces are counted by ids (PhraseTally), files in lines mode by `workers`
+// threads, one byte range each (the vocabulary scan's partitioning), text pieces in lines
+// mode (a compressed file, read by Python) by `workers` threads that take the pieces from a
+// queue as they come. The tallies are merged in corpus order. That equals one sequential
+// pass only when the sequential pass would never prune, i.e. when the merged table holds at
+// most max_vocab_size keys, and only when no token holds the delimiter (see PhraseTally).
+// Otherwise files are counted again by text: in parallel and merged in file order when only
+// the delimiter was the reason, and in one sequential pass, pruning as gensim does, when
+// pruning is due. Text pieces cannot be read again here: needs_second_pass() tells the
+// caller to feed them again to a scan with set_parallel_text(false), which counts them by
+// text in one pass as they come. Stream-mode input (Text8Corpus) is always counted in one
+// pass, because its sentences are cut by position in the whole stream.
 class PhraseScan {
  public:
   PhraseScan(std::shared_ptr<const PhraseRules> rules, int64_t max_vocab_size,
@@ -123,26 +141,37 @@ class PhraseScan {
   PhraseScan& operator=(const PhraseScan&) = delete;
 
   void feed_files(const std::vector<FileSource>& files, SplitMode mode);
-  void feed_text(const char* data, size_t n, SplitMode mode);
+  // False once the counting threads have stopped (the caller may stop reading).
+  bool feed_text(const char* data, size_t n, SplitMode mode);
   PhraseCounter& sentence_sink() { return counter_; }
   void end_input();
   bool wait_for(double seconds);
   void finish();
-  void request_stop() {
-    cancelled_.store(true);
-    stop_.store(true);
-  }
+  void request_stop();
   bool files_running() const { return driver_.joinable(); }
+  // Text pieces counted as they come, by text in one thread (off: the second pass).
+  void set_parallel_text(bool on) { parallel_text_ = on; }
+  bool parallel_text() const { return parallel_text_; }
 
   PhraseCounter& counter() { return counter_; }
   const PhraseCounter& counter() const { return counter_; }
   uint64_t bytes_read() const { return bytes_read_.load(std::memory_order_relaxed); }
   // Whether the files were counted a second time, in one pass, because pruning was due.
   bool sequential_recount() const { return recounted_.load(); }
+  // Whether the text pieces fed must be fed again, to a scan counting them in one pass.
+  bool needs_second_pass() const { return second_pass_.load(); }
 
  private:
+  enum class Outcome { kDone, kOverLimit, kUnsafe };
+  void start_driver(std::function<void()> work);
   void count_files(std::vector<FileSource> files, SplitMode mode);
+  Outcome count_by_ids(const std::vector<FileSource>& files, SplitMode mode, int parts);
   bool count_parallel(const std::vector<FileSource>& files, SplitMode mode);
+  void count_text();
+  void count_blocks(PhraseTally* tally);
+  // Merges finished tallies into counter_, unless they or the merge cannot stand.
+  Outcome settle(std::vector<std::unique_ptr<PhraseTally>>* tallies);
+  void halt();
 
   std::shared_ptr<const PhraseRules> rules_;
   int64_t max_vocab_size_;
@@ -154,11 +183,26 @@ class PhraseScan {
   std::atomic<bool> stop_{false};       // readers stop: cancelled, or a table outgrew its room
   std::atomic<bool> cancelled_{false};  // request_stop() was called
   std::atomic<bool> recounted_{false};
+  std::atomic<bool> second_pass_{false};
   std::thread driver_;
   std::exception_ptr error_;
   std::mutex mutex_;
   std::condition_variable done_cv_;
   bool running_ = false;  // guarded by mutex_
+
+  // Text pieces waiting for the counting threads, in corpus order.
+  struct Block {
+    uint64_t seq;
+    std::string text;
+  };
+  bool parallel_text_ = true;
+  bool text_started_ = false;
+  uint64_t next_seq_ = 0;
+  std::mutex queue_mutex_;
+  std::condition_variable data_cv_;
+  std::condition_variable space_cv_;
+  std::deque<Block> blocks_;  // guarded by queue_mutex_
+  bool closed_ = false;       // guarded by queue_mutex_
 };
 
 }  // namespace w2v

@@ -552,6 +552,21 @@ class PhraseCounter:
         Whether the files were counted again in one pass because pruning was due.
         """
 
+    @property
+    def parallel_text(self) -> bool:
+        """
+        Whether text pieces (lines mode) are counted by all threads as they come (else by text in one pass, pruning as gensim does).
+        """
+
+    @parallel_text.setter
+    def parallel_text(self, arg: bool, /) -> None: ...
+
+    @property
+    def needs_second_pass(self) -> bool:
+        """
+        Whether the text fed must be fed again to a counter with parallel_text off (pruning was due, or a token holds the delimiter).
+        """
+
     def __len__(self) -> int: ...
 
 class PhraseTable:

@@ -65,6 +65,17 @@ def _is_single(obj: Any) -> Tuple[bool, Any]:
     return False, obj
 
 
+def _readable_twice(source: CorpusSource) -> bool:
+    """Whether every file of ``source`` can be read again from the start (a path, or a
+    seekable file object)."""
+    for f in source.files or []:
+        if not isinstance(f, (str, bytes, os.PathLike)):
+            seekable = getattr(f, "seekable", None)
+            if seekable is None or not seekable():
+                return False
+    return True
+
+
 class PhrasedCorpus:
     """A corpus with its phrases joined, sentence by sentence (``phrases[corpus]``).
 
@@ -304,7 +315,18 @@ class Phrases(_PhrasesTransformation):
         tick = None
         if progress is not None:
             tick = lambda: progress(counter.bytes_read)  # noqa: E731
+        if source.is_files and not _readable_twice(source):
+            counter.parallel_text = False  # no second pass possible: count as it comes
         source.feed(counter, on_progress=tick, on_bytes=progress)
+        if counter.needs_second_pass:
+            logger.info(
+                "counting the text again in one pass: more than max_vocab_size=%d keys (so "
+                "pruning applies as in a sequential pass), or words holding the delimiter",
+                self.max_vocab_size,
+            )
+            counter = self._new_counter()
+            counter.parallel_text = False
+            source.feed(counter, on_progress=tick, on_bytes=progress)
         if tick is not None:
             tick()
         if counter.sequential_recount:

@@ -219,3 +219,83 @@ def test_fuzzed_files_fail_cleanly(tmp_path: Path, meta, blob, ends, values):
         assert "fuzz.phr" in str(e)
         return
     assert isinstance(loaded, (w2v.Phrases, w2v.FrozenPhrases))
+
+
+def ordered(m: w2v.Phrases) -> list:
+    return list(m.vocab.items())  # keys in first-seen order, as gensim's dict
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        dict(),
+        dict(max_vocab_size=3000),  # pruning due: the pieces are counted again, in one pass
+        dict(connector_words=w2v.ENGLISH_CONNECTOR_WORDS),
+        dict(connector_words=w2v.ENGLISH_CONNECTOR_WORDS, max_vocab_size=5000),
+        dict(delimiter="-"),  # "new-york" may be a word and a phrase: counted by text
+    ],
+)
+def test_compressed_input_counts_as_one_pass_with_any_workers(
+    corpus: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, case: dict
+):
+    data = Path(corpus).read_bytes()
+    if case.get("delimiter") == "-":
+        data = data.replace(b" york ", b" new-york ")
+    plain = tmp_path / "novels.txt"
+    plain.write_bytes(data)
+    gz = tmp_path / "novels.txt.gz"
+    gz.write_bytes(gzip.compress(data))
+    # Small pieces, so every thread takes many, in whatever order they come.
+    monkeypatch.setattr("w2v.sources._CHUNK", 16384)
+    kw = dict(min_count=2, threshold=3.0, **case)
+    iterable = w2v.Phrases(list(w2v.LineSentence(str(plain))), **kw)
+    pruned = w2v.Phrases(**kw).learn_counter(list(w2v.LineSentence(str(plain)))).min_reduce > 1
+    seen = set()
+    for workers in (1, 2, 3):
+        counter = w2v.Phrases(workers=workers, **kw).learn_counter(corpus_file=str(gz))
+        for m in (
+            w2v.Phrases(corpus_file=str(gz), workers=workers, **kw),
+            w2v.Phrases(w2v.LineSentence(str(gz)), workers=workers, **kw),
+            w2v.Phrases(corpus_file=str(plain), workers=workers, **kw),
+        ):
+            assert ordered(m) == ordered(iterable)
+            assert m.min_reduce == iterable.min_reduce
+            assert m.corpus_word_count == iterable.corpus_word_count
+            assert m.export_phrases() == iterable.export_phrases()
+        seen.add(counter.parallel_text)
+    # Counted by all threads from the start unless pruning was due or words hold the delimiter.
+    assert seen == {not pruned and "delimiter" not in case}
+    assert pruned == ("max_vocab_size" in case)
+
+
+def test_second_pass_is_asked_for_when_pruning_is_due(corpus: str, tmp_path: Path):
+    gz = tmp_path / "novels.txt.gz"
+    gz.write_bytes(gzip.compress(Path(corpus).read_bytes()))
+    for limit, again in ((40000000, False), (3000, True)):
+        counter = w2v.Phrases(max_vocab_size=limit, workers=2)._new_counter()
+        w2v.sources.resolve_corpus(None, str(gz)).feed(counter)
+        assert counter.needs_second_pass == again
+        assert (len(counter) > 0) != again  # counts that cannot stand are not kept
+
+
+def test_unseekable_file_objects_are_counted_in_one_pass(corpus: str):
+    class Pipe:  # read once, front to back
+        def __init__(self, data: bytes) -> None:
+            self._f = io.BytesIO(data)
+
+        def read(self, n: int = -1) -> bytes:
+            return self._f.read(n)
+
+    kw = dict(min_count=2, threshold=3.0, max_vocab_size=3000)
+    data = Path(corpus).read_bytes()
+    piped = w2v.Phrases(w2v.LineSentence(Pipe(data)), workers=2, **kw)
+    assert ordered(piped) == ordered(w2v.Phrases(corpus_file=corpus, workers=1, **kw))
+
+
+def test_plain_files_with_delimiter_words_count_by_text(corpus: str, tmp_path: Path):
+    path = tmp_path / "phrased.txt"
+    path.write_bytes(Path(corpus).read_bytes().replace(b" the ", b" of_the "))
+    kw = dict(min_count=2, threshold=3.0)
+    one = w2v.Phrases(list(w2v.LineSentence(str(path))), **kw)
+    for workers in (1, 2):
+        assert ordered(w2v.Phrases(corpus_file=str(path), workers=workers, **kw)) == ordered(one)

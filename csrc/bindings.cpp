@@ -10,8 +10,8 @@
 #include <functional>
 #include <memory>
 #include <optional>
-#include <type_traits>
 #include <stdexcept>
+#include <type_traits>
 
 #include "huffman.h"
 #include "init_weights.h"

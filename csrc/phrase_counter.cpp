@@ -15,10 +15,10 @@ void PhraseCounter::token(std::string_view w) {
     return;
   }
   if (has_start_) {
-    queue(1, w);
-    queue(1, start_, between_, delim, w);
+    queue(w);
+    queue(start_, between_, delim, w);
   } else {
-    queue(1, w);
+    queue(w);
   }
   start_.assign(w);
   has_start_ = true;
@@ -47,8 +47,8 @@ void PhraseCounter::drop_pending() {
   between_.clear();
 }
 
-void PhraseCounter::queue(int64_t n, std::string_view piece1, std::string_view piece2,
-                          std::string_view piece3, std::string_view piece4) {
+void PhraseCounter::queue(std::string_view piece1, std::string_view piece2, std::string_view piece3,
+                          std::string_view piece4) {
   if (queued_.size() == 16) flush();
   const size_t offset = pending_.size();
   pending_ += piece1;
@@ -58,7 +58,7 @@ void PhraseCounter::queue(int64_t n, std::string_view piece1, std::string_view p
   const std::string_view key(pending_.data() + offset, pending_.size() - offset);
   const uint64_t h = hash_bytes(key);
   index_.prefetch(h);
-  queued_.push_back(Pending{offset, key.size(), h, n});
+  queued_.push_back(Pending{offset, key.size(), h});
 }
 
 void PhraseCounter::flush() {
@@ -66,7 +66,7 @@ void PhraseCounter::flush() {
     const std::string_view key(pending_.data() + p.offset, p.size);
     const int32_t id = index_.insert(key, p.hash);  // one probe, found or inserted
     if (static_cast<size_t>(id) == counts_.size()) counts_.push_back(0);
-    counts_[id] += p.n;
+    ++counts_[id];
   }
   queued_.clear();
   pending_.clear();
@@ -87,12 +87,6 @@ void PhraseCounter::add(std::string_view key, int64_t n) {
   const int32_t id = index_.insert(key);
   if (static_cast<size_t>(id) == counts_.size()) counts_.push_back(0);
   counts_[id] += n;
-}
-
-void PhraseCounter::reserve(size_t keys) {
-  if (!counts_.empty()) return;
-  index_ = WordIndex(keys);
-  counts_.reserve(keys);
 }
 
 void PhraseCounter::prune(int64_t min_reduce) {
@@ -219,6 +213,7 @@ PhraseScan::Outcome PhraseScan::count_by_ids(const std::vector<FileSource>& file
           reader.read(span, tok, *tallies[t], &stop_, &bytes_read_);
           if (stop_.load()) break;
         }
+        if (!stop_.load()) tallies[t]->seal();
       } catch (...) {
         errors[t] = std::current_exception();
         stop_ = true;
@@ -349,6 +344,7 @@ void PhraseScan::count_text() {
     threads.emplace_back([&, t] {
       try {
         count_blocks(tallies[t].get());
+        if (!stop_.load()) tallies[t]->seal();
       } catch (...) {
         errors[t] = std::current_exception();
         halt();

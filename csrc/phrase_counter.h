@@ -53,15 +53,14 @@ class alignas(64) PhraseCounter {
   }
   // Drops the keys counted fewer than `min_reduce` times, keeping the order of the rest.
   void prune(int64_t min_reduce);
-  // Room for `keys` keys, before anything is counted (saves growing the table step by step).
-  void reserve(size_t keys);
-  // Adds `n` to the key spelled piece1 piece2 piece3, batched as tokens are (add_now() ends
-  // the batch); keys new here go after the existing ones, in the order added.
-  void add_later(int64_t n, std::string_view piece1, std::string_view piece2 = {},
-                 std::string_view piece3 = {}) {
-    queue(n, piece1, piece2, piece3);
+  // Takes over keys counted elsewhere: `index` holds them in first-seen order, `counts`
+  // their counts.
+  void adopt(WordIndex index, std::vector<int64_t> counts, int64_t total_words, int64_t sentences) {
+    index_ = std::move(index);
+    counts_ = std::move(counts);
+    total_words_ = total_words;
+    sentences_ = sentences;
   }
-  void add_now() { flush(); }
 
   size_t size() const { return counts_.size(); }
   std::string_view key(size_t id) const { return index_.word(static_cast<int32_t>(id)); }
@@ -88,8 +87,8 @@ class alignas(64) PhraseCounter {
  private:
   // Queues a key for counting: keys are copied into pending_ (tokens die at a block's end)
   // and counted 16 at a time, their slots prefetched (most phrase keys miss the cache).
-  void queue(int64_t n, std::string_view piece1, std::string_view piece2 = {},
-             std::string_view piece3 = {}, std::string_view piece4 = {});
+  void queue(std::string_view piece1, std::string_view piece2 = {}, std::string_view piece3 = {},
+             std::string_view piece4 = {});
   void flush();
 
   std::shared_ptr<const PhraseRules> rules_;
@@ -110,7 +109,6 @@ class alignas(64) PhraseCounter {
     size_t offset;
     size_t size;
     uint64_t hash;
-    int64_t n;
   };
   std::vector<Pending> queued_;
   char pad_[64];  // counters of different threads sit side by side

@@ -1,6 +1,7 @@
 #include "phrase_tally.h"
 
 #include <algorithm>
+#include <thread>
 
 #include "phrase_counter.h"
 
@@ -126,7 +127,7 @@ void PhraseTally::count_pair(uint64_t key, uint64_t h) {
 }
 
 void PhraseTally::grow_pairs() {
-  std::vector<PairSlot> old(pairs_.size() * 2, PairSlot{kEmpty, 0, 0});
+  HugeVector<PairSlot> old(pairs_.size() * 2, PairSlot{kEmpty, 0, 0});
   old.swap(pairs_);
   pair_mask_ = pairs_.size() - 1;
   for (const PairSlot& s : old) {
@@ -159,6 +160,63 @@ void PhraseTally::count_long(std::string_view key) {
   ++long_counts_[id];
 }
 
+void PhraseTally::seal() {
+  flush();
+  if (pairs_.empty()) return;
+  log_counts_.assign(log_.size(), 0);
+  constexpr size_t kAhead = 16;
+  const size_t n = log_.size();
+  for (size_t j = 0; j < n; ++j) {
+    if (j + kAhead < n && (log_[j + kAhead] >> 32) < (kLongTag >> 32))
+      __builtin_prefetch(&pairs_[pair_hash(log_[j + kAhead]) & pair_mask_]);
+    if ((log_[j] >> 32) < (kLongTag >> 32))
+      log_counts_[j] = static_cast<uint32_t>(pair_count(log_[j]));
+  }
+  HugeVector<PairSlot>().swap(pairs_);
+}
+
+namespace {
+
+// Distinct 64-bit keys, each with the index it was first given.
+class KeyIndex {
+ public:
+  explicit KeyIndex(size_t expected) {
+    size_t slots = 16;
+    while (slots * 7 < expected * 10) slots <<= 1;
+    slots_.assign(slots, Slot{0, 0, kFree});
+    mask_ = slots - 1;
+  }
+  static uint64_t hash(uint64_t key) { return detail::mix(key * 0x9e3779b97f4a7c15ULL); }
+  void prefetch(uint64_t h) const { __builtin_prefetch(&slots_[h & mask_]); }
+  // The index of `key`, or `next` (then given to it) when it is new.
+  uint32_t find_or_add(uint64_t key, uint64_t h, uint32_t next) {
+    const auto lo = static_cast<uint32_t>(key);
+    const auto hi = static_cast<uint32_t>(key >> 32);
+    uint64_t pos = h & mask_;
+    while (true) {
+      Slot& s = slots_[pos];
+      if (s.index == kFree) {
+        s = Slot{lo, hi, next};
+        return next;
+      }
+      if (s.lo == lo && s.hi == hi) return s.index;
+      pos = (pos + 1) & mask_;
+    }
+  }
+
+ private:
+  static constexpr uint32_t kFree = 0xffffffffu;
+  struct Slot {
+    uint32_t lo;
+    uint32_t hi;
+    uint32_t index;
+  };
+  HugeVector<Slot> slots_;
+  uint64_t mask_;
+};
+
+}  // namespace
+
 void PhraseTally::export_to(std::vector<std::unique_ptr<PhraseTally>>* parts, PhraseCounter* out) {
   struct Stretch {
     uint64_t seq;
@@ -167,49 +225,138 @@ void PhraseTally::export_to(std::vector<std::unique_ptr<PhraseTally>>* parts, Ph
     size_t end;
   };
   std::vector<Stretch> stretches;
+  const size_t threads = parts->size();
   int64_t words = 0;
   int64_t sentences = 0;
-  size_t largest = 0;
+  size_t entries = 0;
+  // One id per distinct word across the parts.
+  WordIndex all_words(1 << 16);
+  std::vector<std::vector<uint32_t>> word_ids(parts->size());
   for (size_t p = 0; p < parts->size(); ++p) {
     PhraseTally& t = *(*parts)[p];
-    t.flush();
+    t.seal();
     words += t.total_words_;
     sentences += t.sentences_;
-    largest = std::max(largest, t.size());
+    entries += t.log_.size();
     for (size_t k = 0; k < t.marks_.size(); ++k) {
       const size_t end = k + 1 < t.marks_.size() ? t.marks_[k + 1].begin : t.log_.size();
       if (end > t.marks_[k].begin)
         stretches.push_back(Stretch{t.marks_[k].seq, p, t.marks_[k].begin, end});
     }
+    word_ids[p].resize(t.words_.size());
+    for (size_t id = 0; id < t.words_.size(); ++id)
+      word_ids[p][id] =
+          static_cast<uint32_t>(all_words.insert(t.words_.word(int32_t(id)), t.words_.hash(id)));
   }
   std::stable_sort(stretches.begin(), stretches.end(),
                    [](const Stretch& x, const Stretch& y) { return x.seq < y.seq; });
   std::vector<size_t> last(parts->size(), 0);
   for (size_t i = 0; i < stretches.size(); ++i) last[stretches[i].part] = i;
-  out->reserve(largest);
-  const std::string delim = out->rules().delimiter();
-  for (size_t i = 0; i < stretches.size(); ++i) {
-    const Stretch& s = stretches[i];
-    const PhraseTally& t = *(*parts)[s.part];
-    constexpr size_t kAhead = 8;
-    for (size_t j = s.begin; j < s.end; ++j) {
-      if (j + kAhead < s.end && (t.log_[j + kAhead] >> 32) < kLongTag >> 32)
-        __builtin_prefetch(&t.pairs_[pair_hash(t.log_[j + kAhead]) & t.pair_mask_]);
-      const uint64_t e = t.log_[j];
-      const auto lo = static_cast<int32_t>(static_cast<uint32_t>(e));
-      if ((e & kWordTag) == kWordTag) {
-        out->add_later(t.word_counts_[lo], t.words_.word(lo));
-      } else if ((e & kWordTag) == kLongTag) {
-        out->add_later(t.long_counts_[lo], t.longs_.word(lo));
-      } else {
-        const auto hi = static_cast<int32_t>(e >> 32);
-        out->add_later(t.pair_count(e), t.words_.word(hi), delim, t.words_.word(lo));
+
+  // The distinct keys in first-seen order, by word ids (long keys by their id in all_longs).
+  WordIndex all_longs(16);
+  std::vector<uint64_t> keys;
+  std::vector<int64_t> counts;
+  {
+    KeyIndex seen(entries);
+    // Keys are found a batch ahead of their lookups, so each slot has a batch's time to load.
+    constexpr size_t kBatch = 32;
+    struct Found {
+      uint64_t key;
+      uint64_t hash;
+      int64_t count;
+    };
+    Found batch[2][kBatch];
+    size_t filled[2] = {0, 0};
+    auto settle_batch = [&](int b) {
+      for (size_t k = 0; k < filled[b]; ++k) {
+        const Found& f = batch[b][k];
+        const auto next = static_cast<uint32_t>(keys.size());
+        const uint32_t at = seen.find_or_add(f.key, f.hash, next);
+        if (at == next) {
+          keys.push_back(f.key);
+          counts.push_back(f.count);
+        } else {
+          counts[at] += f.count;
+        }
       }
+      filled[b] = 0;
+    };
+    int cur = 0;
+    for (size_t i = 0; i < stretches.size(); ++i) {
+      const Stretch& s = stretches[i];
+      const PhraseTally& t = *(*parts)[s.part];
+      const std::vector<uint32_t>& ids = word_ids[s.part];
+      for (size_t j = s.begin; j < s.end; ++j) {
+        const uint64_t e = t.log_[j];
+        const auto lo = static_cast<uint32_t>(e);
+        Found& f = batch[cur][filled[cur]++];
+        if ((e & kWordTag) == kWordTag) {
+          f.key = kWordTag | ids[lo];
+          f.count = t.word_counts_[lo];
+        } else if ((e & kWordTag) == kLongTag) {
+          f.key = kLongTag | uint32_t(all_longs.insert(t.longs_.word(int32_t(lo))));
+          f.count = t.long_counts_[lo];
+        } else {
+          f.key = uint64_t(ids[e >> 32]) << 32 | ids[lo];
+          f.count = t.log_counts_[j];
+        }
+        f.hash = KeyIndex::hash(f.key);
+        seen.prefetch(f.hash);
+        if (filled[cur] == kBatch) {
+          cur ^= 1;
+          settle_batch(cur);  // the batch before this one
+        }
+      }
+      if (last[s.part] == i) (*parts)[s.part].reset();  // batches hold values only
     }
-    if (last[s.part] == i) (*parts)[s.part].reset();
+    settle_batch(cur ^ 1);
+    settle_batch(cur);
   }
-  out->add_now();
-  out->set_totals(words, sentences);
+  parts->clear();
+
+  // Spelled out once each, in order, by one thread per part, each a run of the keys.
+  const std::string& delim = out->rules().delimiter();
+  const size_t n = keys.size();
+  std::vector<uint64_t> offsets(n + 1, 0);
+  std::vector<uint64_t> hashes(n);
+  std::vector<std::string> pieces(std::max<size_t>(threads, 1));
+  auto spell = [&](size_t piece) {
+    const size_t begin = n * piece / pieces.size();
+    const size_t end = n * (piece + 1) / pieces.size();
+    std::string& text = pieces[piece];
+    for (size_t k = begin; k < end; ++k) {
+      const uint64_t key = keys[k];
+      const size_t from = text.size();
+      const auto lo = static_cast<int32_t>(static_cast<uint32_t>(key));
+      if ((key & kWordTag) == kWordTag) {
+        text += all_words.word(lo);
+      } else if ((key & kWordTag) == kLongTag) {
+        text += all_longs.word(lo);
+      } else {
+        text += all_words.word(static_cast<int32_t>(key >> 32));
+        text += delim;
+        text += all_words.word(lo);
+      }
+      offsets[k + 1] = text.size();  // within the piece until joined
+      hashes[k] = hash_bytes(std::string_view(text).substr(from));
+    }
+  };
+  std::vector<std::thread> helpers;
+  for (size_t piece = 1; piece < pieces.size(); ++piece) helpers.emplace_back(spell, piece);
+  spell(0);
+  for (auto& th : helpers) th.join();
+  std::string arena = std::move(pieces[0]);
+  for (size_t piece = 1; piece < pieces.size(); ++piece) {
+    const uint64_t base = arena.size();
+    for (size_t k = n * piece / pieces.size(); k < n * (piece + 1) / pieces.size(); ++k)
+      offsets[k + 1] += base;
+    arena += pieces[piece];
+    std::string().swap(pieces[piece]);
+  }
+  std::vector<uint64_t>().swap(keys);
+  out->adopt(WordIndex::from_distinct(std::move(arena), std::move(offsets), std::move(hashes)),
+             std::move(counts), words, sentences);
 }
 
 }  // namespace w2v

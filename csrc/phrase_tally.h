@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "huge_pages.h"
 #include "phrase_rules.h"
 #include "word_index.h"
 
@@ -64,8 +65,15 @@ class PhraseTally {
   int64_t total_words() const { return total_words_; }
   int64_t sentences() const { return sentences_; }
 
-  // Adds the keys and counts of `parts` (together: the whole corpus) to the empty `out`, in
-  // first-seen order. Frees each part once its last stretch is added.
+  // Ends the counting: looks up the count of every logged pair once, so the pair table can
+  // go (export_to() then reads counts in log order). The counting thread calls it, so the
+  // tallies of a scan seal in parallel.
+  void seal();
+
+  // Gives `out` (empty) the keys and counts of `parts` (together: the whole corpus), in
+  // first-seen order. The keys are made distinct by their word ids across parts, then
+  // spelled out once each and indexed in one sequential build (WordIndex::from_distinct).
+  // Frees each part once its last stretch is read.
   static void export_to(std::vector<std::unique_ptr<PhraseTally>>* parts, PhraseCounter* out);
 
  private:
@@ -106,12 +114,13 @@ class PhraseTally {
   WordIndex words_;
   std::vector<int64_t> word_counts_;  // 0: not a key (yet)
   std::vector<uint8_t> connector_;
-  std::vector<PairSlot> pairs_;
+  HugeVector<PairSlot> pairs_;
   uint64_t pair_mask_ = 0;
   size_t pair_size_ = 0;
   WordIndex longs_;  // candidates with connector words inside, by text
   std::vector<int64_t> long_counts_;
-  std::vector<uint64_t> log_;  // keys in first-seen order
+  std::vector<uint64_t> log_;         // keys in first-seen order
+  std::vector<uint32_t> log_counts_;  // after seal(): the count of each pair in log_
   struct Mark {
     uint64_t seq;
     size_t begin;  // in log_

@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include "huge_pages.h"
+
 #if defined(__GNUC__) || defined(__clang__)
 #define W2V_NO_ASAN __attribute__((no_sanitize("address")))
 #else
@@ -68,6 +70,12 @@ inline uint64_t hash_bytes(std::string_view s) {
 class WordIndex {
  public:
   explicit WordIndex(size_t expected = 1024);
+  // The index of keys laid out already, in id order: `arena` holds them back to back,
+  // `offsets` their starts and the end (size + 1 entries), `hashes` their hash_bytes. The
+  // keys must be distinct. The slots are filled in the order of their positions, front to
+  // back, which costs far less than inserting keys at random places one by one.
+  static WordIndex from_distinct(std::string arena, std::vector<uint64_t> offsets,
+                                 std::vector<uint64_t> hashes);
 
   int32_t find(std::string_view word) const { return find(word, hash_bytes(word)); }
   // Inline: nearly every lookup of a scan or a training epoch finds its word at once.
@@ -98,6 +106,7 @@ class WordIndex {
 
  private:
   void rehash(size_t slot_count);
+  void place_sorted(size_t slot_count);
 
   // A slot holds a key's first 8 bytes, its id, and a tag (24 hash bits and the length).
   // Most words are at most 8 bytes long: they are matched inside the slot, without the two
@@ -130,7 +139,7 @@ class WordIndex {
     return std::memcmp(k, w.data() + 8, rest) == 0;
   }
 
-  std::vector<Slot> slots_;
+  HugeVector<Slot> slots_;
   std::vector<uint64_t> hashes_;  // one per id, kept to rehash without rereading keys
   std::string arena_;             // all keys back to back
   std::vector<uint64_t> offsets_;

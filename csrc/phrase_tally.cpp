@@ -346,15 +346,19 @@ void PhraseTally::export_to(std::vector<std::unique_ptr<PhraseTally>>* parts, Ph
   for (size_t piece = 1; piece < pieces.size(); ++piece) helpers.emplace_back(spell, piece);
   spell(0);
   for (auto& th : helpers) th.join();
-  std::string arena = std::move(pieces[0]);
-  for (size_t piece = 1; piece < pieces.size(); ++piece) {
+  std::vector<uint64_t>().swap(keys);
+  counts.shrink_to_fit();  // the index below is the peak of memory: no slack in it
+  size_t total = 0;
+  for (const std::string& piece : pieces) total += piece.size();
+  std::string arena;
+  arena.reserve(total);
+  for (size_t piece = 0; piece < pieces.size(); ++piece) {
     const uint64_t base = arena.size();
     for (size_t k = n * piece / pieces.size(); k < n * (piece + 1) / pieces.size(); ++k)
       offsets[k + 1] += base;
     arena += pieces[piece];
     std::string().swap(pieces[piece]);
   }
-  std::vector<uint64_t>().swap(keys);
   out->adopt(WordIndex::from_distinct(std::move(arena), std::move(offsets), std::move(hashes)),
              std::move(counts), words, sentences);
 }

@@ -6,13 +6,15 @@ skip-gram (negative 5, dim 100, window 5, sample 1e-3, min_count 5) for 5 epochs
 
 - single-machine ``workers=1`` and ``workers=2`` (``Word2Vec(corpus_file=...)``);
 - ``w2v.distributed.train`` on a LocalCluster of 2 worker processes x 1 thread, for each
-  ``rounds_per_epoch`` and merge rule given.
+  ``rounds_per_epoch``, merge rule and ``overlap`` given.
 
 Each measurement is wall time end to end (vocabulary scan + training; the cluster is started
 before the clock). The runs are interleaved (one of each, then the next repeat), so a busy
 spell on a shared machine hits every configuration alike; the report gives medians and the
 speed relative to ``workers=1``. Bytes moved per round are the workers' transfers to each
-other (Dask's ``transfer_outgoing_bytes_total``), divided by the rounds. Quality: analogy
+other (Dask's ``transfer_outgoing_bytes_total``), divided by the rounds. CPU seconds are
+those of this process (client and scheduler) and the Dask workers: on a shared machine the
+extra CPU a configuration needs is steadier than its wall time. Quality: analogy
 accuracy (questions-words, restrict_vocab=30000), WS353 and SimLex-999 Spearman.
 
 The corpus is gzip, which the distributed reader would read whole in one task, so it is
@@ -50,7 +52,10 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--eval-dir", type=Path, default=DEFAULT_EVAL_DIR)
     p.add_argument("--workdir", type=Path, default=Path("/tmp/w2v-bench-distributed"))
     p.add_argument("--rounds", default="1,2,4,8", help="rounds_per_epoch values to run")
-    p.add_argument("--merge", default="mean,sum", help="merge rules to run")
+    p.add_argument("--merge", default="sum", help="merge rules to run")
+    p.add_argument(
+        "--overlap", default="1", help="overlap values to run (1: merge while training, 0: wait)"
+    )
     p.add_argument("--single", default="1,2", help="single-machine worker counts to run")
     p.add_argument("--epochs", type=int, default=PARAMS["epochs"])
     p.add_argument("--repeat", type=int, default=1, help="interleaved repeats (medians)")
@@ -89,6 +94,19 @@ def sent_bytes(client: Any) -> int:
     return int(sum(per_worker.values()))
 
 
+def _own_cpu() -> float:
+    t = os.times()
+    return t.user + t.system
+
+
+def cpu_seconds(client: Any) -> float:
+    """CPU seconds (user + system) used so far by this process (the client and, for a
+    LocalCluster, the scheduler) and the Dask workers: on a busy machine the extra CPU a
+    configuration costs is steadier than its wall time."""
+    workers = client.run(_own_cpu) if client else {}
+    return _own_cpu() + float(sum(workers.values()))
+
+
 def main() -> int:
     args = parse_args()
     from dask.distributed import Client, LocalCluster
@@ -101,9 +119,11 @@ def main() -> int:
     configs: List[Dict[str, Any]] = [
         {"label": f"single workers={n}", "single": int(n)} for n in args.single.split(",") if n
     ]
-    for merge in [m for m in args.merge.split(",") if m]:
-        for r in [int(x) for x in args.rounds.split(",") if x]:
-            configs.append({"label": f"dask 2x1 R={r} {merge}", "rounds": r, "merge": merge})
+    for overlap in [bool(int(o)) for o in args.overlap.split(",") if o]:
+        for merge in [m for m in args.merge.split(",") if m]:
+            for r in [int(x) for x in args.rounds.split(",") if x]:
+                label = f"dask 2x1 R={r} {merge}" + ("" if overlap else " no-overlap")
+                configs.append({"label": label, "rounds": r, "merge": merge, "overlap": overlap})
     records: Dict[str, List[Dict[str, Any]]] = {c["label"]: [] for c in configs}
     with contextlib.ExitStack() as stack:
         client = None
@@ -117,6 +137,7 @@ def main() -> int:
         for rep in range(args.repeat):
             for c in configs:
                 before = sent_bytes(client) if client else 0
+                cpu = cpu_seconds(client)
                 start = time.perf_counter()
                 if "single" in c:
                     model = w2v.Word2Vec(corpus_file=str(plain), workers=c["single"], **params)
@@ -128,11 +149,13 @@ def main() -> int:
                         workers=1,
                         rounds_per_epoch=c["rounds"],
                         merge=c["merge"],
+                        overlap=c["overlap"],
                         **params,
                     )
                     rounds = c["rounds"] * params["epochs"]
                 wall = time.perf_counter() - start
-                rec = {"label": c["label"], "repeat": rep, "wall_s": wall}
+                cpu = cpu_seconds(client) - cpu
+                rec = {"label": c["label"], "repeat": rep, "wall_s": wall, "cpu_s": cpu}
                 if not args.no_eval:
                     rec.update(scores(model, args.eval_dir))
                 if rounds:
@@ -142,14 +165,19 @@ def main() -> int:
                 print(json.dumps(rec), flush=True)
     base = statistics.median(r["wall_s"] for r in records[configs[0]["label"]])
     print()
-    print("| run | wall s (median) | speed vs first | MB/round | analogy | WS353 | SimLex |")
-    print("|---|---:|---:|---:|---:|---:|---:|")
+    base_cpu = statistics.median(r["cpu_s"] for r in records[configs[0]["label"]])
+    print(
+        "| run | wall s (median) | speed vs first | CPU s | CPU vs first | MB/round "
+        "| analogy | WS353 | SimLex |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for label, recs in records.items():
         med = {k: statistics.median(r[k] for r in recs) for k in recs[0] if k not in ("label",)}
         mb = f"{med['mb_per_round']:.0f}" if "mb_per_round" in med else "-"
         quality = [f"{med[k]:.3f}" if k in med else "-" for k in ("analogy", "ws353", "simlex")]
         print(
-            f"| {label} | {med['wall_s']:.1f} | {base / med['wall_s']:.2f}x | {mb} | "
+            f"| {label} | {med['wall_s']:.1f} | {base / med['wall_s']:.2f}x | "
+            f"{med['cpu_s']:.1f} | {med['cpu_s'] / base_cpu:.2f}x | {mb} | "
             + " | ".join(quality)
             + " |"
         )

@@ -107,10 +107,11 @@ def _scores(model: w2v.Word2Vec) -> np.ndarray:
     return np.array([analogy, spearman])
 
 
-# test_quality's skip-gram. The demo corpus is small (1.6 M words): 8 rounds per epoch keep
-# each shard of a round near 100 k words, where the workers' copies stay close.
+# test_quality's skip-gram. The demo corpus is small (1.6 M words): 16 rounds per epoch keep
+# each shard of a round near 50 k words, where the workers' copies stay close even though
+# each round starts before the previous one is merged (overlap, the default).
 QUALITY = dict(vector_size=50, window=5, min_count=5, negative=5, sg=1, epochs=3, seed=1)
-ROUNDS = 8
+ROUNDS = 16
 
 
 @pytest.fixture(scope="module")
@@ -268,14 +269,14 @@ def test_a_truncated_compressed_shard_is_reported(tmp_path) -> None:
 
 
 def test_merge_rules_on_changed_rows() -> None:
-    from w2v.distributed.merge import FANIN, apply_updates, combine
-    from w2v.distributed.rounds import RowUpdate, Weights
+    from w2v.distributed.merge import FANIN, apply_updates, block_of, combine
+    from w2v.distributed.rounds import RowUpdate, Trained, Weights
 
     rng = np.random.default_rng(0)
     start = rng.standard_normal((6, 3)).astype(np.float32)
 
     def update(rows) -> RowUpdate:
-        u = RowUpdate(raw_words=1)
+        u = RowUpdate()
         rows = np.asarray(rows)
         u.rows["vectors"] = (
             rows,
@@ -296,21 +297,50 @@ def test_merge_rules_on_changed_rows() -> None:
     tree = apply_updates(Weights(start.copy()), "mean", combine(*ups[:FANIN]), ups[FANIN]).vectors
     np.testing.assert_allclose(tree, flat, rtol=1e-6)
     for rule in ("mean", "sum"):
-        got = apply_updates(Weights(start.copy()), rule, *ups).vectors
+        given = start.copy()
+        got = apply_updates(Weights(given), rule, *ups).vectors
+        np.testing.assert_array_equal(given, start)  # the inputs are left as they came
         for row in range(6):
-            values = [
+            changes = [
                 u.rows["vectors"][1][list(u.rows["vectors"][0]).index(row)]
                 for u in ups
                 if row in u.rows["vectors"][0]
             ]
-            if not values:
+            if not changes:
                 want = start[row]
             elif rule == "mean":
-                want = np.mean(values, axis=0)
+                want = start[row] + np.mean(changes, axis=0)
             else:
-                want = start[row] + np.sum([v - start[row] for v in values], axis=0)
+                want = start[row] + np.sum(changes, axis=0)
             np.testing.assert_allclose(got[row], want, rtol=1e-5, atol=1e-6)
-    # One shard's rows are taken as they are: one worker trains as one machine does.
-    one = apply_updates(Weights(start.copy()), "mean", ups[0]).vectors
-    np.testing.assert_array_equal(one[:3], ups[0].rows["vectors"][1])
+    # A shard that trained alone gives its values, taken as they are.
+    alone = update([0, 1, 2])
+    alone.changes = False
+    one = apply_updates(Weights(start.copy()), "sum", alone).vectors
+    np.testing.assert_array_equal(one[:3], alone.rows["vectors"][1])
     np.testing.assert_array_equal(one[3:], start[3:])
+    with pytest.raises(ValueError, match="only one"):
+        apply_updates(Weights(start.copy()), "sum", alone, ups[0])
+    # Only the rows a shard changed are cut out of its result, numbered within the block.
+    change = np.zeros((6, 3), dtype=np.float32)
+    change[[1, 4]] = 1.0
+    change[5, 2] = -0.5
+    block = block_of(Trained({"vectors": change}, True), 3, 6)
+    rows, values, counts = block.rows["vectors"]
+    np.testing.assert_array_equal(rows, [1, 2])
+    np.testing.assert_array_equal(values, change[[4, 5]])
+    np.testing.assert_array_equal(counts, [1, 1])
+
+
+def test_overlap_changes_only_rounds_after_the_first(client, corpora) -> None:
+    """With one round per epoch nothing overlaps (epochs start from all the merged
+    changes), so overlap must not change the result; with two rounds the second starts
+    before the first's merge, so it must."""
+    params = dict(vector_size=16, min_count=2, epochs=2, workers=1, seed=3)
+
+    def run(rounds: int, overlap: bool) -> np.ndarray:
+        m = wd.train(client, corpora["small"], rounds_per_epoch=rounds, overlap=overlap, **params)
+        return m.wv.vectors
+
+    np.testing.assert_array_equal(run(1, True), run(1, False))
+    assert not np.array_equal(run(2, True), run(2, False))

@@ -13,8 +13,9 @@ import asyncio
 import logging
 import time
 import uuid
+from concurrent.futures import CancelledError
 from dataclasses import dataclass
-from typing import Any, List, Sequence
+from typing import Any, Dict, List, Sequence, Tuple
 
 import numpy as np
 
@@ -24,6 +25,7 @@ from w2v.distributed.merge import (
     block_of,
     combine,
     round_tallies,
+    same,
     tree_reduce,
 )
 from w2v.distributed.rounds import ModelSpec, ShareOfRound, Weights, live_progress, train_shard
@@ -44,6 +46,8 @@ logger = logging.getLogger("w2v.distributed")
 _SEED_MASK = 2**64 - 1
 #: The most row blocks the weights are merged in (each a task per shard per round).
 MAX_BLOCKS = 8
+#: How many times an epoch is trained when a worker's results are lost for good.
+MAX_EPOCH_ATTEMPTS = 3
 
 
 def train(client: Any, corpus_file: Any, **params: Any) -> Any:
@@ -62,7 +66,8 @@ def train(client: Any, corpus_file: Any, **params: Any) -> Any:
         ``Word2Vec``'s parameters (``workers`` is the training threads inside each Dask
         worker), and the distributed ones (``w2v.distributed.DISTRIBUTED_PARAMS``):
         ``rounds_per_epoch`` (how often per epoch the workers' changes are merged),
-        ``merge`` (``"sum"`` of the changes, or Spark's ``"mean"``), ``dask_workers`` (how
+        ``merge`` (``"sum"`` of the changes, or Spark's ``"mean"``), ``overlap`` (merge a
+        round while the next one trains), ``dask_workers`` (how
         many of the cluster's workers train, default all) and ``report_delay`` (seconds
         between progress log lines).
 
@@ -86,7 +91,9 @@ def train(client: Any, corpus_file: Any, **params: Any) -> Any:
     shards = locate_corpus(client, workers, corpus_file, len(workers) * rounds)
     counts = scan_shards(client, shards, workers)
     _vocab_from_counts(model, counts, trim_rule=params.get("trim_rule"))
-    run = Run(client, model, workers, shards, counts.shard_words, rounds, own["merge"])
+    run = Run(
+        client, model, workers, shards, counts.shard_words, rounds, own["merge"], own["overlap"]
+    )
     run.train(float(own["report_delay"]))
     return model
 
@@ -222,7 +229,8 @@ class Run:
         shards: Sequence[Shard],
         shard_words: Sequence[int],
         rounds: int,
-        merge: str = "mean",
+        merge: str = "sum",
+        overlap: bool = True,
     ) -> None:
         self.client = client
         self.model = model
@@ -233,6 +241,7 @@ class Run:
         self.merge = merge
         self.token = uuid.uuid4().hex[:12]
         self.bytes_per_round: List[int] = []
+        self.lag = 1 if overlap and len(self.workers) > 1 else 0
 
     def train(self, report_delay: float) -> None:
         model, client = self.model, self.client
@@ -298,7 +307,33 @@ class Run:
         for cb in callbacks:
             cb.on_train_end(model)
 
-    def _epoch(self, epoch: int, weights: Any, report_delay: float) -> Any:
+    def _epoch(self, epoch: int, weights: List[Any], report_delay: float) -> Any:
+        """Train one epoch from ``weights`` (the blocks, futures); returns the merged blocks,
+        the epoch's tally, effective words and loss.
+
+        The epoch's start is kept on every worker: if a worker's results are lost (it died)
+        and Dask cannot rebuild them, the epoch is trained again from there, with the same
+        seeds, so the result is the same.
+        """
+        from distributed import KilledWorker
+
+        if len(self.workers) > 1:
+            self.client.replicate(weights)
+        for attempt in range(MAX_EPOCH_ATTEMPTS):
+            try:
+                return self._try_epoch(epoch, weights, report_delay, attempt)
+            except (KilledWorker, CancelledError) as err:
+                if attempt + 1 == MAX_EPOCH_ATTEMPTS:
+                    raise
+                logger.warning(
+                    "epoch %i lost a worker's results (%s: %s); training the epoch again",
+                    epoch + 1,
+                    type(err).__name__,
+                    err,
+                )
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _try_epoch(self, epoch: int, weights: List[Any], report_delay: float, attempt: int) -> Any:
         model = self.model
         total_words = int(model.corpus_total_words)
         progress = ClusterProgress(alpha=self._alpha(epoch, 0))
@@ -312,27 +347,84 @@ class Run:
             report_delay,
         )
         tally = EpochTally()
+        n = len(self.workers)
+        # With several workers, round r trains from the weights merged after round r - 2
+        # plus the worker's own change of round r - 1: the merge of round r - 1 then runs
+        # while round r trains, and no worker waits for another between rounds.
+        lag = self.lag
+        run = self.token if not attempt else f"{self.token}.{attempt}"
+        merged: Dict[int, List[Any]] = {-1: list(weights)}
+        near: Dict[Tuple[int, int, int], Any] = {}
+        own: List[Any] = [None] * n
+        rounds = []
         before = 0
-        pending: Any = None
         for r in range(self.rounds):
-            submitted = self._submit_round(epoch, r, weights, before)
-            weights, before = submitted[0], submitted[2]
-            # The next round is queued before this one's tallies are read: the cluster
-            # never waits for the client.
-            self._absorb(epoch, pending, tally, progress, reporter)
-            pending = submitted
-        self._absorb(epoch, pending, tally, progress, reporter)
+            g = max(r - 1 - lag, -1)
+            base = [
+                [
+                    self._near(near, merged[g], g, b, rank, f"{run}-{epoch}")
+                    for b in range(len(merged[g]))
+                ]
+                for rank in range(n)
+            ]
+            submitted = self._submit_round(
+                run, epoch, r, base, own if lag else [None] * n, merged[r - 1], before
+            )
+            merged[r], own, tallies, keys, words = submitted
+            before += words
+            rounds.append((tallies, keys))
+            # The cluster keeps what queued tasks still need; the rest can go.
+            for old in [k for k in merged if k < r - 1 - lag]:
+                del merged[old]
+            for old in [k for k in near if k[0] < r - 1 - lag]:
+                del near[old]
+        for tallies, keys in rounds:
+            self._absorb(epoch, tallies, keys, tally, progress, reporter)
         reporter.close(tally, tally.effective_words, tally.loss)
-        return weights, tally, tally.effective_words, tally.loss
+        return merged[self.rounds - 1], tally, tally.effective_words, tally.loss
 
-    def _submit_round(self, epoch: int, r: int, weights: Any, before: int) -> Any:
-        """Queue round ``r``: its shards' training and the merge into the next weights.
-        Returns those weights (a future), the shards' tallies (futures), the epoch's raw
-        words once the round is done and the keys of the shards' tasks."""
+    def _near(
+        self,
+        near: Dict[Tuple[int, int, int], Any],
+        blocks: List[Any],
+        g: int,
+        b: int,
+        rank: int,
+        name: str,
+    ) -> Any:
+        """Block ``b`` of merged weights ``g`` where rank ``rank`` trains: a task there that
+        copies it as soon as it is merged, not when the task needing it starts."""
+        worker = self.workers[rank]
+        if self._holder(b) == worker:
+            return blocks[b]
+        if (g, b, rank) not in near:
+            near[g, b, rank] = self.client.submit(
+                same,
+                blocks[b],
+                key=f"w2v-near-{name}-{g}-{b}-{rank}",
+                workers=[worker],
+                allow_other_workers=True,
+            )
+        return near[g, b, rank]
+
+    def _submit_round(
+        self,
+        run: str,
+        epoch: int,
+        r: int,
+        base: List[List[Any]],
+        own: List[Any],
+        previous: List[Any],
+        before: int,
+    ) -> Any:
+        """Queue round ``r``: its shards' training (rank k from ``base[k]`` plus ``own[k]``)
+        and the merge of their changes into ``previous``. Returns the merged blocks
+        (futures), the shards' results by rank (None: nothing to train), their tallies, the
+        keys of their tasks and the round's raw words."""
         model, n = self.model, len(self.workers)
         slots = range(r * n, (r + 1) * n)
         round_words = sum(self.shard_words[s] for s in slots)
-        futures = []
+        trained: List[Any] = [None] * n
         for rank, s in enumerate(slots):
             if self.shards[s].empty or not self.shard_words[s]:
                 continue
@@ -346,53 +438,63 @@ class Run:
                 words_scale=round_words / self.shard_words[s],
                 seed=share_seed(model.seed, r, rank),
                 batch_words=int(model.batch_words),
+                changes=n > 1,
             )
-            futures.append(
-                self.client.submit(
-                    train_shard,
-                    self.spec_f,
-                    self.shards[s],
-                    share,
-                    *weights,
-                    key=f"w2v-train-{self.token}-{epoch}-{r}-{rank}",
-                    workers=[self.workers[rank]],
-                    allow_other_workers=True,
-                    retries=2,
-                )
+            trained[rank] = self.client.submit(
+                train_shard,
+                self.spec_f,
+                self.shards[s],
+                share,
+                own[rank],
+                *base[rank],
+                key=f"w2v-train-{run}-{epoch}-{r}-{rank}",
+                workers=[self.workers[rank]],
+                allow_other_workers=True,
+                retries=2,
             )
-        if not futures:
-            return weights, [], before + round_words, []
+        if not any(f is not None for f in trained):
+            return previous, trained, [], [], round_words
         merged = []
+        sent: List[List[Any]] = [[] for _ in range(n)]
         for b, (lo, hi) in enumerate(self.bounds):
-            name = f"w2v-merge-{self.token}-{epoch}-{r}-{b}"
-            # Each shard's block is cut where the shard trained; only the block travels.
-            parts = [
-                self.client.submit(
+            name = f"w2v-merge-{run}-{epoch}-{r}-{b}"
+            # Each shard's block is cut where the shard trained; only its changed rows travel.
+            parts = []
+            for rank, f in enumerate(trained):
+                if f is None:
+                    continue
+                part = self.client.submit(
                     block_of,
                     f,
                     lo,
                     hi,
-                    key=f"{name}-of-{i}",
-                    workers=[self.workers[i]],
+                    key=f"{name}-of-{rank}",
+                    workers=[self.workers[rank]],
                     allow_other_workers=True,
                 )
-                for i, f in enumerate(futures)
-            ]
+                parts.append(part)
+                if self.workers[rank] != self._holder(b):
+                    sent[rank].append(part)
             top = tree_reduce(self.client, parts, combine, name)
             merged.append(
                 self.client.submit(
                     apply_updates,
-                    weights[b],
+                    previous[b],
                     self.merge,
                     *top,
-                    key=f"w2v-weights-{self.token}-{epoch}-{r}-{b}",
+                    key=f"w2v-weights-{run}-{epoch}-{r}-{b}",
                     workers=[self._holder(b)],
                     allow_other_workers=True,
                 )
             )
-        # Each shard's tallies are read where its rows are, so only numbers travel.
-        tallies = [self.client.submit(round_tallies, f, key=f"w2v-tally-{f.key}") for f in futures]
-        return merged, tallies, before + round_words, [f.key for f in futures]
+        # Each shard's tallies are read where it trained, so only numbers travel.
+        tallies = [
+            self.client.submit(round_tallies, f, *sent[rank], key=f"w2v-tally-{f.key}")
+            for rank, f in enumerate(trained)
+            if f is not None
+        ]
+        keys = [f.key for f in trained if f is not None]
+        return merged, trained, tallies, keys, round_words
 
     def _holder(self, block: int) -> str:
         return self.workers[block % len(self.workers)]
@@ -400,18 +502,18 @@ class Run:
     def _absorb(
         self,
         epoch: int,
-        submitted: Any,
+        tallies: List[Any],
+        keys: List[str],
         tally: EpochTally,
         progress: ClusterProgress,
         reporter: Any,
     ) -> None:
         """Wait for a round's tallies, reporting its shards' progress meanwhile; add them to
         the epoch's."""
-        if submitted is None or not submitted[1]:
+        if not tallies:
             return
         from distributed import wait
 
-        _, tallies, _, keys = submitted
         poll = min(0.5, max(float(reporter.delay), 0.05))
         while True:
             try:

@@ -1,12 +1,17 @@
-"""Merging the shards' changed rows into the next round's weights, on the workers.
+"""Merging the shards' changes into the next weights, on the workers.
 
-A row one shard changed takes its value; a row several changed takes the sum of their
-changes, or (Spark MLlib's rule) the mean of their values; a row no shard changed keeps its
-value. The weights are kept in row blocks, one merged per worker (a reduce-scatter followed
-by each shard's task gathering the blocks), so every worker sends and receives about the size
-of the model per round, however many there are. Within a block, updates are combined in
-groups of at most ``FANIN`` (a tree of tasks), and nothing passes through the client; the
-merged blocks stay on the workers as the next round's input.
+Each shard's task returns the change it made to the weights it started from. A row no shard
+changed keeps its value; a changed row gains the sum of the shards' changes (``"sum"``, as one
+machine's threads writing into one model), or their mean (``"mean"``, Spark MLlib's rule: the
+mean of the values when the shards started from the same weights). A shard that trains alone
+returns its weights instead, which are taken as they are (so one worker trains exactly as one
+machine does).
+
+The weights are kept in row blocks, one merged per worker (a reduce-scatter followed by each
+shard's task gathering the blocks), so every worker sends and receives about the size of the
+model per round, however many there are. Only the changed rows of a block travel. Within a
+block, updates are combined in groups of at most ``FANIN`` (a tree of tasks), and nothing
+passes through the client; the merged blocks stay on the workers as later rounds' input.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from typing import Any, Dict, List, Sequence, Tuple
 
 import numpy as np
 
-from w2v.distributed.rounds import RowUpdate, Weights
+from w2v.distributed.rounds import RowUpdate, Trained, Weights
 
 #: Most updates one merge task receives.
 FANIN = 4
@@ -25,13 +30,8 @@ Rows = Tuple[np.ndarray, np.ndarray, np.ndarray]  # (row ids, values, shard coun
 
 
 def combine(*updates: RowUpdate) -> RowUpdate:
-    """Add up updates: per row, the sum of the values and the number of shards."""
-    out = RowUpdate(
-        raw_words=sum(u.raw_words for u in updates),
-        effective_words=sum(u.effective_words for u in updates),
-        sentences=sum(u.sentences for u in updates),
-        loss=float(sum(u.loss for u in updates)),
-    )
+    """Add up updates of changes: per row, the sum of the changes and the number of shards."""
+    out = RowUpdate()
     names: List[str] = []
     for u in updates:
         names.extend(n for n in u.rows if n not in names)
@@ -64,12 +64,12 @@ def _accumulate(given: Sequence[Rows], size: int, dim: int) -> Tuple[np.ndarray,
 
 
 def apply_updates(weights: Weights, rule: str, *updates: RowUpdate) -> Weights:
-    """The next round's weights: ``weights`` with the changed rows merged by ``rule``.
+    """The next weights: ``weights`` with the updates' changes merged by ``rule`` (new arrays).
 
-    ``"mean"`` (Spark's rule): a changed row takes the mean of the values the shards gave it.
-    ``"sum"``: it gains the sum of the shards' changes, as one machine's threads all write
-    into one model. A row one shard changed takes that shard's value either way (so one
-    shard trains exactly as one machine does); a row no shard changed keeps its value.
+    ``"sum"``: a changed row gains the sum of the shards' changes, as one machine's threads
+    all write into one model. ``"mean"`` (Spark's rule): it gains their mean. An update of
+    values (one shard that trained alone) replaces its rows. A row no shard changed keeps its
+    value either way.
     """
     new: Dict[str, Any] = {}
     for name, matrix in weights.matrices().items():
@@ -77,33 +77,45 @@ def apply_updates(weights: Weights, rule: str, *updates: RowUpdate) -> Weights:
         if not given:
             new[name] = matrix
             continue
-        if len(given) == 1 and bool((given[0][2] == 1).all()):
+        out = matrix.copy()
+        if not all(u.changes for u in updates):
+            if len(given) != 1:
+                raise ValueError("an update of values must be the only one of its round")
             rows, values, _ = given[0]
-            out = matrix.copy()
             out[rows] = values
-            new[name] = out
-            continue
-        sums, counts = _accumulate(given, len(matrix), matrix.shape[1])
-        # Whole-matrix arithmetic (fancy indexing of most rows costs more).
-        if rule == "sum":
-            # Unchanged rows: 0 - (-1) * row = row; changed ones: sum - (k - 1) * row.
-            sums -= (counts - 1).astype(np.float32)[:, None] * matrix
-            new[name] = sums
+        elif len(given) == 1 and (rule == "sum" or bool((given[0][2] == 1).all())):
+            rows, values, _ = given[0]
+            _add_rows(out, rows, values)
         else:
-            np.divide(sums, np.maximum(counts, 1).astype(np.float32)[:, None], out=sums)
-            kept = np.flatnonzero(counts == 0)
-            sums[kept] = matrix[kept]
-            new[name] = sums
+            sums, counts = _accumulate(given, len(matrix), matrix.shape[1])
+            if rule == "mean":
+                np.divide(sums, np.maximum(counts, 1).astype(np.float32)[:, None], out=sums)
+            out += sums  # whole-matrix arithmetic: fancy indexing of most rows costs more
+        new[name] = out
     return Weights(**new)
 
 
-def block_of(update: RowUpdate, start: int, stop: int) -> RowUpdate:
-    """The changed rows of ``update`` in ``[start, stop)``, numbered from ``start`` (the
-    tallies stay with the whole update)."""
-    out = RowUpdate()
-    for name, (rows, values, counts) in update.rows.items():
-        lo, hi = np.searchsorted(rows, [start, stop])
-        out.rows[name] = (rows[lo:hi] - start, values[lo:hi], counts[lo:hi])
+def _add_rows(out: np.ndarray, rows: np.ndarray, values: np.ndarray) -> None:
+    if len(rows) == len(out):  # ascending and distinct: every row, in order
+        out += values
+    else:
+        out[rows] += values
+
+
+def block_of(trained: Trained, start: int, stop: int) -> RowUpdate:
+    """The rows of ``trained`` in ``[start, stop)`` that changed, numbered from ``start``
+    (all of them when it holds weights: they replace the block)."""
+    out = RowUpdate(changes=trained.changes)
+    for name, matrix in trained.matrices.items():
+        part = matrix[start:stop]
+        if trained.changes:
+            # A change of exactly +0.0 in every column is no change (x - x is +0.0).
+            rows = np.flatnonzero(part.view(np.int32).any(axis=1))
+        else:
+            rows = np.arange(len(part))
+        # Most rows change in a round of a large shard: then the block is sent as it is.
+        values = part if len(rows) == len(part) else part[rows]
+        out.rows[name] = (rows, values, np.ones(len(rows), dtype=np.int32))
     return out
 
 
@@ -113,15 +125,22 @@ def block_bounds(size: int, blocks: int) -> List[Tuple[int, int]]:
     return list(zip(cuts[:-1], cuts[1:]))
 
 
-def round_tallies(*updates: RowUpdate) -> Tuple[int, int, int, float, int]:
-    """(raw words, effective words, sentences, loss, bytes of changed rows) of a round."""
+def round_tallies(trained: Trained, *sent: RowUpdate) -> Tuple[int, int, int, float, int]:
+    """(raw words, effective words, sentences, loss, bytes sent to other workers) of a
+    shard's training, given the blocks of its changes that other workers merge."""
     return (
-        sum(u.raw_words for u in updates),
-        sum(u.effective_words for u in updates),
-        sum(u.sentences for u in updates),
-        float(sum(u.loss for u in updates)),
-        sum(u.nbytes for u in updates),
+        trained.raw_words,
+        trained.effective_words,
+        trained.sentences,
+        trained.loss,
+        sum(u.nbytes for u in sent),
     )
+
+
+def same(value: Any) -> Any:
+    """``value`` itself: run on a worker, it copies a result there ahead of the task that
+    needs it (the transfer overlaps the training before that task)."""
+    return value
 
 
 def tree_reduce(client: Any, futures: Sequence[Any], func: Any, name: str) -> List[Any]:

@@ -1,16 +1,18 @@
 """One worker's share of a training round: a pure function of its inputs.
 
-:func:`train_shard` copies the round's weights, trains them on one shard with the C++ trainer
-(the same ``make_trainer`` single-machine training uses) and returns the rows it changed.
-It never changes its inputs, so Dask can run it again anywhere (a retry after a worker died)
-and get the same rows back.
+:func:`train_shard` starts from the round's weights (given as row blocks, plus the change the
+same worker made in its previous round when merges lag a round behind), trains a copy on one
+shard with the C++ trainer (the same ``make_trainer`` single-machine training uses) and
+returns the change it made. It never changes its inputs, so Dask can run it again anywhere (a
+retry after a worker died) and get the same result back.
 """
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -84,18 +86,39 @@ class ShareOfRound:
     words_scale: float
     seed: int
     batch_words: int
+    #: True: return the change made to the starting weights (merged with the other
+    #: shards'); False: return the trained weights themselves (the shard trains alone).
+    changes: bool = True
 
 
 @dataclass
-class RowUpdate:
-    """Changed rows per matrix: row ids (ascending), the sum of their new values over the
-    shards that changed them, and how many did; with the shards' training tallies."""
+class Trained:
+    """What one shard's training gives: per matrix, the change it made to the weights it
+    started from, or (``changes`` False) the weights it trained; and its tallies."""
 
-    rows: Dict[str, Tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=dict)
+    matrices: Dict[str, np.ndarray]
+    changes: bool
     raw_words: int = 0
     effective_words: int = 0
     sentences: int = 0
     loss: float = 0.0
+
+    @property
+    def nbytes(self) -> int:
+        return sum(m.nbytes for m in self.matrices.values())
+
+    def __sizeof__(self) -> int:
+        return self.nbytes + 64
+
+
+@dataclass
+class RowUpdate:
+    """Changed rows per matrix: row ids (ascending), the sum of their changes (or, with
+    ``changes`` False, of their new values) over the shards that changed them, and how
+    many did."""
+
+    rows: Dict[str, Tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=dict)
+    changes: bool = True
 
     @property
     def nbytes(self) -> int:
@@ -153,26 +176,24 @@ def _new_model(spec: ModelSpec) -> Any:
     return model
 
 
-def _spans(blocks: List[np.ndarray]) -> List[Tuple[Tuple[int, int], np.ndarray]]:
-    """Each block with its row range in the joined matrix."""
-    out, lo = [], 0
-    for b in blocks:
-        out.append(((lo, lo + len(b)), b))
-        lo += len(b)
-    return out
-
-
-def train_shard(spec: ModelSpec, shard: Shard, share: ShareOfRound, *blocks: Weights) -> RowUpdate:
-    """Train a copy of the weights (given as consecutive row blocks) on ``shard``; return the
-    rows that changed (a Dask task)."""
+def train_shard(
+    spec: ModelSpec, shard: Shard, share: ShareOfRound, own: Optional[Trained], *blocks: Weights
+) -> Trained:
+    """Train on ``shard`` from the weights given as consecutive row blocks, plus ``own`` (the
+    change this rank made in its previous round, not merged into the blocks yet) if given;
+    return the change made, or the weights trained (a Dask task)."""
     from w2v.training import make_trainer
 
     model = _worker_model(spec)
-    # Joining the blocks makes the copy that is trained; the blocks stay as they came.
-    fresh = Weights.join(blocks).matrices()
-    model.wv.vectors = fresh["vectors"]
-    model.syn1neg = fresh.get("syn1neg", model.syn1neg)
-    model.syn1 = fresh.get("syn1", model.syn1)
+    # Joining the blocks makes fresh arrays: the inputs stay as they came.
+    start = Weights.join(blocks).matrices()
+    if own is not None:
+        for name, change in own.matrices.items():
+            start[name] += change
+    trained = {name: m.copy() for name, m in start.items()}
+    model.wv.vectors = trained["vectors"]
+    model.syn1neg = trained.get("syn1neg", model.syn1neg)
+    model.syn1 = trained.get("syn1", model.syn1)
     trainer = make_trainer(model, spec.max_sentence_length)
     plan = _core.EpochPlan()
     plan.start_alpha = share.start_alpha
@@ -195,25 +216,38 @@ def train_shard(spec: ModelSpec, shard: Shard, share: ShareOfRound, *blocks: Wei
         )
 
     try:
-        stats = feed_shard(trainer, shard, on_tick=report if key else None)
+        with _off_the_worker_threads():
+            stats = feed_shard(trainer, shard, on_tick=report if key else None)
     finally:
         _live.pop(key, None)
-    trained = {"vectors": model.wv.vectors, "syn1neg": model.syn1neg, "syn1": model.syn1}
-    update = RowUpdate(
+        # The model is kept for the next round: it must not keep this round's arrays.
+        model.wv.vectors = model.wv.vectors[:0]
+    if share.changes:
+        for name, m in trained.items():
+            np.subtract(m, start[name], out=m)  # an unchanged row is exactly +0.0
+    return Trained(
+        trained,
+        share.changes,
         raw_words=int(stats.raw_words) - share.words_before,
         effective_words=int(stats.effective_words),
         sentences=int(stats.sentences),
         loss=float(stats.loss),
     )
-    for name in fresh:
-        after = trained[name]
-        before = [b.matrices()[name] for b in blocks]
-        rows = np.flatnonzero(
-            np.concatenate([(after[lo:hi] != b).any(axis=1) for (lo, hi), b in _spans(before)])
-        )
-        # Most rows change in a round of a large shard: then the whole matrix is sent as is.
-        values = after if len(rows) == len(after) else after[rows]
-        update.rows[name] = (rows, values, np.ones(len(rows), dtype=np.int32))
-    # The model is kept for the next round: drop this round's copies now.
-    model.wv.vectors = model.wv.vectors[:0]
-    return update
+
+
+@contextlib.contextmanager
+def _off_the_worker_threads() -> Iterator[None]:
+    """Leave the Dask worker's thread pool while the C++ trainer runs (it holds no GIL),
+    so that the merges and transfers of the previous round run on this worker meanwhile."""
+    try:
+        from distributed import get_worker, rejoin, secede
+
+        get_worker()
+    except (ImportError, ValueError):  # not run by a Dask worker
+        yield
+        return
+    secede()
+    try:
+        yield
+    finally:
+        rejoin()

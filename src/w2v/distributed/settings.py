@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
-from w2v.constraints import POSITIVE, Constraint, NoneValue, int_at_least
+from w2v.constraints import POSITIVE, Boolean, Constraint, NoneValue, int_at_least
 from w2v.params import Param, validate
 
 #: From the benchmark (docs/distributed.md): with the sum, quality rises with the rounds (8
@@ -13,6 +13,7 @@ from w2v.params import Param, validate
 #: quality stayed lower at any number of rounds.
 DEFAULT_ROUNDS_PER_EPOCH = 8
 DEFAULT_MERGE = "sum"
+DEFAULT_OVERLAP = True
 
 
 class Names(Constraint):
@@ -47,6 +48,18 @@ DISTRIBUTED_PARAMS: Tuple[Param, ...] = (
         "{'mean', 'sum'}",
         details="``'mean'``: Spark MLlib's rule, the mean of the workers' values; ``'sum'``: "
         "the sum of the workers' changes, as threads sharing one model add theirs.",
+        saved=False,
+    ),
+    Param(
+        "overlap",
+        DEFAULT_OVERLAP,
+        (Boolean(),),
+        "merge a round's changes while the next round trains",
+        "bool",
+        details="With several workers, round r then starts from the weights merged after "
+        "round r - 2 plus the worker's own change of round r - 1, so no worker waits for the "
+        "merge between rounds; False waits for it (every round starts from all changes so "
+        "far, which learns a little more per round).",
         saved=False,
     ),
     Param(

@@ -83,9 +83,9 @@ def apply_updates(weights: Weights, rule: str, *updates: RowUpdate) -> Weights:
                 raise ValueError("an update of values must be the only one of its round")
             rows, values, _ = given[0]
             out[rows] = values
-        elif len(given) == 1 and (rule == "sum" or bool((given[0][2] == 1).all())):
-            rows, values, _ = given[0]
-            _add_rows(out, rows, values)
+        elif rule == "sum" or (len(given) == 1 and bool((given[0][2] == 1).all())):
+            for rows, values, _ in given:
+                _add_rows(out, rows, values)
         else:
             sums, counts = _accumulate(given, len(matrix), matrix.shape[1])
             if rule == "mean":

@@ -170,7 +170,13 @@ def test_returned_model_is_ordinary(client, corpora, tmp_path) -> None:
             seen.append(model.wv["the"].copy())
 
     model = wd.train(
-        client, corpora["small"], vector_size=16, epochs=2, workers=1, callbacks=[Epochs()]
+        client,
+        corpora["small"],
+        vector_size=16,
+        epochs=2,
+        workers=1,
+        rounds_per_epoch=4,
+        callbacks=[Epochs()],
     )
     assert len(seen) == 2 and not np.array_equal(seen[0], seen[1])
     np.testing.assert_array_equal(seen[1], model.wv["the"])
@@ -221,7 +227,8 @@ def test_command_line_trains_on_a_cluster(client, corpora, tmp_path, capsys) -> 
     out = tmp_path / "model.w2v"
     args = ["train", corpora["small"], "-o", str(out), "--epochs", "2", "--vector-size", "16"]
     common = ["--workers", "1", "--compute-loss", "--progress", "log"]
-    assert main([*args, *common, "--dask", client.scheduler.address]) == 0
+    dask = ["--dask", client.scheduler.address, "--rounds-per-epoch", "4"]
+    assert main([*args, *common, *dask]) == 0
     err = capsys.readouterr().err
     assert "EPOCH 2" in err and "loss per epoch" in err
     model = w2v.Word2Vec.load(str(out))

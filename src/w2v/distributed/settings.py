@@ -8,10 +8,11 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 from w2v.constraints import POSITIVE, Boolean, Constraint, NoneValue, int_at_least
 from w2v.params import Param, validate
 
-#: From the benchmark (docs/distributed.md): with the sum, quality rises with the rounds (8
-#: came closest to one machine); fewer rounds move fewer bytes. With the mean (Spark's rule)
-#: quality stayed lower at any number of rounds.
-DEFAULT_ROUNDS_PER_EPOCH = 8
+#: From the benchmark (docs/distributed.md): with the sum, quality rises with the rounds; with
+#: overlapping rounds, 32 per epoch came within the targets of one machine on wiki17m (2
+#: workers, about 270 k words per worker and round). With the mean (Spark's rule) quality
+#: stayed lower at any number of rounds.
+DEFAULT_ROUNDS_PER_EPOCH = 32
 DEFAULT_MERGE = "sum"
 DEFAULT_OVERLAP = True
 

@@ -162,6 +162,32 @@ def test_a_worker_killed_mid_round_changes_nothing(client, corpora, two_worker_m
     assert victim not in client.scheduler_info()["workers"]  # it did die: a new one replaced it
 
 
+def test_an_epoch_whose_results_are_lost_is_trained_again(client, corpora, monkeypatch) -> None:
+    """When Dask cannot rebuild a dead worker's results, the epoch is trained again from its
+    start, with the same seeds: the model is the undisturbed run's."""
+    from distributed import KilledWorker
+
+    from w2v.distributed import driver
+
+    params = dict(vector_size=16, min_count=2, epochs=2, workers=1, seed=5, rounds_per_epoch=3)
+    want = wd.train(client, corpora["small"], **params)
+    real = driver.Run._try_epoch
+    failed = []
+
+    def fail_once(self, epoch, weights, report_delay, attempt):
+        if attempt == 0 and epoch not in failed:
+            failed.append(epoch)
+            real(self, epoch, weights, report_delay, attempt)  # the work is done, then lost
+            raise KilledWorker("w2v-train-x", "tcp://gone", 1)
+        return real(self, epoch, weights, report_delay, attempt)
+
+    monkeypatch.setattr(driver.Run, "_try_epoch", fail_once)
+    got = wd.train(client, corpora["small"], **params)
+    assert failed == [0, 1]
+    np.testing.assert_array_equal(got.wv.vectors, want.wv.vectors)
+    np.testing.assert_array_equal(got.syn1neg, want.syn1neg)
+
+
 def test_returned_model_is_ordinary(client, corpora, tmp_path) -> None:
     seen = []
 

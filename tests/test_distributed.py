@@ -108,8 +108,8 @@ def _scores(model: w2v.Word2Vec) -> np.ndarray:
 
 
 # test_quality's skip-gram. The demo corpus is small (1.6 M words): 16 rounds per epoch keep
-# each shard of a round near 50 k words, where the workers' copies stay close even though
-# each round starts before the previous one is merged (overlap, the default).
+# each shard of a round near 50 k words, where the workers' copies stay close (close enough
+# even when each round starts before the previous one is merged, overlap=True).
 QUALITY = dict(vector_size=50, window=5, min_count=5, negative=5, sg=1, epochs=3, seed=1)
 ROUNDS = 16
 

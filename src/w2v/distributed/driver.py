@@ -230,7 +230,7 @@ class Run:
         shard_words: Sequence[int],
         rounds: int,
         merge: str = "sum",
-        overlap: bool = True,
+        overlap: bool = False,
     ) -> None:
         self.client = client
         self.model = model

@@ -220,8 +220,14 @@ def train_shard(
             stats = feed_shard(trainer, shard, on_tick=report if key else None)
     finally:
         _live.pop(key, None)
-        # The model is kept for the next round: it must not keep this round's arrays.
-        model.wv.vectors = model.wv.vectors[:0]
+        # The model is kept for the next round: it must not keep this round's arrays alive
+        # (an empty slice would, through its base).
+        for name in trained:
+            empty = np.empty((0, model.vector_size), dtype=np.float32)
+            if name == "vectors":
+                model.wv.vectors = empty
+            else:
+                setattr(model, name, empty)
     if share.changes:
         for name, m in trained.items():
             np.subtract(m, start[name], out=m)  # an unchanged row is exactly +0.0

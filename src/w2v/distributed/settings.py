@@ -8,13 +8,14 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 from w2v.constraints import POSITIVE, Boolean, Constraint, NoneValue, int_at_least
 from w2v.params import Param, validate
 
-#: From the benchmark (docs/distributed.md): with the sum, quality rises with the rounds; with
-#: overlapping rounds, 32 per epoch came within the targets of one machine on wiki17m (2
-#: workers, about 270 k words per worker and round). With the mean (Spark's rule) quality
-#: stayed lower at any number of rounds.
+#: From the benchmark (docs/distributed.md): with the sum, quality rises with the rounds; 32
+#: per epoch, each starting from all the changes so far, came within the targets of one
+#: machine on wiki17m (2 workers, about 270 k words per worker and round). Overlapping the
+#: merges lost accuracy at the same rounds and was not faster on one shared machine. With
+#: the mean (Spark's rule) quality stayed lower at any number of rounds.
 DEFAULT_ROUNDS_PER_EPOCH = 32
 DEFAULT_MERGE = "sum"
-DEFAULT_OVERLAP = True
+DEFAULT_OVERLAP = False
 
 
 class Names(Constraint):
@@ -59,8 +60,8 @@ DISTRIBUTED_PARAMS: Tuple[Param, ...] = (
         "bool",
         details="With several workers, round r then starts from the weights merged after "
         "round r - 2 plus the worker's own change of round r - 1, so no worker waits for the "
-        "merge between rounds; False waits for it (every round starts from all changes so "
-        "far, which learns a little more per round).",
+        "merge between rounds, at the price of one round of staleness (about twice the "
+        "rounds for the same quality); False waits for each merge.",
         saved=False,
     ),
     Param(

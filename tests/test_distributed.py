@@ -165,7 +165,7 @@ def test_a_worker_killed_mid_round_changes_nothing(client, corpora, two_worker_m
 def test_an_epoch_whose_results_are_lost_is_trained_again(client, corpora, monkeypatch) -> None:
     """When Dask cannot rebuild a dead worker's results, the epoch is trained again from its
     start, with the same seeds: the model is the undisturbed run's."""
-    from distributed import KilledWorker
+    from concurrent.futures import CancelledError
 
     from w2v.distributed import driver
 
@@ -178,7 +178,7 @@ def test_an_epoch_whose_results_are_lost_is_trained_again(client, corpora, monke
         if attempt == 0 and epoch not in failed:
             failed.append(epoch)
             real(self, epoch, weights, report_delay, attempt)  # the work is done, then lost
-            raise KilledWorker("w2v-train-x", "tcp://gone", 1)
+            raise CancelledError("w2v-train-x: its worker and the data it held are gone")
         return real(self, epoch, weights, report_delay, attempt)
 
     monkeypatch.setattr(driver.Run, "_try_epoch", fail_once)

@@ -565,8 +565,7 @@ class PyPhraseTransform {
     const char* p = data.c_str();
     const size_t n = data.size();
     nb::gil_scoped_release release;
-    transform.feed_text(p, n, mode);
-    return true;
+    return transform.feed_text(p, n, mode);
   }
   bool wait(double seconds) {
     nb::gil_scoped_release release;
@@ -926,7 +925,8 @@ NB_MODULE(_core, m) {
       .def("feed_files", &PyPhraseTransform::feed_files, "paths"_a, "sizes"_a, "mode"_a,
            "Starts phrasing the files in the background, in pieces written in order.")
       .def("feed_text", &PyPhraseTransform::feed_text, "data"_a, "mode"_a,
-           "Phrases and writes a piece of text ending at ASCII whitespace.")
+           "Phrases and writes a piece of text ending at ASCII whitespace (at a newline in lines\n"
+           "mode, where it is queued for the threads); False once stopped.")
       .def(
           "end_input", [](PyPhraseTransform& t) { t.transform.end_input(); }, "No more input.")
       .def("wait", &PyPhraseTransform::wait, "seconds"_a,

@@ -9,85 +9,34 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "phrase_counter.h"
 #include "phrase_rules.h"
 #include "phrase_scoring.h"
+#include "phrase_table.h"
 #include "word_index.h"
 
 namespace w2v {
 
-// The phrases of a FrozenPhrases model (gensim's phrasegrams): joined key -> score. A
-// candidate is joined when its key is listed with a score above the threshold.
-class PhraseTable {
- public:
-  PhraseTable(std::shared_ptr<const PhraseRules> rules, double threshold)
-      : rules_(std::move(rules)), threshold_(threshold) {}
-
-  void add(std::string_view key, double score) {
-    bool inserted;
-    const int32_t id = index_.insert(key, &inserted);
-    if (inserted)
-      scores_.push_back(score);
-    else
-      scores_[id] = score;
-    // Every way `key` can be cut at a delimiter gives a word that may start a candidate
-    // with this key and one that may end it.
-    const std::string& d = rules_->delimiter();
-    for (size_t p = key.find(d); !d.empty() && p != std::string_view::npos;
-         p = key.find(d, p + 1)) {
-      mark(key.substr(0, p), kMayStart);
-      mark(key.substr(p + d.size()), kMayEnd);
-    }
-  }
-  static constexpr unsigned kMayStart = 1, kMayEnd = 2;
-  // Which ends of a listed key the word `w` can be (a filter: a candidate whose first word
-  // may not start a key, or whose last word may not end one, is no phrase).
-  unsigned flags(std::string_view w, uint64_t hash) const {
-    const int32_t id = pieces_.find(w, hash);
-    return id < 0 ? 0u : piece_flags_[id];
-  }
-  void prefetch(uint64_t hash) const { pieces_.prefetch(hash); }
-  // The score of the candidate `key`, or NaN when it is not a phrase.
-  double judge(std::string_view key) const {
-    const int32_t id = index_.find(key);
-    if (id >= 0 && scores_[id] > threshold_) return scores_[id];
-    return std::numeric_limits<double>::quiet_NaN();
-  }
-
-  const PhraseRules& rules() const { return *rules_; }
-  size_t size() const { return scores_.size(); }
-  std::string_view key(size_t id) const { return index_.word(static_cast<int32_t>(id)); }
-  double score(size_t id) const { return scores_[id]; }
-  double threshold() const { return threshold_; }
-
- private:
-  void mark(std::string_view piece, unsigned flag) {
-    const int32_t id = pieces_.insert(piece);
-    if (static_cast<size_t>(id) == piece_flags_.size()) piece_flags_.push_back(0);
-    piece_flags_[id] |= static_cast<uint8_t>(flag);
-  }
-
-  std::shared_ptr<const PhraseRules> rules_;
-  double threshold_;
-  WordIndex index_;
-  std::vector<double> scores_;
-  WordIndex pieces_;
-  std::vector<uint8_t> piece_flags_;
-};
-
 // Judges candidates by the counts of a (not frozen) Phrases model, as its score_candidate:
 // both words and the joined key must have been counted, and the score beat the threshold.
+// Words have no piece ids here, so every candidate is judged by its joined key.
 class CountJudge {
  public:
   CountJudge(const PhraseCounter& counts, const ScoringParams& params)
       : counts_(counts), params_(params) {}
   const PhraseRules& rules() const { return counts_.rules(); }
-  unsigned flags(std::string_view, uint64_t) const {
-    return PhraseTable::kMayStart | PhraseTable::kMayEnd;
+  PieceInfo piece(std::string_view w, uint64_t hash) const {
+    return PieceInfo{-1, counts_.rules().is_connector(w, hash)
+                             ? PhraseTable::kConnector
+                             : PhraseTable::kMayStart | PhraseTable::kMayEnd};
   }
   void prefetch(uint64_t) const {}
+  int32_t find_pair(int32_t, int32_t) const { return -1; }
+  std::string_view key(int32_t) const { return {}; }
+  double score(int32_t) const { return std::numeric_limits<double>::quiet_NaN(); }
   double judge(std::string_view a, std::string_view b, std::string_view key) const {
     const double none = std::numeric_limits<double>::quiet_NaN();
     const int64_t ca = counts_.count(a);
@@ -110,8 +59,11 @@ class TableJudge {
  public:
   explicit TableJudge(const PhraseTable& table) : table_(table) {}
   const PhraseRules& rules() const { return table_.rules(); }
-  unsigned flags(std::string_view w, uint64_t hash) const { return table_.flags(w, hash); }
+  PieceInfo piece(std::string_view w, uint64_t hash) const { return table_.piece(w, hash); }
   void prefetch(uint64_t hash) const { table_.prefetch(hash); }
+  int32_t find_pair(int32_t a, int32_t b) const { return table_.find_pair(a, b); }
+  std::string_view key(int32_t id) const { return table_.key(static_cast<size_t>(id)); }
+  double score(int32_t id) const { return table_.score(static_cast<size_t>(id)); }
   double judge(std::string_view, std::string_view, std::string_view key) const {
     return table_.judge(key);
   }
@@ -120,9 +72,20 @@ class TableJudge {
   const PhraseTable& table_;
 };
 
-// A Tokenizer sink that joins phrases and passes each phrased sentence to `Inner` (which has
-// token(), end_sentence() and end_block()) at the sentence's end, so the inner sink's views
-// stay valid until its own end_sentence().
+namespace detail {
+// Whether a sink copies each token as it gets it (`static constexpr bool kCopiesTokens`), so
+// PhraseSink may hand it views that die at the next end_block() and need not hold a sentence.
+template <class T, class = void>
+struct copies_tokens : std::false_type {};
+template <class T>
+struct copies_tokens<T, std::void_t<decltype(T::kCopiesTokens)>>
+    : std::integral_constant<bool, T::kCopiesTokens> {};
+}  // namespace detail
+
+// A Tokenizer sink that joins phrases and passes the phrased sentences to `Inner` (which has
+// token(), end_sentence() and end_block()). An Inner that copies tokens at once gets each
+// token as soon as it is decided; any other gets a sentence's tokens at the sentence's end, so
+// its views stay valid until its own end_sentence().
 //
 // As gensim: a word that is not a connector may start a candidate; connector words after it
 // are held; the next non-connector word ends the candidate, which is joined if the judge
@@ -131,12 +94,14 @@ class TableJudge {
 // for truth), so it is dropped.
 template <class Judge, class Inner>
 class PhraseSink {
+  static constexpr bool kStreams = detail::copies_tokens<Inner>::value;
+
  public:
   PhraseSink(const Judge& judge, Inner& inner)
       : judge_(judge), rules_(judge.rules()), inner_(inner) {}
 
   // Tokens are queued 16 at a time, their table slots prefetched (the tables miss the cache
-  // when training threads share it), and handled in order; views live until end_block().
+  // when training threads share it), and handled in order.
   void token(std::string_view w) {
     if (queued_ == kBatch) run_queue();
     const uint64_t h = hash_bytes(w);
@@ -147,27 +112,34 @@ class PhraseSink {
   void end_sentence() {
     run_queue();
     if (!start_.empty()) release();
-    start_.clear();
-    if (score_log_) score_log_->insert(score_log_->end(), scores_.begin(), scores_.end());
-    for (size_t i = 0; i < ends_.size(); ++i) inner_.token(out(i));
-    inner_.end_sentence();
-    text_.clear();
-    ends_.clear();
-    scores_.clear();
+    start_ = {};
+    if constexpr (kStreams) {
+      inner_.end_sentence();
+    } else {
+      if (score_log_) score_log_->insert(score_log_->end(), scores_.begin(), scores_.end());
+      for (size_t i = 0; i < ends_.size(); ++i) inner_.token(out(i));
+      inner_.end_sentence();
+      text_.clear();
+      ends_.clear();
+      scores_.clear();
+    }
   }
+  // The tokeniser's views die after this: the held words are copied.
   void end_block() {
     run_queue();
+    if (!start_.empty()) keep_held();
     inner_.end_block();
   }
   void drop_pending() {
     queued_ = 0;
-    start_.clear();
+    start_ = {};
     between_.clear();
     text_.clear();
     ends_.clear();
     scores_.clear();
   }
-  // Appends each output token's score (NaN for a plain word) to `log`, sentence by sentence.
+  // Appends each output token's score (NaN for a plain word) to `log`, sentence by sentence
+  // (for an Inner that does not copy tokens).
   void log_scores(std::vector<double>* log) { score_log_ = log; }
 
  private:
@@ -177,36 +149,48 @@ class PhraseSink {
     queued_ = 0;
   }
   void handle(std::string_view w, uint64_t h) {
-    if (!rules_.is_connector(w)) {
-      const unsigned flags = judge_.flags(w, h);
-      if (!start_.empty() &&
-          ((start_flags_ & PhraseTable::kMayStart) == 0 || (flags & PhraseTable::kMayEnd) == 0)) {
-        release();  // no listed key starts with start_ and ends with w
-      } else if (!start_.empty()) {
-        key_.assign(start_);
-        for (size_t i = 0; i < between_.size(); ++i) {
-          key_ += rules_.delimiter();
-          key_ += between_[i];
-        }
-        key_ += rules_.delimiter();
-        key_ += w;
-        const double score = judge_.judge(start_, w, key_);
-        if (!std::isnan(score)) {
-          emit(key_, score);
-          start_.clear();
-          between_.clear();
+    const PieceInfo piece = judge_.piece(w, h);
+    if (piece.flags & PhraseTable::kConnector) {
+      if (!start_.empty())
+        between_.push_back(w);
+      else
+        emit(w, kNone);
+      return;
+    }
+    if (!start_.empty()) {
+      // A listed key starts with start_ and ends with w only if both are such pieces.
+      if ((start_piece_.flags & PhraseTable::kMayStart) && (piece.flags & PhraseTable::kMayEnd)) {
+        if (between_.empty() && start_piece_.id >= 0 && piece.id >= 0) {
+          const int32_t id = judge_.find_pair(start_piece_.id, piece.id);
+          if (id >= 0) {
+            emit(judge_.key(id), judge_.score(id));
+            start_ = {};
+            return;
+          }
+        } else if (judge_string(w)) {
           return;
         }
-        release();
       }
-      start_.assign(w);
-      start_flags_ = flags;
-      between_.clear();
-    } else if (!start_.empty()) {
-      between_.emplace_back(w);
-    } else {
-      emit(w, kNone);
+      release();
     }
+    start_ = w;
+    start_piece_ = piece;
+  }
+  // Judges start_, between_ and w by their joined key; emits the phrase when it is one.
+  bool judge_string(std::string_view w) {
+    key_.assign(start_);
+    for (const auto& b : between_) {
+      key_ += rules_.delimiter();
+      key_ += b;
+    }
+    key_ += rules_.delimiter();
+    key_ += w;
+    const double score = judge_.judge(start_, w, key_);
+    if (std::isnan(score)) return false;
+    emit(key_, score);
+    start_ = {};
+    between_.clear();
+    return true;
   }
   std::string_view out(size_t i) const {
     const size_t begin = i ? ends_[i - 1] : 0;
@@ -214,15 +198,32 @@ class PhraseSink {
   }
   static constexpr double kNone = std::numeric_limits<double>::quiet_NaN();
   void emit(std::string_view w, double score) {
-    text_ += w;
-    ends_.push_back(text_.size());
-    scores_.push_back(score);
+    if constexpr (kStreams) {
+      inner_.token(w);
+    } else {
+      text_ += w;
+      ends_.push_back(text_.size());
+      scores_.push_back(score);
+    }
   }
   // The held candidate goes out as plain words.
   void release() {
     emit(start_, kNone);
     for (const auto& w : between_) emit(w, kNone);
     between_.clear();
+  }
+  // Copies start_ and between_ into held_, and points them there.
+  void keep_held() {
+    std::string held;
+    held.append(start_);
+    for (const auto& w : between_) held.append(w);
+    held_.swap(held);  // the old held_ may hold what was just copied: freed only after
+    size_t at = start_.size();
+    start_ = std::string_view(held_.data(), at);
+    for (auto& w : between_) {
+      w = std::string_view(held_.data() + at, w.size());
+      at += w.size();
+    }
   }
 
   const Judge& judge_;
@@ -231,11 +232,14 @@ class PhraseSink {
   int queued_ = 0;
   std::string_view words_[kBatch];
   uint64_t hashes_[kBatch];
-  std::string start_;
-  unsigned start_flags_ = 0;  // judge_.flags(start_)
-  std::vector<std::string> between_;
+  // The candidate's start and the connector words after it: views into the tokeniser's
+  // buffer, or into held_ once that buffer is gone.
+  std::string_view start_;
+  PieceInfo start_piece_{-1, 0};
+  std::vector<std::string_view> between_;
+  std::string held_;
   std::string key_;
-  std::string text_;  // the sentence's output tokens back to back
+  std::string text_;  // the sentence's output tokens back to back (unless streaming)
   std::vector<size_t> ends_;
   std::vector<double> scores_;
   std::vector<double>* score_log_ = nullptr;

@@ -22,6 +22,9 @@ class PhraseRules {
   bool is_connector(std::string_view w) const {
     return connectors_.size() != 0 && connectors_.find(w) >= 0;
   }
+  bool is_connector(std::string_view w, uint64_t hash) const {
+    return connectors_.size() != 0 && connectors_.find(w, hash) >= 0;
+  }
   size_t connector_count() const { return connectors_.size(); }
   std::string_view connector(size_t i) const { return connectors_.word(static_cast<int32_t>(i)); }
 

@@ -30,8 +30,13 @@ PhraseTransform::~PhraseTransform() {
   if (out_) std::fclose(out_);
 }
 
+void PhraseTransform::start_threads(int count) {
+  running_ = count;
+  for (int t = 0; t < count; ++t) threads_.emplace_back([this] { work(); });
+}
+
 void PhraseTransform::feed_files(const std::vector<FileSource>& files, SplitMode mode) {
-  if (!threads_.empty()) throw std::logic_error("files are already being phrased");
+  if (!threads_.empty() || tokenizer_) throw std::logic_error("input is already being phrased");
   uint64_t total = 0;
   for (const auto& f : files) total += f.size;
   // Stream-mode sentences are cut by their position in the whole stream: one piece.
@@ -39,57 +44,141 @@ void PhraseTransform::feed_files(const std::vector<FileSource>& files, SplitMode
   if (mode == SplitMode::kLines)
     pieces =
         static_cast<int>(std::max<uint64_t>(1, std::min<uint64_t>(1 << 20, total / kPieceBytes)));
-  pieces_ = partition_files(files, pieces, mode);
-  running_ = std::min(workers_, pieces);
-  for (int t = 0; t < running_; ++t) threads_.emplace_back([this, mode] { work(&pieces_, mode); });
-}
-
-void PhraseTransform::fail(std::exception_ptr e) {
+  mode_ = mode;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    if (!error_) error_ = e;
-    stop_ = true;
+    file_pieces_ = partition_files(files, pieces, mode);
+    queued_ = file_pieces_.size();
+    input_ended_ = true;
   }
-  turn_cv_.notify_all();
+  start_threads(std::min(workers_, pieces));
 }
 
-void PhraseTransform::request_stop() {
+bool PhraseTransform::feed_text(const char* data, size_t n, SplitMode mode) {
+  if (mode == SplitMode::kStream || tokenizer_) {
+    if (!threads_.empty()) throw std::logic_error("input is already being phrased");
+    if (!tokenizer_) {
+      mode_ = mode;
+      tokenizer_ = std::make_unique<Tokenizer>(mode, max_len_);
+      text_sink_ = std::make_unique<PhraseSink<TableJudge, LineWriter>>(*judge_, text_writer_);
+    }
+    tokenizer_->feed(data, n, *text_sink_);
+    bytes_read_ += n;
+    write(text_out_);
+    text_out_.clear();
+    return true;
+  }
+  if (threads_.empty()) {
+    mode_ = mode;
+    start_threads(workers_);
+  } else if (!file_pieces_.empty()) {
+    throw std::logic_error("input is already being phrased");
+  }
+  std::string text(data, n);  // copied before waiting: the caller's buffer may go
+  std::unique_lock<std::mutex> lock(mutex_);
+  // Pieces queued but not yet written are bounded, and so is the memory they hold.
+  const size_t ahead = 2 * static_cast<size_t>(workers_) + 2;
+  changed_.wait(lock, [&] { return stop_.load() || queued_ - written_ < ahead; });
+  if (stop_.load()) return false;
+  text_queue_.push_back(std::move(text));
+  ++queued_;
+  bytes_read_ += n;
+  lock.unlock();
+  changed_.notify_all();
+  return true;
+}
+
+void PhraseTransform::end_input() {
+  if (tokenizer_) {
+    tokenizer_->finish(*text_sink_);
+    write(text_out_);
+    text_out_.clear();
+    words_ += text_writer_.words;
+    sentences_ += text_writer_.sentences;
+    tokenizer_.reset();
+    return;
+  }
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    stop_ = true;
+    input_ended_ = true;
   }
-  turn_cv_.notify_all();
+  changed_.notify_all();
 }
 
-void PhraseTransform::write(const std::string& text) {
-  if (text.empty()) return;
-  if (std::fwrite(text.data(), 1, text.size(), out_) != text.size())
-    throw std::runtime_error("cannot write " + target_ + ": " + std::strerror(errno));
+bool PhraseTransform::next_piece(size_t* k, Piece* piece) {
+  std::unique_lock<std::mutex> lock(mutex_);
+  const size_t ahead = 2 * static_cast<size_t>(workers_) + 2;
+  changed_.wait(lock, [&] {
+    return stop_.load() || (taken_ < queued_ && taken_ < written_ + ahead) ||
+           (input_ended_ && taken_ == queued_);
+  });
+  if (stop_.load() || taken_ == queued_) return false;
+  *k = taken_++;
+  if (*k < file_pieces_.size()) {
+    piece->spans = file_pieces_[*k];
+    piece->text.clear();
+  } else {
+    piece->spans.clear();
+    piece->text = std::move(text_queue_.front());
+    text_queue_.pop_front();
+  }
+  return true;
 }
 
-void PhraseTransform::work(const std::vector<std::vector<FileSpan>>* pieces, SplitMode mode) {
+void PhraseTransform::deliver(size_t k, std::string* text, uint64_t words, uint64_t sentences) {
+  words_ += words;
+  sentences_ += sentences;
+  std::unique_lock<std::mutex> lock(mutex_);
+  ready_[k].swap(*text);
+  if (!spare_.empty()) {
+    text->swap(spare_.back());
+    spare_.pop_back();
+  }
+  if (writing_) return;  // the thread writing will write this too when its turn comes
+  writing_ = true;
   try {
-    std::string text;
+    for (auto it = ready_.find(written_); it != ready_.end() && !stop_.load();
+         it = ready_.find(written_)) {
+      std::string due;
+      due.swap(it->second);
+      ready_.erase(it);
+      lock.unlock();
+      write(due);  // outside the lock: the other threads go on handing over their pieces
+      due.clear();
+      lock.lock();
+      spare_.push_back(std::move(due));
+      ++written_;
+      changed_.notify_all();
+    }
+  } catch (...) {
+    if (!lock.owns_lock()) lock.lock();
+    writing_ = false;
+    throw;
+  }
+  writing_ = false;
+}
+
+void PhraseTransform::work() {
+  try {
+    std::string out;
     SpanReader reader;
-    while (!stop_.load()) {
-      const size_t k = next_piece_.fetch_add(1);
-      if (k >= pieces->size()) break;
-      text.clear();
-      LineWriter writer{&text};
+    Piece piece;
+    size_t k;
+    while (next_piece(&k, &piece)) {
+      out.clear();
+      LineWriter writer{&out};
       PhraseSink<TableJudge, LineWriter> sink(*judge_, writer);
-      for (const auto& span : (*pieces)[k]) {
-        Tokenizer tok(mode, max_len_);
+      for (const auto& span : piece.spans) {
+        Tokenizer tok(mode_, max_len_);
         reader.read(span, tok, sink, &stop_, &bytes_read_);
       }
-      std::unique_lock<std::mutex> lock(mutex_);
-      turn_cv_.wait(lock, [&] { return written_ == k || stop_.load(); });
+      if (!piece.text.empty()) {
+        Tokenizer tok(mode_, max_len_);
+        tok.feed(piece.text.data(), piece.text.size(), sink);
+        tok.finish(sink);
+      }
       if (stop_.load()) break;
-      write(text);  // under the lock: pieces go out in order, one at a time
-      words_ += writer.words;
-      sentences_ += writer.sentences;
-      ++written_;
-      lock.unlock();
-      turn_cv_.notify_all();
+      deliver(k, &out, writer.words, writer.sentences);
     }
   } catch (...) {
     fail(std::current_exception());
@@ -98,34 +187,35 @@ void PhraseTransform::work(const std::vector<std::vector<FileSpan>>* pieces, Spl
     std::lock_guard<std::mutex> lock(mutex_);
     --running_;
   }
-  done_cv_.notify_all();
+  changed_.notify_all();
 }
 
-void PhraseTransform::feed_text(const char* data, size_t n, SplitMode mode) {
-  if (!threads_.empty()) throw std::logic_error("files are already being phrased");
-  if (!tokenizer_) {
-    tokenizer_ = std::make_unique<Tokenizer>(mode, max_len_);
-    text_sink_ = std::make_unique<PhraseSink<TableJudge, LineWriter>>(*judge_, text_writer_);
+void PhraseTransform::fail(std::exception_ptr e) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!error_) error_ = e;
+    stop_ = true;
   }
-  tokenizer_->feed(data, n, *text_sink_);
-  bytes_read_ += n;
-  write(text_out_);
-  text_out_.clear();
+  changed_.notify_all();
 }
 
-void PhraseTransform::end_input() {
-  if (!tokenizer_) return;
-  tokenizer_->finish(*text_sink_);
-  write(text_out_);
-  text_out_.clear();
-  words_ += text_writer_.words;
-  sentences_ += text_writer_.sentences;
-  tokenizer_.reset();
+void PhraseTransform::request_stop() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stop_ = true;
+  }
+  changed_.notify_all();
+}
+
+void PhraseTransform::write(const std::string& text) {
+  if (text.empty()) return;
+  if (std::fwrite(text.data(), 1, text.size(), out_) != text.size())
+    throw std::runtime_error("cannot write " + target_ + ": " + std::strerror(errno));
 }
 
 bool PhraseTransform::wait_for(double seconds) {
   std::unique_lock<std::mutex> lock(mutex_);
-  return done_cv_.wait_for(lock, std::chrono::duration<double>(seconds),
+  return changed_.wait_for(lock, std::chrono::duration<double>(seconds),
                            [&] { return running_ == 0; });
 }
 

@@ -6,7 +6,9 @@
 #include <condition_variable>
 #include <cstdint>
 #include <cstdio>
+#include <deque>
 #include <exception>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -21,6 +23,7 @@ namespace w2v {
 
 // Appends sentences as text lines to a string.
 struct LineWriter {
+  static constexpr bool kCopiesTokens = true;  // PhraseSink may stream tokens to it
   std::string* out;
   bool first = true;
   uint64_t words = 0;
@@ -39,10 +42,14 @@ struct LineWriter {
   void end_block() {}
 };
 
-// Plain files are phrased by `workers` threads in the background, each taking the next
-// piece of about 8 MiB (cut at a line end, as the vocabulary scan cuts its parts) and
-// writing its output once every earlier piece is written, so the output keeps the input's
-// order. Text pieces (compressed input) are phrased in the caller's thread.
+// Writes a phrased copy of a corpus with `workers` threads. Plain files are cut into pieces
+// of about 8 MiB (at line ends, as the vocabulary scan cuts its parts); text fed in pieces
+// (compressed input, read by the caller) is queued as it comes. Each thread takes the next
+// piece, phrases it into a buffer and hands the buffer over; whichever thread finds the next
+// piece due writes it (and any after it that are ready), so the output keeps the input's order
+// and no thread waits for another's piece. At most a few pieces are ahead of the writing.
+// Text in stream mode (Text8Corpus: sentences cut by their position in the whole stream) is
+// phrased in the caller's thread, in order.
 class PhraseTransform {
  public:
   PhraseTransform(std::shared_ptr<const PhraseTable> table, const std::string& target,
@@ -52,7 +59,10 @@ class PhraseTransform {
   PhraseTransform& operator=(const PhraseTransform&) = delete;
 
   void feed_files(const std::vector<FileSource>& files, SplitMode mode);
-  void feed_text(const char* data, size_t n, SplitMode mode);
+  // Phrases `n` bytes of text ending at ASCII whitespace (at a newline in lines mode); in
+  // lines mode the text is copied and queued, and this waits only while the queue is full.
+  // False once the transform has stopped (after an error): feed no more.
+  bool feed_text(const char* data, size_t n, SplitMode mode);
   void end_input();
   bool wait_for(double seconds);
   // Waits for the threads, closes the target and rethrows the first error.
@@ -64,7 +74,17 @@ class PhraseTransform {
   uint64_t sentences_written() const { return sentences_.load(); }
 
  private:
-  void work(const std::vector<std::vector<FileSpan>>* pieces, SplitMode mode);
+  // One piece of input: spans of files, or text.
+  struct Piece {
+    std::vector<FileSpan> spans;
+    std::string text;
+  };
+  void start_threads(int count);
+  void work();
+  // The next piece to phrase and its number; false when there is none (or on stop).
+  bool next_piece(size_t* k, Piece* piece);
+  // Hands over the output of piece k; writes every piece now due.
+  void deliver(size_t k, std::string* text, uint64_t words, uint64_t sentences);
   void write(const std::string& text);
   void fail(std::exception_ptr e);
 
@@ -72,25 +92,36 @@ class PhraseTransform {
   std::string target_;
   uint32_t max_len_;
   int workers_;
+  SplitMode mode_ = SplitMode::kLines;
   std::FILE* out_ = nullptr;
-  std::vector<std::vector<FileSpan>> pieces_;
-  std::atomic<size_t> next_piece_{0};
   std::atomic<uint64_t> bytes_read_{0};
   std::atomic<uint64_t> words_{0};
   std::atomic<uint64_t> sentences_{0};
   std::atomic<bool> stop_{false};
   std::vector<std::thread> threads_;
-  std::mutex mutex_;
-  std::condition_variable turn_cv_, done_cv_;
-  size_t written_ = 0;  // pieces written so far; guarded by mutex_
-  int running_ = 0;     // guarded by mutex_
+
+  std::mutex mutex_;  // guards everything below
+  // Signalled when a piece is queued, taken or written, the input ends, a thread ends, or on
+  // stop (few threads wait on it, so one condition serves them all).
+  std::condition_variable changed_;
+  std::vector<std::vector<FileSpan>> file_pieces_;
+  std::deque<std::string> text_queue_;
+  bool input_ended_ = false;
+  size_t taken_ = 0;    // pieces taken by threads
+  size_t queued_ = 0;   // pieces given (file pieces, or text pieces fed)
+  size_t written_ = 0;  // pieces written
+  bool writing_ = false;
+  std::map<size_t, std::string> ready_;  // phrased pieces waiting for their turn
+  std::vector<std::string> spare_;       // buffers to reuse
+  int running_ = 0;
   std::exception_ptr error_;
-  // The text stream being fed, if any.
+
+  // Stream-mode text, phrased in the caller's thread.
+  std::unique_ptr<TableJudge> judge_;
   std::unique_ptr<Tokenizer> tokenizer_;
   std::string text_out_;
   LineWriter text_writer_{&text_out_};
   std::unique_ptr<PhraseSink<TableJudge, LineWriter>> text_sink_;
-  std::unique_ptr<TableJudge> judge_;
 };
 
 }  // namespace w2v

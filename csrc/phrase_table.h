@@ -122,10 +122,13 @@ class PhraseTable {
   }
 
   PieceInfo piece(std::string_view w, uint64_t hash) const {
+    if (!maybe_piece(hash)) return PieceInfo{-1, 0u};
     const int32_t id = pieces_.find(w, hash);
     return id < 0 ? PieceInfo{-1, 0u} : PieceInfo{id, piece_flags_[id]};
   }
-  void prefetch(uint64_t hash) const { pieces_.prefetch(hash); }
+  void prefetch(uint64_t hash) const {
+    if (maybe_piece(hash)) pieces_.prefetch(hash);
+  }
 
   // The listed key made of pieces a and b with the delimiter between them, if it scores above
   // the threshold: its id, else -1.
@@ -149,9 +152,26 @@ class PhraseTable {
  private:
   int32_t mark(std::string_view piece, unsigned flag) {
     const int32_t id = pieces_.insert(piece);
-    if (static_cast<size_t>(id) == piece_flags_.size()) piece_flags_.push_back(0);
+    if (static_cast<size_t>(id) == piece_flags_.size()) {
+      piece_flags_.push_back(0);
+      if (pieces_.size() * 16 > piece_filter_.size() * 64) {
+        piece_filter_.assign(piece_filter_.size() * 2, 0);
+        for (size_t i = 0; i < pieces_.size(); ++i) set_filter(pieces_.hash(i));
+      } else {
+        set_filter(pieces_.hash(static_cast<size_t>(id)));
+      }
+    }
     piece_flags_[id] |= static_cast<uint8_t>(flag);
     return id;
+  }
+  // A bit per hash, about 16 bits per piece: the words of a text that are no piece at all,
+  // mostly rare ones whose slots are not cached, are told by one cached load. The bits of the
+  // hash used here are not those that choose the slot.
+  bool maybe_piece(uint64_t hash) const {
+    return piece_filter_[(hash >> 20) & (piece_filter_.size() - 1)] >> ((hash >> 14) & 63) & 1;
+  }
+  void set_filter(uint64_t hash) {
+    piece_filter_[(hash >> 20) & (piece_filter_.size() - 1)] |= uint64_t{1} << ((hash >> 14) & 63);
   }
 
   std::shared_ptr<const PhraseRules> rules_;
@@ -160,6 +180,7 @@ class PhraseTable {
   std::vector<double> scores_;
   WordIndex pieces_;
   std::vector<uint8_t> piece_flags_;
+  std::vector<uint64_t> piece_filter_ = std::vector<uint64_t>(64, 0);
   PiecePairs pairs_;
 };
 

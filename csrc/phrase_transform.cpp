@@ -125,13 +125,14 @@ bool PhraseTransform::next_piece(size_t* k, Piece* piece) {
   return true;
 }
 
-void PhraseTransform::deliver(size_t k, std::string* text, uint64_t words, uint64_t sentences) {
+void PhraseTransform::deliver(size_t k, TextBuffer* text, uint64_t words, uint64_t sentences) {
   words_ += words;
   sentences_ += sentences;
   std::unique_lock<std::mutex> lock(mutex_);
-  ready_[k].swap(*text);
+  ready_[k] = std::move(*text);
+  *text = TextBuffer();
   if (!spare_.empty()) {
-    text->swap(spare_.back());
+    *text = std::move(spare_.back());
     spare_.pop_back();
   }
   if (writing_) return;  // the thread writing will write this too when its turn comes
@@ -139,8 +140,7 @@ void PhraseTransform::deliver(size_t k, std::string* text, uint64_t words, uint6
   try {
     for (auto it = ready_.find(written_); it != ready_.end() && !stop_.load();
          it = ready_.find(written_)) {
-      std::string due;
-      due.swap(it->second);
+      TextBuffer due = std::move(it->second);
       ready_.erase(it);
       lock.unlock();
       write(due);  // outside the lock: the other threads go on handing over their pieces
@@ -160,7 +160,7 @@ void PhraseTransform::deliver(size_t k, std::string* text, uint64_t words, uint6
 
 void PhraseTransform::work() {
   try {
-    std::string out;
+    TextBuffer out;
     SpanReader reader;
     Piece piece;
     size_t k;
@@ -207,7 +207,7 @@ void PhraseTransform::request_stop() {
   changed_.notify_all();
 }
 
-void PhraseTransform::write(const std::string& text) {
+void PhraseTransform::write(const TextBuffer& text) {
   if (text.empty()) return;
   if (std::fwrite(text.data(), 1, text.size(), out_) != text.size())
     throw std::runtime_error("cannot write " + target_ + ": " + std::strerror(errno));

@@ -2,10 +2,12 @@
 // (what iterating frozen_phrases[LineSentence(path)] and writing each sentence gives).
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <deque>
 #include <exception>
 #include <map>
@@ -21,21 +23,68 @@
 
 namespace w2v {
 
-// Appends sentences as text lines to a string.
+// A growable byte buffer that, unlike std::string, is not zero-filled when it grows, and
+// keeps kSlack bytes past its capacity so short tokens can be copied in one 16-byte store.
+class TextBuffer {
+ public:
+  static constexpr size_t kSlack = 16;
+  char* data() { return data_.get(); }
+  const char* data() const { return data_.get(); }
+  size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  void clear() { size_ = 0; }
+  // Room for `n` more bytes (plus the slack) at end().
+  char* reserve_more(size_t n) {
+    if (size_ + n > capacity_) grow(size_ + n);
+    return data_.get() + size_;
+  }
+  void advance(size_t n) { size_ += n; }
+
+ private:
+  void grow(size_t need) {
+    const size_t cap = std::max(need, capacity_ * 2 + 4096);
+    std::unique_ptr<char[]> bigger(new char[cap + kSlack]);
+    if (size_) std::memcpy(bigger.get(), data_.get(), size_);
+    data_ = std::move(bigger);
+    capacity_ = cap;
+  }
+  std::unique_ptr<char[]> data_;
+  size_t size_ = 0, capacity_ = 0;
+};
+
+// Copies the n bytes at src to dst (which has TextBuffer::kSlack bytes to spare). A word of at
+// most 16 bytes is copied by one 16-byte load and store when the load stays inside the page
+// (so it cannot fault): most words are, and this saves a call to memcpy per word.
+W2V_NO_ASAN inline void copy_token(char* dst, const char* src, size_t n) {
+#if defined(W2V_SSE2_SCAN)
+  if (n <= 16 && (reinterpret_cast<uintptr_t>(src) & 4095) <= 4096 - 16) {
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(dst),
+                     _mm_loadu_si128(reinterpret_cast<const __m128i*>(src)));
+    return;
+  }
+#endif
+  std::memcpy(dst, src, n);
+}
+
+// Appends sentences as text lines to a buffer.
 struct LineWriter {
   static constexpr bool kCopiesTokens = true;  // PhraseSink may stream tokens to it
-  std::string* out;
+  TextBuffer* out;
   bool first = true;
   uint64_t words = 0;
   uint64_t sentences = 0;
   void token(std::string_view w) {
-    if (!first) out->push_back(' ');
-    out->append(w);
+    char* p = out->reserve_more(w.size() + 1);
+    const size_t space = first ? 0 : 1;
+    *p = ' ';  // overwritten by the token when this is the sentence's first
+    copy_token(p + space, w.data(), w.size());
+    out->advance(space + w.size());
     first = false;
     ++words;
   }
   void end_sentence() {
-    out->push_back('\n');
+    *out->reserve_more(1) = '\n';
+    out->advance(1);
     first = true;
     ++sentences;
   }
@@ -84,8 +133,8 @@ class PhraseTransform {
   // The next piece to phrase and its number; false when there is none (or on stop).
   bool next_piece(size_t* k, Piece* piece);
   // Hands over the output of piece k; writes every piece now due.
-  void deliver(size_t k, std::string* text, uint64_t words, uint64_t sentences);
-  void write(const std::string& text);
+  void deliver(size_t k, TextBuffer* text, uint64_t words, uint64_t sentences);
+  void write(const TextBuffer& text);
   void fail(std::exception_ptr e);
 
   std::shared_ptr<const PhraseTable> table_;
@@ -111,15 +160,15 @@ class PhraseTransform {
   size_t queued_ = 0;   // pieces given (file pieces, or text pieces fed)
   size_t written_ = 0;  // pieces written
   bool writing_ = false;
-  std::map<size_t, std::string> ready_;  // phrased pieces waiting for their turn
-  std::vector<std::string> spare_;       // buffers to reuse
+  std::map<size_t, TextBuffer> ready_;  // phrased pieces waiting for their turn
+  std::vector<TextBuffer> spare_;       // buffers to reuse
   int running_ = 0;
   std::exception_ptr error_;
 
   // Stream-mode text, phrased in the caller's thread.
   std::unique_ptr<TableJudge> judge_;
   std::unique_ptr<Tokenizer> tokenizer_;
-  std::string text_out_;
+  TextBuffer text_out_;
   LineWriter text_writer_{&text_out_};
   std::unique_ptr<PhraseSink<TableJudge, LineWriter>> text_sink_;
 };

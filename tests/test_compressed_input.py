@@ -49,6 +49,11 @@ READERS: Dict[str, Callable[[Path], object]] = {
     "train(LineSentence)": lambda p: Word2Vec(
         LineSentence(p), min_count=1, vector_size=8, epochs=1
     ),
+    "FrozenPhrases.transform_file": lambda p: (
+        w2v.Phrases([["common", "word1"]] * 5, min_count=1, threshold=0.1)
+        .freeze()
+        .transform_file(p, p.with_name("phrased.txt"))
+    ),
 }
 
 

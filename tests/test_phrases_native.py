@@ -299,3 +299,69 @@ def test_plain_files_with_delimiter_words_count_by_text(corpus: str, tmp_path: P
     one = w2v.Phrases(list(w2v.LineSentence(str(path))), **kw)
     for workers in (1, 2):
         assert ordered(w2v.Phrases(corpus_file=str(path), workers=workers, **kw)) == ordered(one)
+
+
+def test_transform_file_in_order_across_pieces_blocks_and_codecs(tmp_path: Path):
+    # Over 8 MiB: gzip input comes in 1 MiB text pieces, more than may wait to be written
+    # with one thread. A candidate and a connector word are held across the end of the file
+    # reader's first 4 MiB block (and the next block overwrites the first's buffer).
+    frozen = w2v.Phrases(
+        [["new", "york"], ["bank", "of", "england"], ["a", "b"]] * 20,
+        min_count=1,
+        threshold=0.1,
+        connector_words=w2v.ENGLISH_CONNECTOR_WORDS,
+    ).freeze()
+    assert {"new_york", "bank_of_england"} <= set(frozen.phrasegrams)
+    unit = "the new york bank of england x\nnew new york of york\n  bank of the england\n"
+    n = ((4 << 20) - 100) // len(unit)
+    head = unit * n
+    block_end = "zz " + "z" * ((4 << 20) - len(head) - len("zz  bank of ")) + " bank of "
+    special = block_end + "england new york\n"
+    assert len(head + block_end) == 4 << 20
+    text = head + special + unit * (n + 2)
+    src = tmp_path / "big.txt"
+    src.write_text(text, encoding="utf-8")
+
+    def phrased(s: str) -> str:
+        return "".join(" ".join(t) + "\n" for t in frozen[[x.split() for x in s.splitlines()]])
+
+    assert "bank_of_england new_york" in phrased(special)
+    expected = phrased(unit) * n + phrased(special) + phrased(unit) * (n + 2)
+    counts = (expected.count("\n"), len(phrased(unit).split()) * (2 * n + 2) + 4)
+    out = tmp_path / "out.txt"
+    for workers in (1, 2):
+        assert frozen.transform_file(src, out, workers=workers) == counts
+        assert out.read_text(encoding="utf-8") == expected
+    gz = tmp_path / "big.txt.gz"
+    gz.write_bytes(gzip.compress(text.encode(), compresslevel=1))
+    for workers in (1, 2):
+        assert frozen.transform_file(gz, out, workers=workers) == counts
+        assert out.read_text(encoding="utf-8") == expected
+    # A truncated file stops the threads and names the file, whatever was written.
+    gz.write_bytes(gz.read_bytes()[:-10000])
+    with pytest.raises(w2v.errors.CompressedFileError, match="big.txt.gz"):
+        frozen.transform_file(gz, out, workers=1)
+
+
+def test_transform_file_stream_mode_holds_words_across_text_pieces(tmp_path: Path):
+    # Text8Corpus input in several 1 MiB pieces: sentences (of max_sentence_length words)
+    # and candidates run on from one piece into the next.
+    frozen = w2v.Phrases(
+        [["new", "york"], ["bank", "of", "england"]] * 20,
+        min_count=1,
+        threshold=0.1,
+        connector_words=w2v.ENGLISH_CONNECTOR_WORDS,
+    ).freeze()
+    unit = "new york bank of england of new\nyork bank of of england x "
+    words = unit.split()
+    k = 7  # units per sentence
+    m = (3 << 20) // (len(unit) * k) + 1
+    gz = tmp_path / "stream.txt.gz"
+    gz.write_bytes(gzip.compress((unit * (k * m)).encode(), compresslevel=1))
+    sentence = " ".join(frozen[words * k]) + "\n"
+    out = tmp_path / "out.txt"
+    assert frozen.transform_file(w2v.Text8Corpus(gz, max_sentence_length=len(words) * k), out) == (
+        m,
+        len(sentence.split()) * m,
+    )
+    assert out.read_text(encoding="utf-8") == sentence * m

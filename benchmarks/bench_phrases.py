@@ -14,9 +14,10 @@ positive ``--learn-words N`` times both on the first N words instead (whole line
 memory is measured by ``/usr/bin/time -v`` around one learning run of each system on the
 same file with the same ``max_vocab_size``.
 
-Applying (``--parts speed``): gensim's pure-Python ``frozen[LineSentence]`` is timed on the
-first ``--gensim-words`` words of the corpus (say so when quoting the numbers); w2v on the
-whole corpus.
+Applying (``--parts speed``): w2v's ``transform_file`` on the whole corpus (a plain copy,
+and the file as given, e.g. .gz) against gensim's pure-Python ``frozen[LineSentence]`` on the
+whole plain copy too (``--gensim-words N`` for the first N words only), with w2v's very
+phrases handed to gensim's ``FrozenPhrases``, so both write the same words.
 """
 
 from __future__ import annotations
@@ -108,28 +109,62 @@ def peak_rss_mb(lib: str, corpus: str, max_vocab_size: int, workers: int) -> flo
 
 
 def speed(args, w2v, full: str, prefix: str, n_full: int, n_prefix: int, tmp: str):
-    """Learning, applying and peak memory against gensim; returns the frozen model."""
-    from gensim.models.phrases import Phrases as GPhrases
+    """Applying the frozen model: w2v's transform_file (on the plain text and on the corpus
+    as given, e.g. the .gz file) against iterating gensim's FrozenPhrases over a LineSentence
+    of the plain text (the first ``n_prefix`` words). gensim applies the very same phrases
+    (w2v's, handed to gensim's FrozenPhrases); on the whole corpus both write the same words.
+    Returns the frozen model."""
+    from types import SimpleNamespace
+
+    from gensim.models.phrases import FrozenPhrases as GFrozen
+    from gensim.models.phrases import original_scorer
     from gensim.models.word2vec import LineSentence as GLineSentence
 
-    rows = []
-    # Applying the frozen model to the whole corpus.
     frozen = w2v.Phrases(corpus_file=full, workers=args.workers).freeze()
-    gfrozen = GPhrases(GLineSentence(prefix)).freeze()
+    gfrozen = GFrozen(
+        SimpleNamespace(
+            threshold=frozen.threshold,
+            min_count=frozen.min_count,
+            delimiter=frozen.delimiter,
+            scoring=original_scorer,
+            connector_words=frozen.connector_words,
+            export_phrases=lambda: dict(frozen.phrasegrams),
+        )
+    )
     out = os.path.join(tmp, "phrased.txt")
+    written = {}
 
     def gensim_apply() -> None:
-        for _ in gfrozen[GLineSentence(prefix)]:
-            pass
+        written["gensim"] = sum(len(s) for s in gfrozen[GLineSentence(prefix)])
 
-    t_w2v, t_gen = median_pairs(
-        lambda: frozen.transform_file(full, out, workers=args.workers),
-        gensim_apply,
-        args.repeats,
+    def w2v_apply(path: str) -> Callable[[], object]:
+        def run() -> None:
+            written["w2v"] = frozen.transform_file(path, out, workers=args.workers)[1]
+
+        return run
+
+    rows = []
+    t_w2v, t_gen = median_pairs(w2v_apply(full), gensim_apply, args.repeats)
+    if n_prefix == n_full:
+        assert written["w2v"] == written["gensim"], written
+    rows.append(("plain text", t_w2v))
+    if args.corpus != full and not args.corpus.endswith(".txt"):
+        t_given, t_gen2 = median_pairs(w2v_apply(args.corpus), gensim_apply, args.repeats)
+        rows.append((f"{os.path.basename(args.corpus)} as given", t_given))
+        t_gen = tuple(statistics.median([a, b]) for a, b in zip(t_gen, t_gen2))
+    print()
+    print(f"{len(frozen.phrasegrams):,} phrases on the whole corpus; gensim applies them to")
+    print(f"{n_prefix:,} words of plain text: {n_prefix / t_gen[0] / 1e6:.3f} M words/s")
+    print()
+    print(
+        "| apply FrozenPhrases, w2v transform_file on | w2v words/s | vs gensim (wall) "
+        "| vs gensim (CPU per word) |"
     )
-    rows.append(("apply FrozenPhrases (w2v: transform_file)", n_full, t_w2v, n_prefix, t_gen))
-    print(f"{len(frozen.phrasegrams):,} phrases on the whole corpus")
-    print_rows(rows)
+    print("|---|---:|---:|---:|")
+    for name, (wa, ca) in rows:
+        ratio = (n_full / wa) / (n_prefix / t_gen[0])
+        cpu_ratio = (t_gen[1] / n_prefix) / (ca / n_full)
+        print(f"| {name} | {n_full / wa / 1e6:.2f} M | {ratio:.1f}x | {cpu_ratio:.1f}x |")
     return frozen
 
 
@@ -209,8 +244,9 @@ def main(argv: Optional[List[str]] = None) -> None:
     ap.add_argument(
         "--gensim-words",
         type=int,
-        default=2_000_000,
-        help="applying: gensim is timed on this many first words (default 2,000,000)",
+        default=0,
+        help="applying: gensim is timed on this many first words; 0 (the default) means "
+        "the whole corpus",
     )
     ap.add_argument(
         "--learn-words",
@@ -249,9 +285,11 @@ def main(argv: Optional[List[str]] = None) -> None:
 
     tmp = tempfile.mkdtemp(prefix="w2v-bench-phrases-")
     full = os.path.join(tmp, "full.txt")
-    prefix = os.path.join(tmp, "prefix.txt")
     n_full = plain_copy(args.corpus, 0, full)
-    n_prefix = plain_copy(args.corpus, args.gensim_words, prefix)
+    prefix, n_prefix = full, n_full
+    if args.gensim_words:
+        prefix = os.path.join(tmp, "prefix.txt")
+        n_prefix = plain_copy(args.corpus, args.gensim_words, prefix)
     print(f"corpus: {n_full:,} words; gensim applies to the first {n_prefix:,} words")
     if "learn" in args.parts:
         inputs = []

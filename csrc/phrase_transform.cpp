@@ -8,8 +8,12 @@
 namespace w2v {
 
 namespace {
-constexpr uint64_t kPieceBytes = uint64_t(8) << 20;
-}
+// Small enough that the threads end together (the last piece is a small part of the whole),
+// large enough that handing pieces over costs nothing.
+constexpr uint64_t kPieceBytes = uint64_t(2) << 20;
+// Pieces taken or queued but not yet written, per thread and beyond: bounds the memory held.
+size_t pieces_ahead(int workers) { return static_cast<size_t>(workers) + 2; }
+}  // namespace
 
 PhraseTransform::PhraseTransform(std::shared_ptr<const PhraseTable> table,
                                  const std::string& target, uint32_t max_sentence_length,
@@ -76,8 +80,7 @@ bool PhraseTransform::feed_text(const char* data, size_t n, SplitMode mode) {
   }
   std::string text(data, n);  // copied before waiting: the caller's buffer may go
   std::unique_lock<std::mutex> lock(mutex_);
-  // Pieces queued but not yet written are bounded, and so is the memory they hold.
-  const size_t ahead = 2 * static_cast<size_t>(workers_) + 2;
+  const size_t ahead = pieces_ahead(workers_);
   changed_.wait(lock, [&] { return stop_.load() || queued_ - written_ < ahead; });
   if (stop_.load()) return false;
   text_queue_.push_back(std::move(text));
@@ -107,7 +110,7 @@ void PhraseTransform::end_input() {
 
 bool PhraseTransform::next_piece(size_t* k, Piece* piece) {
   std::unique_lock<std::mutex> lock(mutex_);
-  const size_t ahead = 2 * static_cast<size_t>(workers_) + 2;
+  const size_t ahead = pieces_ahead(workers_);
   changed_.wait(lock, [&] {
     return stop_.load() || (taken_ < queued_ && taken_ < written_ + ahead) ||
            (input_ended_ && taken_ == queued_);

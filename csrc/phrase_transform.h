@@ -92,7 +92,7 @@ struct LineWriter {
 };
 
 // Writes a phrased copy of a corpus with `workers` threads. Plain files are cut into pieces
-// of about 8 MiB (at line ends, as the vocabulary scan cuts its parts); text fed in pieces
+// of about 2 MiB (at line ends, as the vocabulary scan cuts its parts); text fed in pieces
 // (compressed input, read by the caller) is queued as it comes. Each thread takes the next
 // piece, phrases it into a buffer and hands the buffer over; whichever thread finds the next
 // piece due writes it (and any after it that are ready), so the output keeps the input's order

@@ -34,7 +34,10 @@ class CountJudge {
                              : PhraseTable::kMayStart | PhraseTable::kMayEnd};
   }
   void prefetch(uint64_t) const {}
-  int32_t find_pair(int32_t, int32_t) const { return -1; }
+  bool may_pair(uint64_t) const { return false; }
+  void prefetch_pair_filter(uint64_t) const {}
+  void prefetch_pair(uint64_t) const {}
+  int32_t find_pair(uint64_t, int32_t, int32_t) const { return -1; }
   std::string_view key(int32_t) const { return {}; }
   double score(int32_t) const { return std::numeric_limits<double>::quiet_NaN(); }
   double judge(std::string_view a, std::string_view b, std::string_view key) const {
@@ -61,7 +64,12 @@ class TableJudge {
   const PhraseRules& rules() const { return table_.rules(); }
   PieceInfo piece(std::string_view w, uint64_t hash) const { return table_.piece(w, hash); }
   void prefetch(uint64_t hash) const { table_.prefetch(hash); }
-  int32_t find_pair(int32_t a, int32_t b) const { return table_.find_pair(a, b); }
+  bool may_pair(uint64_t pair) const { return table_.may_pair(pair); }
+  void prefetch_pair_filter(uint64_t pair) const { table_.prefetch_pair_filter(pair); }
+  void prefetch_pair(uint64_t pair) const { table_.prefetch_pair(pair); }
+  int32_t find_pair(uint64_t pair, int32_t a, int32_t b) const {
+    return table_.find_pair(pair, a, b);
+  }
   std::string_view key(int32_t id) const { return table_.key(static_cast<size_t>(id)); }
   double score(int32_t id) const { return table_.score(static_cast<size_t>(id)); }
   double judge(std::string_view, std::string_view, std::string_view key) const {
@@ -100,14 +108,28 @@ class PhraseSink {
   PhraseSink(const Judge& judge, Inner& inner)
       : judge_(judge), rules_(judge.rules()), inner_(inner) {}
 
-  // Tokens are queued 16 at a time, their table slots prefetched (the tables miss the cache
-  // when training threads share it), and handled in order.
+  // Tokens wait in a ring of 16 and are handled in order as they leave it, so each has 15
+  // tokens' time for its loads: queuing a token starts loading its slot in the judge's word
+  // table and the filter word of the pair it makes with the token before it; halfway
+  // through, a pair that passes the filter starts loading its slot (the tables miss the
+  // cache when text streams through it).
   void token(std::string_view w) {
-    if (queued_ == kBatch) run_queue();
+    if (queued_ == kRing) {
+      const Queued& q = ring_[first_];
+      handle(q.word, q.hash, q.pair);
+      first_ = (first_ + 1) % kRing;
+      --queued_;
+    }
     const uint64_t h = hash_bytes(w);
     judge_.prefetch(h);
-    words_[queued_] = w;
-    hashes_[queued_++] = h;
+    const uint64_t pair = pair_hash(last_hash_, h);
+    judge_.prefetch_pair_filter(pair);
+    last_hash_ = h;
+    if (queued_ >= kRing / 2) {
+      const uint64_t half = ring_[(first_ + queued_ - kRing / 2) % kRing].pair;
+      if (judge_.may_pair(half)) judge_.prefetch_pair(half);
+    }
+    ring_[(first_ + queued_++) % kRing] = Queued{w, h, pair};
   }
   void end_sentence() {
     run_queue();
@@ -143,12 +165,22 @@ class PhraseSink {
   void log_scores(std::vector<double>* log) { score_log_ = log; }
 
  private:
-  static constexpr int kBatch = 16;
+  static constexpr int kRing = 16;
+  struct Queued {
+    std::string_view word;
+    uint64_t hash;
+    uint64_t pair;
+  };
   void run_queue() {
-    for (int i = 0; i < queued_; ++i) handle(words_[i], hashes_[i]);
-    queued_ = 0;
+    for (; queued_ > 0; --queued_) {
+      const Queued& q = ring_[first_];
+      handle(q.word, q.hash, q.pair);
+      first_ = (first_ + 1) % kRing;
+    }
   }
-  void handle(std::string_view w, uint64_t h) {
+  // `pair` is the pair_hash of w and the token before it, which is start_ whenever start_ is
+  // held with no connector words after it.
+  void handle(std::string_view w, uint64_t h, uint64_t pair) {
     const PieceInfo piece = judge_.piece(w, h);
     if (piece.flags & PhraseTable::kConnector) {
       if (!start_.empty())
@@ -161,7 +193,7 @@ class PhraseSink {
       // A listed key starts with start_ and ends with w only if both are such pieces.
       if ((start_piece_.flags & PhraseTable::kMayStart) && (piece.flags & PhraseTable::kMayEnd)) {
         if (between_.empty() && start_piece_.id >= 0 && piece.id >= 0) {
-          const int32_t id = judge_.find_pair(start_piece_.id, piece.id);
+          const int32_t id = judge_.find_pair(pair, start_piece_.id, piece.id);
           if (id >= 0) {
             emit(judge_.key(id), judge_.score(id));
             start_ = {};
@@ -230,8 +262,9 @@ class PhraseSink {
   const PhraseRules& rules_;
   Inner& inner_;
   int queued_ = 0;
-  std::string_view words_[kBatch];
-  uint64_t hashes_[kBatch];
+  Queued ring_[kRing];
+  int first_ = 0;  // the oldest queued token's place in ring_
+  uint64_t last_hash_ = 0;
   // The candidate's start and the connector words after it: views into the tokeniser's
   // buffer, or into held_ once that buffer is gone.
   std::string_view start_;

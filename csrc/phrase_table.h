@@ -21,67 +21,80 @@ struct PieceInfo {
   unsigned flags;
 };
 
-// A set of (start piece, end piece) pairs, each naming a listed key, behind a one-cache-line
-// filter: most adjacent word pairs of a corpus are no phrase, and the filter (a few bits per
-// pair, small enough to stay in the core's cache) turns nearly all of them away without
-// touching the pair slots, which are too many to stay cached.
+// The hash of the word pair (a, b) from the words' own hashes, so it is known as soon as the
+// words are read, before their ids are looked up.
+inline uint64_t pair_hash(uint64_t ha, uint64_t hb) {
+  return detail::mix(ha ^ (hb * 0x9e3779b97f4a7c15ULL) ^ (hb >> 29));
+}
+
+// A map from (start piece id, end piece id) to a listed key, placed by the pair's hash
+// (pair_hash), behind a filter of a few bits per pair: most adjacent word pairs of a corpus
+// are no phrase, and the filter turns nearly all of them away without touching the slots.
+// Both are placed by hash so a reader can prefetch them while the words wait in its queue.
 class PiecePairs {
  public:
-  void insert(int32_t a, int32_t b, int32_t value) {
+  void insert(uint64_t hash, int32_t a, int32_t b, int32_t value) {
     if (2 * (count_ + 1) > slots_.size()) grow();
-    place(key_of(a, b), value);
-    ++count_;
+    if (place(Slot{hash, key_of(a, b), value})) ++count_;
   }
-  // The value stored for (a, b), or -1.
-  int32_t find(int32_t a, int32_t b) const {
-    if (count_ == 0) return -1;
+  // Whether a pair with this hash may be listed (false: it is not).
+  bool may_hold(uint64_t hash) const {
+    const uint64_t bits = filter_bits(hash);
+    return (filter_[filter_word(hash)] & bits) == bits;
+  }
+  // The value stored for (a, b), whose hash is `hash`, or -1.
+  int32_t find(uint64_t hash, int32_t a, int32_t b) const {
+    if (count_ == 0 || !may_hold(hash)) return -1;
     const uint64_t k = key_of(a, b);
-    const uint64_t h = detail::mix(k * 0x9e3779b97f4a7c15ULL);
-    const uint64_t word = filter_[(h >> 12) & filter_mask_];
-    const uint64_t bits = (uint64_t{1} << (h & 63)) | (uint64_t{1} << ((h >> 6) & 63));
-    if ((word & bits) != bits) return -1;
-    for (uint64_t pos = h >> 24 & slot_mask_;; pos = (pos + 1) & slot_mask_) {
+    for (uint64_t pos = hash & slot_mask_;; pos = (pos + 1) & slot_mask_) {
       const Slot& s = slots_[pos];
       if (s.value < 0) return -1;
       if (s.key == k) return s.value;
     }
   }
+  void prefetch_filter(uint64_t hash) const {
+    if (count_) __builtin_prefetch(&filter_[filter_word(hash)]);
+  }
+  void prefetch_slot(uint64_t hash) const {
+    if (count_) __builtin_prefetch(&slots_[hash & slot_mask_]);
+  }
 
  private:
   struct Slot {
+    uint64_t hash;
     uint64_t key;
     int32_t value;  // -1 = empty
   };
   static uint64_t key_of(int32_t a, int32_t b) {
     return uint64_t(static_cast<uint32_t>(a)) << 32 | static_cast<uint32_t>(b);
   }
-  void place(uint64_t k, int32_t value) {
-    const uint64_t h = detail::mix(k * 0x9e3779b97f4a7c15ULL);
-    filter_[(h >> 12) & filter_mask_] |=
-        (uint64_t{1} << (h & 63)) | (uint64_t{1} << ((h >> 6) & 63));
-    for (uint64_t pos = h >> 24 & slot_mask_;; pos = (pos + 1) & slot_mask_) {
+  // Two bits in one 64-bit word, from hash bits that do not choose the slot.
+  size_t filter_word(uint64_t hash) const { return (hash >> 40) & filter_mask_; }
+  static uint64_t filter_bits(uint64_t hash) {
+    return (uint64_t{1} << ((hash >> 28) & 63)) | (uint64_t{1} << ((hash >> 34) & 63));
+  }
+  // Stores `slot`; false when its pair was there already (its value is replaced).
+  bool place(const Slot& slot) {
+    filter_[filter_word(slot.hash)] |= filter_bits(slot.hash);
+    for (uint64_t pos = slot.hash & slot_mask_;; pos = (pos + 1) & slot_mask_) {
       Slot& s = slots_[pos];
-      if (s.value < 0 || s.key == k) {
-        if (s.value >= 0) --count_;  // the same pair again: replaced, not added
-        s = Slot{k, value};
-        return;
+      if (s.value < 0 || s.key == slot.key) {
+        const bool added = s.value < 0;
+        s = slot;
+        return added;
       }
     }
   }
   void grow() {
     std::vector<Slot> old;
     old.swap(slots_);
-    slots_.assign(old.empty() ? 64 : old.size() * 2, Slot{0, -1});
+    slots_.assign(old.empty() ? 64 : old.size() * 2, Slot{0, 0, -1});
     slot_mask_ = slots_.size() - 1;
-    // About 16 filter bits per pair (two set per pair: ~1.5% pass wrongly).
+    // 8 filter bits per slot, at least 16 per pair: about 1 in 70 unlisted pairs passes.
     filter_.assign(slots_.size() / 8, 0);
     filter_mask_ = filter_.size() - 1;
-    count_ = 0;
     for (const Slot& s : old)
-      if (s.value >= 0) {
-        place(s.key, s.value);
-        ++count_;
-      }
+      if (s.value >= 0) place(s);
   }
 
   std::vector<Slot> slots_;
@@ -115,9 +128,10 @@ class PhraseTable {
     const std::string& d = rules_->delimiter();
     for (size_t p = key.find(d); !d.empty() && p != std::string_view::npos;
          p = key.find(d, p + 1)) {
-      const int32_t a = mark(key.substr(0, p), kMayStart);
-      const int32_t b = mark(key.substr(p + d.size()), kMayEnd);
-      pairs_.insert(a, b, id);
+      const std::string_view first = key.substr(0, p), last = key.substr(p + d.size());
+      const int32_t a = mark(first, kMayStart);
+      const int32_t b = mark(last, kMayEnd);
+      pairs_.insert(pair_hash(hash_bytes(first), hash_bytes(last)), a, b, id);
     }
   }
 
@@ -130,12 +144,15 @@ class PhraseTable {
     if (maybe_piece(hash)) pieces_.prefetch(hash);
   }
 
-  // The listed key made of pieces a and b with the delimiter between them, if it scores above
-  // the threshold: its id, else -1.
-  int32_t find_pair(int32_t a, int32_t b) const {
-    const int32_t id = pairs_.find(a, b);
+  // The listed key made of pieces a and b (whose words' pair_hash is `pair`) with the
+  // delimiter between them, if it scores above the threshold: its id, else -1.
+  int32_t find_pair(uint64_t pair, int32_t a, int32_t b) const {
+    const int32_t id = pairs_.find(pair, a, b);
     return id >= 0 && scores_[id] > threshold_ ? id : -1;
   }
+  bool may_pair(uint64_t pair) const { return pairs_.may_hold(pair); }
+  void prefetch_pair_filter(uint64_t pair) const { pairs_.prefetch_filter(pair); }
+  void prefetch_pair(uint64_t pair) const { pairs_.prefetch_slot(pair); }
   // The score of the candidate `key`, or NaN when it is not a phrase.
   double judge(std::string_view key) const {
     const int32_t id = index_.find(key);

@@ -593,7 +593,10 @@ class PhraseTransform:
         """
 
     def feed_text(self, data: bytes, mode: SplitMode) -> bool:
-        """Phrases and writes a piece of text ending at ASCII whitespace."""
+        """
+        Phrases and writes a piece of text ending at ASCII whitespace (at a newline in lines
+        mode, where it is queued for the threads); False once stopped.
+        """
 
     def end_input(self) -> None:
         """No more input."""

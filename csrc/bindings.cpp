@@ -13,6 +13,7 @@
 #include <stdexcept>
 #include <type_traits>
 
+#include "gzip_reader.h"
 #include "huffman.h"
 #include "init_weights.h"
 #include "noise_sampler.h"
@@ -542,6 +543,33 @@ class PyPhraseTable {
   std::shared_ptr<const PhraseTable> table;
 };
 
+// Fills a writable buffer from a GzipReader with the GIL released; bad data raises what
+// Python's gzip module raises: EOFError when truncated, OSError (without errno) when corrupt.
+size_t gzip_readinto(GzipReader& reader, nb::handle buffer) {
+  Py_buffer view;
+  if (PyObject_GetBuffer(buffer.ptr(), &view, PyBUF_WRITABLE | PyBUF_C_CONTIGUOUS) != 0)
+    throw nb::python_error();
+  struct Release {
+    Py_buffer* v;
+    ~Release() { PyBuffer_Release(v); }
+  } release_view{&view};
+  std::optional<GzipDataError> bad;
+  size_t n = 0;
+  {
+    nb::gil_scoped_release release;
+    try {
+      n = reader.read(static_cast<char*>(view.buf), static_cast<size_t>(view.len));
+    } catch (const GzipDataError& e) {
+      bad.emplace(e);
+    }
+  }
+  if (bad) {
+    PyErr_SetString(bad->truncated ? PyExc_EOFError : PyExc_OSError, bad->what());
+    throw nb::python_error();
+  }
+  return n;
+}
+
 class PyPhraseTransform {
  public:
   PyPhraseTransform(const PyPhraseTable& t, const std::string& target, uint32_t max_sentence_length,
@@ -941,6 +969,17 @@ NB_MODULE(_core, m) {
       .def_prop_ro("sentences_written",
                    [](const PyPhraseTransform& t) { return t.transform.sentences_written(); });
 
+  nb::class_<GzipReader>(m, "GzipReader",
+                         "Decompresses a gzip file with ISA-L from a duplicate of a file\n"
+                         "descriptor (sharing its position); only when gzip_backend() is set.")
+      .def(nb::init<int>(), "fd"_a)
+      .def("readinto", &gzip_readinto, "buffer"_a,
+           nb::sig("def readinto(self, buffer: bytearray | memoryview) -> int"),
+           "Decompressed bytes into `buffer`; 0 at the end. EOFError when the data is\n"
+           "truncated, OSError when it is corrupt.");
+  m.def(
+      "gzip_backend", [] { return std::string(GzipReader::backend()); },
+      "'isa-l' when gzip is read in C++ with ISA-L, '' when w2v was built without it.");
   m.def(
       "cpu_isa", [] { return std::string(select_kernels().isa); },
       "The instruction set the training kernels use on this CPU.");

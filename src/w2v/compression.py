@@ -16,6 +16,7 @@ import zlib
 from dataclasses import dataclass
 from typing import IO, Any, Callable, Optional
 
+from w2v import _core
 from w2v.errors import CompressedFileError
 from w2v.paths import PathLike, fspath
 
@@ -33,8 +34,67 @@ class Codec:
     open: Callable[..., IO[bytes]]
 
 
+def _open_gzip(raw: Any, mode: str = "rb") -> IO[bytes]:
+    """A reader of the gzip data in ``raw``: ISA-L's inflate in C++ when w2v was built with
+    it and ``raw`` is an unbuffered file on disk (what :func:`open_read` gives it), else
+    Python's gzip module."""
+    if "r" in mode and isinstance(raw, io.FileIO) and _core.gzip_backend():
+        return io.BufferedReader(_NativeGzip(raw), _READ_BUFFER)
+    return gzip.open(raw, mode)  # type: ignore[return-value]
+
+
+_READ_BUFFER = 1 << 20
+
+
+class _NativeGzip(io.RawIOBase):
+    """``_core.GzipReader`` as a raw file. It reads a duplicate of ``raw``'s descriptor, from
+    ``raw``'s position, so ``raw.tell()`` follows the reading (for progress bars)."""
+
+    def __init__(self, raw: io.FileIO) -> None:
+        super().__init__()
+        self._raw = raw
+        self._start = raw.tell()
+        self._reader = _core.GzipReader(raw.fileno())
+        self._pos = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        n = self._reader.readinto(buffer)
+        self._pos += n
+        return n
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        # As gzip's reader: backwards from the start again, forwards by reading.
+        if whence == io.SEEK_CUR:
+            offset += self._pos
+        elif whence != io.SEEK_SET:
+            raise io.UnsupportedOperation("seek from the end of gzip data")
+        if offset < self._pos:
+            self._raw.seek(self._start)
+            self._reader = _core.GzipReader(self._raw.fileno())
+            self._pos = 0
+        scratch = bytearray(min(_READ_BUFFER, max(offset - self._pos, 0)))
+        while self._pos < offset:
+            view = memoryview(scratch)[: offset - self._pos]
+            if not self.readinto(view):
+                break
+        return self._pos
+
+    def close(self) -> None:
+        self._reader = None  # type: ignore[assignment]
+        super().close()
+
+
 CODECS = (
-    Codec("gzip", b"\x1f\x8b", ".gz", gzip.open),
+    Codec("gzip", b"\x1f\x8b", ".gz", _open_gzip),
     Codec("bzip2", b"BZh", ".bz2", bz2.open),
     Codec("xz", b"\xfd7zXZ\x00", ".xz", lzma.open),
 )
@@ -96,6 +156,10 @@ def open_read(path: PathLike) -> IO[bytes]:
         raw.seek(0)
         if codec is None:
             return raw
+        if codec.name == "gzip" and _core.gzip_backend():
+            # Unbuffered: its position is the native reader's, which shares its descriptor.
+            raw.close()
+            raw = open(name, "rb", buffering=0)
         return DecompressingReader(codec, codec.open(raw, "rb"), raw, name)  # type: ignore[return-value]
     except BaseException:
         raw.close()

@@ -303,8 +303,8 @@ def test_plain_files_with_delimiter_words_count_by_text(corpus: str, tmp_path: P
 
 def test_transform_file_in_order_across_pieces_blocks_and_codecs(tmp_path: Path):
     # Over 8 MiB: several pieces of the plain file, and gzip input in 1 MiB text pieces, more
-    # than may wait to be written. A candidate and a connector word are held across the end of the file
-    # reader's first 4 MiB block (and the next block overwrites the first's buffer).
+    # than may wait to be written. A candidate and a connector word are held across the end
+    # of the file reader's first 4 MiB block (and the next block overwrites its buffer).
     frozen = w2v.Phrases(
         [["new", "york"], ["bank", "of", "england"], ["a", "b"]] * 20,
         min_count=1,

@@ -619,6 +619,25 @@ class PhraseTransform:
     @property
     def sentences_written(self) -> int: ...
 
+class GzipReader:
+    """
+    Decompresses a gzip file with ISA-L from a duplicate of a file
+    descriptor (sharing its position); only when gzip_backend() is set.
+    """
+
+    def __init__(self, fd: int) -> None: ...
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:
+        """
+        Decompressed bytes into `buffer`; 0 at the end. EOFError when the data is
+        truncated, OSError when it is corrupt.
+        """
+
+def gzip_backend() -> str:
+    """
+    'isa-l' when gzip is read in C++ with ISA-L, '' when w2v was built without it.
+    """
+
 def cpu_isa() -> str:
     """The instruction set the training kernels use on this CPU."""
 

@@ -179,6 +179,24 @@ void PhraseScan::start_driver(std::function<void()> work) {
   });
 }
 
+void PhraseScan::on_threads(size_t n, const std::function<void(size_t)>& body) {
+  std::vector<std::exception_ptr> errors(n);
+  std::vector<std::thread> threads;
+  for (size_t t = 0; t < n; ++t) {
+    threads.emplace_back([&, t] {
+      try {
+        body(t);
+      } catch (...) {
+        errors[t] = std::current_exception();
+        halt();  // the other threads stop too
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  for (auto& e : errors)
+    if (e) std::rethrow_exception(e);
+}
+
 void PhraseScan::feed_files(const std::vector<FileSource>& files, SplitMode mode) {
   start_driver([this, files, mode] { count_files(files, mode); });
 }
@@ -201,28 +219,16 @@ PhraseScan::Outcome PhraseScan::count_by_ids(const std::vector<FileSource>& file
   std::vector<std::unique_ptr<PhraseTally>> tallies;
   for (size_t t = 0; t < parts.size(); ++t)
     tallies.push_back(std::make_unique<PhraseTally>(rules_, max_vocab_size_, &stop_));
-  std::vector<std::exception_ptr> errors(parts.size());
-  std::vector<std::thread> threads;
-  for (size_t t = 0; t < parts.size(); ++t) {
-    threads.emplace_back([&, t] {
-      try {
-        SpanReader reader;
-        tallies[t]->mark(t);  // a part's place: parts follow each other in the files
-        for (const auto& span : parts[t]) {
-          Tokenizer tok(mode, max_len_);
-          reader.read(span, tok, *tallies[t], &stop_, &bytes_read_);
-          if (stop_.load()) break;
-        }
-        if (!stop_.load()) tallies[t]->seal();
-      } catch (...) {
-        errors[t] = std::current_exception();
-        stop_ = true;
-      }
-    });
-  }
-  for (auto& th : threads) th.join();
-  for (auto& e : errors)
-    if (e) std::rethrow_exception(e);
+  on_threads(parts.size(), [&](size_t t) {
+    SpanReader reader;
+    tallies[t]->mark(t);  // a part's place: parts follow each other in the files
+    for (const auto& span : parts[t]) {
+      Tokenizer tok(mode, max_len_);
+      reader.read(span, tok, *tallies[t], &stop_, &bytes_read_);
+      if (stop_.load()) break;
+    }
+    if (!stop_.load()) tallies[t]->seal();
+  });
   if (cancelled_.load()) return Outcome::kDone;
   return settle(&tallies);
 }
@@ -231,26 +237,14 @@ bool PhraseScan::count_parallel(const std::vector<FileSource>& files, SplitMode 
   const auto parts = partition_files(files, workers_, mode);
   // A thread whose table outgrows max_vocab_size stops every reader through stop_.
   std::vector<PhraseCounter> counters(parts.size(), PhraseCounter(rules_, max_vocab_size_, &stop_));
-  std::vector<std::exception_ptr> errors(parts.size());
-  std::vector<std::thread> threads;
-  for (size_t t = 0; t < parts.size(); ++t) {
-    threads.emplace_back([&, t] {
-      try {
-        SpanReader reader;
-        for (const auto& span : parts[t]) {
-          Tokenizer tok(mode, max_len_);
-          reader.read(span, tok, counters[t], &stop_, &bytes_read_);
-          if (stop_.load()) break;
-        }
-      } catch (...) {
-        errors[t] = std::current_exception();
-        stop_ = true;
-      }
-    });
-  }
-  for (auto& th : threads) th.join();
-  for (auto& e : errors)
-    if (e) std::rethrow_exception(e);
+  on_threads(parts.size(), [&](size_t t) {
+    SpanReader reader;
+    for (const auto& span : parts[t]) {
+      Tokenizer tok(mode, max_len_);
+      reader.read(span, tok, counters[t], &stop_, &bytes_read_);
+      if (stop_.load()) break;
+    }
+  });
   if (cancelled_.load()) return true;
   for (auto& c : counters)
     if (c.over_limit()) return false;
@@ -338,22 +332,10 @@ void PhraseScan::count_text() {
   std::vector<std::unique_ptr<PhraseTally>> tallies;
   for (int t = 0; t < workers_; ++t)
     tallies.push_back(std::make_unique<PhraseTally>(rules_, max_vocab_size_, &stop_));
-  std::vector<std::exception_ptr> errors(tallies.size());
-  std::vector<std::thread> threads;
-  for (size_t t = 0; t < tallies.size(); ++t) {
-    threads.emplace_back([&, t] {
-      try {
-        count_blocks(tallies[t].get());
-        if (!stop_.load()) tallies[t]->seal();
-      } catch (...) {
-        errors[t] = std::current_exception();
-        halt();
-      }
-    });
-  }
-  for (auto& th : threads) th.join();
-  for (auto& e : errors)
-    if (e) std::rethrow_exception(e);
+  on_threads(tallies.size(), [&](size_t t) {
+    count_blocks(tallies[t].get());
+    if (!stop_.load()) tallies[t]->seal();
+  });
   if (cancelled_.load()) return;
   if (settle(&tallies) != Outcome::kDone) second_pass_ = true;
 }

@@ -161,6 +161,9 @@ class PhraseScan {
 
  private:
   enum class Outcome { kDone, kOverLimit, kUnsafe };
+  // Runs body(0) ... body(n - 1) on n threads; the first error halts the others and is
+  // rethrown once all have ended.
+  void on_threads(size_t n, const std::function<void(size_t)>& body);
   void start_driver(std::function<void()> work);
   void count_files(std::vector<FileSource> files, SplitMode mode);
   Outcome count_by_ids(const std::vector<FileSource>& files, SplitMode mode, int parts);

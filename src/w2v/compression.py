@@ -20,6 +20,13 @@ from w2v import _core
 from w2v.errors import CompressedFileError
 from w2v.paths import PathLike, fspath
 
+try:  # ISA-L's inflate from the python-isal wheel: about 3x Python's gzip module
+    from isal import igzip as _isal_gzip
+    from isal import isal_zlib as _isal_zlib
+except ImportError:  # pragma: no cover - platforms without the wheel
+    _isal_gzip = None
+    _isal_zlib = None
+
 # Bytes read to tell a codec: its magic number and the bytes sniff() checks after it.
 HEAD_BYTES = 16
 
@@ -36,10 +43,12 @@ class Codec:
 
 def _open_gzip(raw: Any, mode: str = "rb") -> IO[bytes]:
     """A reader of the gzip data in ``raw``: ISA-L's inflate in C++ when w2v was built with
-    it and ``raw`` is an unbuffered file on disk (what :func:`open_read` gives it), else
-    Python's gzip module."""
+    it and ``raw`` is an unbuffered file on disk (what :func:`open_read` gives it), else the
+    python-isal package's (a dependency where it has wheels), else Python's gzip module."""
     if "r" in mode and isinstance(raw, io.FileIO) and _core.gzip_backend():
         return io.BufferedReader(_NativeGzip(raw), _READ_BUFFER)
+    if "r" in mode and _isal_gzip is not None:
+        return _isal_gzip.open(raw, mode)  # type: ignore[no-any-return]
     return gzip.open(raw, mode)  # type: ignore[return-value]
 
 
@@ -101,7 +110,9 @@ CODECS = (
 
 # What the decompressors raise on bad data (gzip's BadGzipFile and bz2's "Invalid data stream"
 # are OSErrors without an errno; a failing disk's OSError has one and is left alone).
-_FAILURES = (EOFError, OSError, zlib.error, lzma.LZMAError)
+_FAILURES: tuple = (EOFError, OSError, zlib.error, lzma.LZMAError)
+if _isal_zlib is not None:
+    _FAILURES += (_isal_zlib.error,)
 
 
 # After "BZh" and the block size digit: the magic of a first block, or of the end of an

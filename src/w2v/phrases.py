@@ -15,11 +15,12 @@ import logging
 import os
 import time
 from collections.abc import Mapping
-from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 
 import numpy as np
 
 from w2v import _core
+from w2v.paths import PathLike
 from w2v.phrases_scoring import (
     ENGLISH_CONNECTOR_WORDS,
     NEGATIVE_INFINITY,
@@ -33,8 +34,6 @@ from w2v.phrases_scoring import (
 from w2v.sources import CorpusSource, batched_sentences, check_corpus, resolve_corpus
 
 logger = logging.getLogger(__name__)
-
-PathLike = Union[str, "os.PathLike[str]"]
 
 __all__ = [
     "Phrases",

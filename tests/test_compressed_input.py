@@ -130,7 +130,10 @@ def test_decompressing_reader_names_the_file_and_keeps_disk_errors(tmp_path: Pat
         assert fin.raw_file.tell() == 0 and fin.read(5) == TEXT[:5]
 
 
-@pytest.mark.parametrize("start", [b"BZh", b"BZh ", b"BZh9 says hello", b"\x1f\x8b"])
+@pytest.mark.parametrize(
+    "start",
+    [b"BZh", b"BZh ", b"BZh9 says hello", b"\x1f\x8b", b"\xfd7zXZ\x00", b"\xfd7zXZ\x00" + bytes(6)],
+)
 def test_text_that_starts_like_a_magic_number_is_text(tmp_path: Path, start: bytes) -> None:
     # Found by the corpus fuzz test: "BZh" alone is short enough to begin a line of text.
     text = start + b" and more words\nsecond line\n"

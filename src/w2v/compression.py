@@ -125,7 +125,7 @@ def sniff(head: bytes) -> Optional[Codec]:
 
     gzip's and bzip2's magic bytes are short enough to begin a text file (a line starting
     "BZh"), so the bytes after them must fit too: gzip's method byte (deflate), bzip2's block
-    size digit and the magic of its first block.
+    size digit and the magic of its first block; xz's stream flags and their checksum.
     """
     for codec in CODECS:
         if head.startswith(codec.magic) and _fits(codec, head):
@@ -138,6 +138,9 @@ def _fits(codec: Codec, head: bytes) -> bool:
         return len(head) >= 3 and head[2] == 8
     if codec.name == "bzip2":
         return len(head) >= 10 and 0x31 <= head[3] <= 0x39 and head[4:10] in _BZIP2_BLOCKS
+    if codec.name == "xz":  # the stream flags (no reserved bit set) and their CRC32
+        flags_ok = len(head) >= 12 and head[6] == 0 and head[7] < 0x10
+        return flags_ok and zlib.crc32(head[6:8]) == int.from_bytes(head[8:12], "little")
     return True
 
 

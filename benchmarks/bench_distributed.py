@@ -54,7 +54,9 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--rounds", default="1,2,4,8", help="rounds_per_epoch values to run")
     p.add_argument("--merge", default="sum", help="merge rules to run")
     p.add_argument(
-        "--overlap", default="1", help="overlap values to run (1: merge while training, 0: wait)"
+        "--sync-words",
+        default="1024",
+        help="sync_words values to run ('none': every row every round)",
     )
     p.add_argument("--single", default="1,2", help="single-machine worker counts to run")
     p.add_argument("--epochs", type=int, default=PARAMS["epochs"])
@@ -119,11 +121,14 @@ def main() -> int:
     configs: List[Dict[str, Any]] = [
         {"label": f"single workers={n}", "single": int(n)} for n in args.single.split(",") if n
     ]
-    for overlap in [bool(int(o)) for o in args.overlap.split(",") if o]:
+    for sync in [s for s in args.sync_words.split(",") if s]:
+        sync_words = None if sync.lower() == "none" else int(sync)
         for merge in [m for m in args.merge.split(",") if m]:
             for r in [int(x) for x in args.rounds.split(",") if x]:
-                label = f"dask 2x1 R={r} {merge}" + ("" if overlap else " no-overlap")
-                configs.append({"label": label, "rounds": r, "merge": merge, "overlap": overlap})
+                label = f"dask 2x1 R={r} {merge} sync_words={sync_words}"
+                configs.append(
+                    {"label": label, "rounds": r, "merge": merge, "sync_words": sync_words}
+                )
     records: Dict[str, List[Dict[str, Any]]] = {c["label"]: [] for c in configs}
     with contextlib.ExitStack() as stack:
         client = None
@@ -149,7 +154,7 @@ def main() -> int:
                         workers=1,
                         rounds_per_epoch=c["rounds"],
                         merge=c["merge"],
-                        overlap=c["overlap"],
+                        sync_words=c["sync_words"],
                         **params,
                     )
                     rounds = c["rounds"] * params["epochs"]

@@ -10,26 +10,33 @@ each epoch when callbacks need the model).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 import uuid
 from concurrent.futures import CancelledError
 from dataclasses import dataclass
-from typing import Any, Dict, List, Sequence, Tuple
+from typing import Any, List, Optional, Sequence
 
 import numpy as np
 
-from w2v.distributed.merge import (
-    apply_updates,
-    block_bounds,
-    block_of,
-    combine,
-    round_tallies,
-    same,
-    tree_reduce,
+from w2v.distributed.exchange import Aborted
+from w2v.distributed.rounds import (
+    MergePlan,
+    ModelSpec,
+    ShareOfRound,
+    Weights,
+    live_progress,
+    tallies,
+    train_epoch,
 )
-from w2v.distributed.rounds import ModelSpec, ShareOfRound, Weights, live_progress, train_shard
-from w2v.distributed.settings import check_reachable, cluster_workers, split_params
+from w2v.distributed.settings import (
+    DEFAULT_MERGE,
+    DEFAULT_SYNC_WORDS,
+    check_reachable,
+    cluster_workers,
+    split_params,
+)
 from w2v.distributed.sharding import (
     Shard,
     corpus_entries,
@@ -37,15 +44,13 @@ from w2v.distributed.sharding import (
     expand_paths,
     plan_shards,
 )
-from w2v.distributed.vocabulary import ShardCounts, count_shard, merge_counts
+from w2v.distributed.vocabulary import ShardCounts, count_shard, merge_counts, tree_reduce
 from w2v.params import describe
 from w2v.training import MAX_WORDS_IN_BATCH, EpochReporter
 
 logger = logging.getLogger("w2v.distributed")
 
 _SEED_MASK = 2**64 - 1
-#: The most row blocks the weights are merged in (each a task per shard per round).
-MAX_BLOCKS = 8
 #: How many times an epoch is trained when a worker's results are lost for good.
 MAX_EPOCH_ATTEMPTS = 3
 
@@ -92,7 +97,7 @@ def train(client: Any, corpus_file: Any, **params: Any) -> Any:
     counts = scan_shards(client, shards, workers)
     _vocab_from_counts(model, counts, trim_rule=params.get("trim_rule"))
     run = Run(
-        client, model, workers, shards, counts.shard_words, rounds, own["merge"], own["overlap"]
+        client, model, workers, shards, counts.shard_words, rounds, own["merge"], own["sync_words"]
     )
     run.train(float(own["report_delay"]))
     return model
@@ -218,8 +223,18 @@ class EpochTally:
     loss: float = 0.0
 
 
+class _EpochLost(Exception):
+    """An attempt at an epoch lost a worker (or its results): train the epoch again."""
+
+
 class Run:
-    """One distributed training run of ``model`` (whose vocabulary is built)."""
+    """One distributed training run of ``model`` (whose vocabulary is built).
+
+    Each epoch is one task per rank (``train_epoch``), placed on a worker; the ranks merge
+    their changes with each other between rounds through a mailbox actor each. Every rank
+    returns the epoch's weights, the same on all, where it ran: the next epoch starts from
+    them there, so the weights do not travel between epochs.
+    """
 
     def __init__(
         self,
@@ -229,48 +244,49 @@ class Run:
         shards: Sequence[Shard],
         shard_words: Sequence[int],
         rounds: int,
-        merge: str = "sum",
-        overlap: bool = False,
+        merge: str = DEFAULT_MERGE,
+        sync_words: Optional[int] = DEFAULT_SYNC_WORDS,
     ) -> None:
         self.client = client
         self.model = model
         self.workers = list(workers)
+        self.ranks = len(self.workers)
         self.shards = list(shards)
         self.shard_words = [int(n) for n in shard_words]
         self.rounds = rounds
         self.merge = merge
+        self.sync_words = sync_words
         self.token = uuid.uuid4().hex[:12]
-        self.bytes_per_round: List[int] = []
-        self.lag = 1 if overlap and len(self.workers) > 1 else 0
+        self.bytes_per_round: List[float] = []
 
     def train(self, report_delay: float) -> None:
         model, client = self.model, self.client
         callbacks = tuple(model.callbacks)
         params = describe(model)
         params["compute_loss"] = bool(model.compute_loss)
+        counts = np.asarray(model.wv.expandos["count"], dtype=np.int64)
         spec = ModelSpec(
             self.token,
             params,
             list(model.wv.index_to_key),
-            np.asarray(model.wv.expandos["count"], dtype=np.int64),
+            counts,
             np.asarray(model.wv.expandos["sample_int"], dtype=np.uint32),
             model.noise_weights,
             MAX_WORDS_IN_BATCH,
         )
         self.spec_f = client.scatter(spec, broadcast=True, hash=False)
-        # Worker b holds and merges block b of the rows (at most MAX_BLOCKS blocks).
-        self.bounds = block_bounds(len(model.wv), min(len(self.workers), MAX_BLOCKS))
-        start_weights = self._weights()
-        weights = [
-            client.scatter(start_weights.rows(lo, hi), workers=[self._holder(b)], hash=False)
-            for b, (lo, hi) in enumerate(self.bounds)
-        ]
+        # Rows are merged from the most frequent word down: row order, when sorted so.
+        by_count = (
+            None if bool(np.all(counts[:-1] >= counts[1:])) else np.argsort(-counts, kind="stable")
+        )
+        self.plan = MergePlan(self.rounds, self.merge, self.sync_words, by_count)
+        starts = [self._scatter_start()] * self.ranks
         logger.info(
             "distributed Word2Vec training on %i words of vocabulary, %i features, %i Dask "
             "workers x %i threads, %i rounds per epoch",
             len(model.wv),
             model.vector_size,
-            len(self.workers),
+            self.ranks,
             model.workers,
             self.rounds,
         )
@@ -282,17 +298,17 @@ class Run:
         for epoch in range(model.epochs):
             for cb in callbacks:
                 cb.on_epoch_begin(model)
-            weights, tally, effective, loss = self._epoch(epoch, weights, report_delay)
-            trained += effective
+            starts, tally = self._epoch(epoch, starts, report_delay)
+            trained += tally.effective_words
             raw += tally.raw_words
             if model.compute_loss:
-                model.running_training_loss += loss
-                model.loss_history.append(loss)
+                model.running_training_loss += tally.loss
+                model.loss_history.append(tally.loss)
             if callbacks:
-                self._set_weights(weights)  # callbacks see the model as trained so far
+                self._set_weights(starts[0])  # callbacks see the model as trained so far
             for cb in callbacks:
                 cb.on_epoch_end(model)
-        self._set_weights(weights)
+        self._set_weights(starts[0])
         elapsed = time.perf_counter() - start
         model.train_count += 1
         model.total_train_time += elapsed
@@ -307,232 +323,199 @@ class Run:
         for cb in callbacks:
             cb.on_train_end(model)
 
-    def _epoch(self, epoch: int, weights: List[Any], report_delay: float) -> Any:
-        """Train one epoch from ``weights`` (the blocks, futures); returns the merged blocks,
-        the epoch's tally, effective words and loss.
+    def _scatter_start(self) -> Any:
+        """The model's weights, copied to every worker (one future)."""
+        return self.client.scatter(self._weights(), broadcast=True, hash=False)
 
-        The epoch's start is kept on every worker: if a worker's results are lost (it died)
-        and Dask cannot rebuild them, the epoch is trained again from there, with the same
-        seeds, so the result is the same.
+    def _epoch(self, epoch: int, starts: List[Any], report_delay: float) -> Any:
+        """Train one epoch, rank k from ``starts[k]`` (futures of the same weights); returns
+        the ranks' results (futures) and the epoch's tally.
+
+        If a worker is lost, the epoch is trained again from its start, on the workers left
+        (with the same seeds, so with the same result), starting every rank from a copy of
+        the start that survived.
         """
-        from distributed import KilledWorker
-
-        if len(self.workers) > 1:
-            self.client.replicate(weights)
         for attempt in range(MAX_EPOCH_ATTEMPTS):
             try:
-                return self._try_epoch(epoch, weights, report_delay, attempt)
-            except (KilledWorker, CancelledError) as err:
+                return self._try_epoch(epoch, starts, report_delay, attempt)
+            except (_EpochLost, CancelledError) as err:
                 if attempt + 1 == MAX_EPOCH_ATTEMPTS:
-                    raise
-                logger.warning(
-                    "epoch %i lost a worker's results (%s: %s); training the epoch again",
-                    epoch + 1,
-                    type(err).__name__,
-                    err,
-                )
+                    raise RuntimeError(
+                        f"epoch {epoch + 1} lost workers {MAX_EPOCH_ATTEMPTS} times: {err}"
+                    ) from err
+                logger.warning("epoch %i lost a worker (%s); training it again", epoch + 1, err)
+                starts = self._surviving(epoch, starts)
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _try_epoch(self, epoch: int, weights: List[Any], report_delay: float, attempt: int) -> Any:
-        model = self.model
-        total_words = int(model.corpus_total_words)
+    def _surviving(self, epoch: int, starts: List[Any]) -> List[Any]:
+        kept = [f for f in starts if f.status == "finished"]
+        if kept:
+            return [f if f.status == "finished" else kept[0] for f in starts]
+        if epoch == 0:  # the start is still the model's own weights
+            return [self._scatter_start()] * self.ranks
+        raise RuntimeError(f"every copy of the weights epoch {epoch + 1} starts from was lost")
+
+    def _alive(self) -> List[str]:
+        return sorted(self.client.scheduler_info(n_workers=-1)["workers"])
+
+    def _try_epoch(self, epoch: int, starts: List[Any], report_delay: float, attempt: int) -> Any:
+        from distributed import Actor
+
+        from w2v.distributed.exchange import Mailbox
+
+        client, n = self.client, self.ranks
+        alive = self._alive()
+        if not alive:
+            raise _EpochLost("the cluster has no workers left")
+        # Rank k trains where its start is, when that worker is still here.
+        place = []
+        for k in range(n):
+            held = [w for w in client.who_has([starts[k]]).get(starts[k].key, ()) if w in alive]
+            place.append(
+                self.workers[k]
+                if self.workers[k] in held
+                else (held or alive)[k % len(held or alive)]
+            )
+        tag = f"{self.token}-{epoch}-{attempt}"
+        boxes_f = []
+        if n > 1:
+            boxes_f = [
+                client.submit(Mailbox, actor=True, workers=[w], key=f"w2v-box-{tag}-{k}")
+                for k, w in enumerate(place)
+            ]
+        boxes: List[Actor] = [f.result() for f in boxes_f]
+        futures = []
+        before = 0
+        shares: List[List[Optional[ShareOfRound]]] = [[] for _ in range(n)]
+        for r in range(self.rounds):
+            slots = range(r * n, (r + 1) * n)
+            words = sum(self.shard_words[s] for s in slots)
+            for k, s in enumerate(slots):
+                shares[k].append(self._share(epoch, r, k, s, before, words))
+            before += words
+        for k in range(n):
+            futures.append(
+                client.submit(
+                    train_epoch,
+                    self.spec_f,
+                    k,
+                    [self.shards[r * n + k] for r in range(self.rounds)],
+                    shares[k],
+                    self.plan,
+                    boxes,
+                    tag,
+                    starts[k],
+                    key=f"w2v-epoch-{tag}-{k}",
+                    workers=[place[k]],
+                    allow_other_workers=False,
+                    pure=False,
+                )
+            )
         progress = ClusterProgress(alpha=self._alpha(epoch, 0))
         reporter = EpochReporter(
-            model,
+            self.model,
             progress,
             epoch,
-            total_words,
-            int(model.corpus_count),
+            int(self.model.corpus_total_words),
+            int(self.model.corpus_count),
             time.perf_counter(),
             report_delay,
         )
-        tally = EpochTally()
-        n = len(self.workers)
-        # With several workers, round r trains from the weights merged after round r - 2
-        # plus the worker's own change of round r - 1: the merge of round r - 1 then runs
-        # while round r trains, and no worker waits for another between rounds.
-        lag = self.lag
-        run = self.token if not attempt else f"{self.token}.{attempt}"
-        merged: Dict[int, List[Any]] = {-1: list(weights)}
-        near: Dict[Tuple[int, int, int], Any] = {}
-        own: List[Any] = [None] * n
-        rounds = []
-        before = 0
-        for r in range(self.rounds):
-            g = max(r - 1 - lag, -1)
-            base = [
-                [
-                    self._near(near, merged[g], g, b, rank, f"{run}-{epoch}")
-                    for b in range(len(merged[g]))
-                ]
-                for rank in range(n)
-            ]
-            submitted = self._submit_round(
-                run, epoch, r, base, own if lag else [None] * n, merged[r - 1], before
+        try:
+            self._watch(epoch, futures, place, progress, reporter)
+        except BaseException:
+            for box in boxes:
+                with contextlib.suppress(Exception):
+                    box.abort(f"epoch {epoch + 1} was called off").result()
+            client.cancel(futures)
+            raise
+        finally:
+            del boxes, boxes_f
+        got = client.gather([client.submit(tallies, f, key=f"w2v-tally-{f.key}") for f in futures])
+        words, eff, sentences, loss, moved = (sum(c) for c in list(zip(*got))[:5])
+        self.bytes_per_round.append(moved / self.rounds)
+        for k, (*_, (training, merging, waiting)) in enumerate(got):
+            logger.debug(
+                "epoch %i rank %i: %.2fs training, %.2fs merging (%.2fs of it waiting for "
+                "the other ranks), %.1f MB sent",
+                epoch + 1,
+                k,
+                training,
+                merging,
+                waiting,
+                got[k][4] / 1e6,
             )
-            merged[r], own, tallies, keys, words = submitted
-            before += words
-            rounds.append((tallies, keys))
-            # The cluster keeps what queued tasks still need; the rest can go.
-            for old in [k for k in merged if k < r - 1 - lag]:
-                del merged[old]
-            for old in [k for k in near if k[0] < r - 1 - lag]:
-                del near[old]
-        for tallies, keys in rounds:
-            self._absorb(epoch, tallies, keys, tally, progress, reporter)
+        tally = EpochTally(words, sentences, eff, loss)
+        self._show(epoch, tally, progress, reporter, [])
         reporter.close(tally, tally.effective_words, tally.loss)
-        return merged[self.rounds - 1], tally, tally.effective_words, tally.loss
+        return futures, tally
 
-    def _near(
-        self,
-        near: Dict[Tuple[int, int, int], Any],
-        blocks: List[Any],
-        g: int,
-        b: int,
-        rank: int,
-        name: str,
-    ) -> Any:
-        """Block ``b`` of merged weights ``g`` where rank ``rank`` trains: a task there that
-        copies it as soon as it is merged, not when the task needing it starts."""
-        worker = self.workers[rank]
-        if self._holder(b) == worker:
-            return blocks[b]
-        if (g, b, rank) not in near:
-            near[g, b, rank] = self.client.submit(
-                same,
-                blocks[b],
-                key=f"w2v-near-{name}-{g}-{b}-{rank}",
-                workers=[worker],
-                allow_other_workers=True,
-            )
-        return near[g, b, rank]
+    def _share(
+        self, epoch: int, r: int, rank: int, s: int, before: int, round_words: int
+    ) -> Optional[ShareOfRound]:
+        """Shard ``s``'s plan in round ``r`` (None: it has nothing to train)."""
+        m = self.model
+        if self.shards[s].empty or not self.shard_words[s]:
+            return None
+        return ShareOfRound(
+            epoch=epoch,
+            epochs=int(m.epochs),
+            start_alpha=float(m.alpha),
+            end_alpha=float(m.min_alpha),
+            total_words=int(m.corpus_total_words),
+            words_before=before,
+            words_scale=round_words / self.shard_words[s],
+            seed=share_seed(m.seed, r, rank),
+            batch_words=int(m.batch_words),
+        )
 
-    def _submit_round(
-        self,
-        run: str,
-        epoch: int,
-        r: int,
-        base: List[List[Any]],
-        own: List[Any],
-        previous: List[Any],
-        before: int,
-    ) -> Any:
-        """Queue round ``r``: its shards' training (rank k from ``base[k]`` plus ``own[k]``)
-        and the merge of their changes into ``previous``. Returns the merged blocks
-        (futures), the shards' results by rank (None: nothing to train), their tallies, the
-        keys of their tasks and the round's raw words."""
-        model, n = self.model, len(self.workers)
-        slots = range(r * n, (r + 1) * n)
-        round_words = sum(self.shard_words[s] for s in slots)
-        trained: List[Any] = [None] * n
-        for rank, s in enumerate(slots):
-            if self.shards[s].empty or not self.shard_words[s]:
-                continue
-            share = ShareOfRound(
-                epoch=epoch,
-                epochs=int(model.epochs),
-                start_alpha=float(model.alpha),
-                end_alpha=float(model.min_alpha),
-                total_words=int(model.corpus_total_words),
-                words_before=before,
-                words_scale=round_words / self.shard_words[s],
-                seed=share_seed(model.seed, r, rank),
-                batch_words=int(model.batch_words),
-                changes=n > 1,
-            )
-            trained[rank] = self.client.submit(
-                train_shard,
-                self.spec_f,
-                self.shards[s],
-                share,
-                own[rank],
-                *base[rank],
-                key=f"w2v-train-{run}-{epoch}-{r}-{rank}",
-                workers=[self.workers[rank]],
-                allow_other_workers=True,
-                retries=2,
-            )
-        if not any(f is not None for f in trained):
-            return previous, trained, [], [], round_words
-        merged = []
-        sent: List[List[Any]] = [[] for _ in range(n)]
-        for b, (lo, hi) in enumerate(self.bounds):
-            name = f"w2v-merge-{run}-{epoch}-{r}-{b}"
-            # Each shard's block is cut where the shard trained; only its changed rows travel.
-            parts = []
-            for rank, f in enumerate(trained):
-                if f is None:
-                    continue
-                part = self.client.submit(
-                    block_of,
-                    f,
-                    lo,
-                    hi,
-                    key=f"{name}-of-{rank}",
-                    workers=[self.workers[rank]],
-                    allow_other_workers=True,
-                )
-                parts.append(part)
-                if self.workers[rank] != self._holder(b):
-                    sent[rank].append(part)
-            top = tree_reduce(self.client, parts, combine, name)
-            merged.append(
-                self.client.submit(
-                    apply_updates,
-                    previous[b],
-                    self.merge,
-                    *top,
-                    key=f"w2v-weights-{run}-{epoch}-{r}-{b}",
-                    workers=[self._holder(b)],
-                    allow_other_workers=True,
-                )
-            )
-        # Each shard's tallies are read where it trained, so only numbers travel.
-        tallies = [
-            self.client.submit(round_tallies, f, *sent[rank], key=f"w2v-tally-{f.key}")
-            for rank, f in enumerate(trained)
-            if f is not None
-        ]
-        keys = [f.key for f in trained if f is not None]
-        return merged, trained, tallies, keys, round_words
-
-    def _holder(self, block: int) -> str:
-        return self.workers[block % len(self.workers)]
-
-    def _absorb(
+    def _watch(
         self,
         epoch: int,
-        tallies: List[Any],
-        keys: List[str],
-        tally: EpochTally,
+        futures: List[Any],
+        place: List[str],
         progress: ClusterProgress,
         reporter: Any,
     ) -> None:
-        """Wait for a round's tallies, reporting its shards' progress meanwhile; add them to
-        the epoch's."""
-        if not tallies:
-            return
-        from distributed import wait
+        """Wait for the ranks' epoch tasks, reporting progress meanwhile.
+
+        Raises
+        ------
+        _EpochLost
+            A worker a rank runs on left, or a rank gave up waiting for another.
+        Exception
+            What a rank's task raised otherwise (bad input, ...).
+        """
+        from distributed import KilledWorker, wait
+        from distributed.comm.core import CommClosedError
 
         poll = min(0.5, max(float(reporter.delay), 0.05))
+        keys = [f.key for f in futures]
         while True:
+            with contextlib.suppress(TimeoutError, asyncio.TimeoutError):
+                wait(futures, timeout=poll)
+            for f in futures:
+                if f.status == "error":
+                    err = f.exception()
+                    if isinstance(err, (Aborted, KilledWorker, CommClosedError)):
+                        raise _EpochLost(f"{type(err).__name__}: {err}")
+                    raise err
+            if all(f.status == "finished" for f in futures):
+                return
+            gone = sorted(set(place) - set(self._alive()))
+            if gone:
+                raise _EpochLost(f"worker {gone[0]} left the cluster")
             try:
-                wait(tallies, timeout=poll)
-                break
-            except (TimeoutError, asyncio.TimeoutError):
-                try:
-                    live = self.client.run(live_progress, keys)
-                except Exception:  # a worker lost mid-round: its shard is re-run anyway
-                    continue
-                seen = [v for per in live.values() for v in per.values()]
-                self._show(epoch, tally, progress, reporter, seen)
-        words, eff, sentences, loss, moved = (sum(col) for col in zip(*self.client.gather(tallies)))
-        self.bytes_per_round.append(int(moved))
-        tally.raw_words += words
-        tally.sentences += sentences
-        tally.effective_words += eff
-        tally.loss += loss
-        self._show(epoch, tally, progress, reporter, [])
+                live = self.client.run(live_progress, keys)
+            except Exception:  # a worker lost meanwhile: seen at the next poll
+                continue
+            self._show(
+                epoch,
+                EpochTally(),
+                progress,
+                reporter,
+                [v for per in live.values() for v in per.values()],
+            )
 
     def _show(
         self,
@@ -562,8 +545,9 @@ class Run:
             np.ascontiguousarray(m.syn1, dtype=np.float32) if m.hs else None,
         )
 
-    def _set_weights(self, blocks: List[Any]) -> None:
-        weights = Weights.join(self.client.gather(blocks))
+    def _set_weights(self, result: Any) -> None:
+        got = self.client.gather(result)
+        weights = got if isinstance(got, Weights) else got.weights
         m = self.model
         # Arrays that came over the wire may be read-only views of the message.
         m.wv.vectors = np.require(weights.vectors, requirements=["C", "W"])

@@ -1,22 +1,26 @@
-"""One worker's share of a training round: a pure function of its inputs.
+"""One rank's epoch: its shards trained round after round, with merges in between.
 
-:func:`train_shard` starts from the round's weights (given as row blocks, plus the change the
-same worker made in its previous round when merges lag a round behind), trains a copy on one
-shard with the C++ trainer (the same ``make_trainer`` single-machine training uses) and
-returns the change it made. It never changes its inputs, so Dask can run it again anywhere (a
-retry after a worker died) and get the same result back.
+:func:`train_epoch` is one Dask task per rank and epoch. It copies the epoch's starting
+weights, trains the copy on the rank's shard of each round with the C++ trainer (the same
+``make_trainer`` single-machine training uses) and, after each round, merges the rows due
+with the other ranks (:mod:`w2v.distributed.exchange`), so the weights never leave the
+worker between rounds. The last round merges every row: every rank ends the epoch with the
+same weights, which it returns. It never changes its inputs, and with one training thread
+per worker it is deterministic, so an epoch trained again gives the same bits.
 """
 
 from __future__ import annotations
 
 import contextlib
 import threading
-from dataclasses import dataclass, field
-from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
+import time
+from dataclasses import dataclass
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
 from w2v import _core
+from w2v.distributed.exchange import Exchange, rows_due
 from w2v.distributed.sharding import Shard, feed_shard
 
 MATRICES = ("vectors", "syn1neg", "syn1")
@@ -32,16 +36,6 @@ class Weights:
 
     def matrices(self) -> Dict[str, np.ndarray]:
         return {n: m for n in MATRICES if (m := getattr(self, n)) is not None}
-
-    def rows(self, start: int, stop: int) -> Weights:
-        """Rows ``[start, stop)`` of every matrix (copies)."""
-        return Weights(**{n: m[start:stop].copy() for n, m in self.matrices().items()})
-
-    @classmethod
-    def join(cls, blocks: Sequence[Weights]) -> Weights:
-        """The matrices of consecutive row blocks, put together (new arrays)."""
-        names = blocks[0].matrices()
-        return cls(**{n: np.concatenate([b.matrices()[n] for b in blocks]) for n in names})
 
     @property
     def nbytes(self) -> int:
@@ -86,46 +80,49 @@ class ShareOfRound:
     words_scale: float
     seed: int
     batch_words: int
-    #: True: return the change made to the starting weights (merged with the other
-    #: shards'); False: return the trained weights themselves (the shard trains alone).
-    changes: bool = True
+
+
+@dataclass(frozen=True)
+class MergePlan:
+    """How the ranks merge their changes within an epoch (the same for every round).
+
+    ``order`` lists the rows from the most frequent word down when the vocabulary is not
+    sorted that way (None: row order is frequency order). ``timeout`` is how long a rank
+    waits for another's change before it gives the epoch up.
+    """
+
+    rounds: int
+    rule: str
+    sync_words: Optional[int]
+    order: Optional[np.ndarray] = None
+    timeout: float = 600.0
 
 
 @dataclass
-class Trained:
-    """What one shard's training gives: per matrix, the change it made to the weights it
-    started from, or (``changes`` False) the weights it trained; and its tallies."""
+class EpochResult:
+    """What one rank's epoch gives: the weights every rank ends it with, and its tallies."""
 
-    matrices: Dict[str, np.ndarray]
-    changes: bool
+    weights: Weights
     raw_words: int = 0
     effective_words: int = 0
     sentences: int = 0
     loss: float = 0.0
+    bytes_sent: int = 0
+    #: Seconds training, merging (waiting for the other ranks included) and waiting.
+    seconds: Tuple[float, float, float] = (0.0, 0.0, 0.0)
 
-    @property
-    def nbytes(self) -> int:
-        return sum(m.nbytes for m in self.matrices.values())
+    def tallies(self) -> Tuple[int, int, int, float, int, Tuple[float, float, float]]:
+        return (
+            self.raw_words,
+            self.effective_words,
+            self.sentences,
+            self.loss,
+            self.bytes_sent,
+            self.seconds,
+        )
 
-    def __sizeof__(self) -> int:
-        return self.nbytes + 64
-
-
-@dataclass
-class RowUpdate:
-    """Changed rows per matrix: row ids (ascending), the sum of their changes (or, with
-    ``changes`` False, of their new values) over the shards that changed them, and how
-    many did."""
-
-    rows: Dict[str, Tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=dict)
-    changes: bool = True
-
-    @property
-    def nbytes(self) -> int:
-        return sum(r.nbytes + v.nbytes + c.nbytes for r, v, c in self.rows.values())
-
-    def __sizeof__(self) -> int:
-        return self.nbytes + 64
+    def __sizeof__(self) -> int:  # what Dask's sizeof() reads: its scheduling and byte counts
+        return self.weights.nbytes + 64
 
 
 # Progress of the shards training in this process, by task key: (raw words, sentences, loss)
@@ -176,25 +173,62 @@ def _new_model(spec: ModelSpec) -> Any:
     return model
 
 
-def train_shard(
-    spec: ModelSpec, shard: Shard, share: ShareOfRound, own: Optional[Trained], *blocks: Weights
-) -> Trained:
-    """Train on ``shard`` from the weights given as consecutive row blocks, plus ``own`` (the
-    change this rank made in its previous round, not merged into the blocks yet) if given;
-    return the change made, or the weights trained (a Dask task)."""
+def tallies(result: EpochResult) -> Tuple[int, int, int, float, int, Tuple[float, float, float]]:
+    """A rank's tallies (run where its result is, so only numbers travel)."""
+    return result.tallies()
+
+
+def train_epoch(
+    spec: ModelSpec,
+    rank: int,
+    shards: Sequence[Shard],
+    shares: Sequence[Optional[ShareOfRound]],
+    plan: MergePlan,
+    boxes: Sequence[Any],
+    tag: str,
+    start: Union[Weights, EpochResult],
+) -> EpochResult:
+    """Train rank ``rank``'s shard of every round of an epoch from ``start`` (a Dask task;
+    ``shares[r]`` None: nothing to train in round r), merging with the other ranks through
+    their mailbox actors ``boxes`` after each round; returns the epoch's merged weights."""
     from w2v.training import make_trainer
 
     model = _worker_model(spec)
-    # Joining the blocks makes fresh arrays: the inputs stay as they came.
-    start = Weights.join(blocks).matrices()
-    if own is not None:
-        for name, change in own.matrices.items():
-            start[name] += change
-    trained = {name: m.copy() for name, m in start.items()}
+    if isinstance(start, EpochResult):  # the previous epoch's, on this worker
+        start = start.weights
+    # Copies: the inputs stay as they came (and may be read-only views of a message).
+    trained = {name: np.array(m, copy=True) for name, m in start.matrices().items()}
+    synced = {n: m.copy() for n, m in trained.items()} if len(boxes) > 1 else None
     model.wv.vectors = trained["vectors"]
     model.syn1neg = trained.get("syn1neg", model.syn1neg)
     model.syn1 = trained.get("syn1", model.syn1)
-    trainer = make_trainer(model, spec.max_sentence_length)
+    result = EpochResult(Weights(**trained))
+    key = _task_key()
+    try:
+        with _off_the_worker_threads():
+            trainer = make_trainer(model, spec.max_sentence_length)
+            exchange = Exchange(rank, boxes, tag, plan.rule, plan.timeout)
+            training = merging = 0.0
+            for r, (shard, share) in enumerate(zip(shards, shares)):
+                t0 = time.perf_counter()
+                if share is not None:
+                    _train_round(trainer, shard, share, result, key)
+                t1 = time.perf_counter()
+                if synced is not None:
+                    _merge_round(exchange, r, plan, trained, synced)
+                training += t1 - t0
+                merging += time.perf_counter() - t1
+            result.bytes_sent = exchange.bytes_sent
+            result.seconds = (training, merging, exchange.seconds_waiting)
+    finally:
+        _live.pop(key, None)
+        _release(model, list(trained))
+    return result
+
+
+def _train_round(
+    trainer: Any, shard: Shard, share: ShareOfRound, result: EpochResult, key: str
+) -> None:
     plan = _core.EpochPlan()
     plan.start_alpha = share.start_alpha
     plan.end_alpha = share.end_alpha
@@ -206,39 +240,62 @@ def train_shard(
     plan.words_before = share.words_before
     plan.words_scale = share.words_scale
     trainer.begin_epoch(plan)
-    key = _task_key()
 
     def report() -> None:
         _live[key] = (
-            int(trainer.words_done) - share.words_before,
-            int(trainer.sentences_done),
-            float(trainer.loss_so_far),
+            result.raw_words + int(trainer.words_done) - share.words_before,
+            result.sentences + int(trainer.sentences_done),
+            result.loss + float(trainer.loss_so_far),
         )
 
-    try:
-        with _off_the_worker_threads():
-            stats = feed_shard(trainer, shard, on_tick=report if key else None)
-    finally:
-        _live.pop(key, None)
-        # The model is kept for the next round: it must not keep this round's arrays alive
-        # (an empty slice would, through its base).
-        for name in trained:
-            empty = np.empty((0, model.vector_size), dtype=np.float32)
-            if name == "vectors":
-                model.wv.vectors = empty
-            else:
-                setattr(model, name, empty)
-    if share.changes:
-        for name, m in trained.items():
-            np.subtract(m, start[name], out=m)  # an unchanged row is exactly +0.0
-    return Trained(
-        trained,
-        share.changes,
-        raw_words=int(stats.raw_words) - share.words_before,
-        effective_words=int(stats.effective_words),
-        sentences=int(stats.sentences),
-        loss=float(stats.loss),
-    )
+    stats = feed_shard(trainer, shard, on_tick=report if key else None)
+    result.raw_words += int(stats.raw_words) - share.words_before
+    result.effective_words += int(stats.effective_words)
+    result.sentences += int(stats.sentences)
+    result.loss += float(stats.loss)
+
+
+def _merge_round(
+    exchange: Exchange,
+    r: int,
+    plan: MergePlan,
+    trained: Dict[str, np.ndarray],
+    synced: Dict[str, np.ndarray],
+) -> None:
+    """Merge the rows due after round ``r``: each becomes its value at the last merge plus
+    the merged change of every rank since then."""
+    rows: Dict[str, Any] = {}
+    for name, matrix in trained.items():
+        # Hierarchical softmax's rows are inner nodes, not words: merged whole every round.
+        due = rows_due(r, plan.rounds, plan.sync_words if name != "syn1" else None, len(matrix))
+        if due == len(matrix):
+            rows[name] = slice(None)
+        elif plan.order is None or name == "syn1":
+            rows[name] = slice(0, due)
+        else:
+            rows[name] = np.sort(plan.order[:due])
+    changes = {n: trained[n][rows[n]] - synced[n][rows[n]] for n in trained}
+    merged = exchange.merged(r, changes)
+    for name, change in merged.items():
+        sel = rows[name]
+        if isinstance(sel, slice):
+            np.add(synced[name][sel], change, out=trained[name][sel])
+            synced[name][sel] = trained[name][sel]
+        else:
+            value = synced[name][sel] + change
+            trained[name][sel] = value
+            synced[name][sel] = value
+
+
+def _release(model: Any, names: Sequence[str]) -> None:
+    """The model is kept for the next epoch: it must not keep this epoch's arrays alive (an
+    empty slice would, through its base)."""
+    for name in names:
+        empty = np.empty((0, model.vector_size), dtype=np.float32)
+        if name == "vectors":
+            model.wv.vectors = empty
+        else:
+            setattr(model, name, empty)
 
 
 @contextlib.contextmanager

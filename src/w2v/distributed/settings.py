@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
-from w2v.constraints import POSITIVE, Boolean, Constraint, NoneValue, int_at_least
+from w2v.constraints import POSITIVE, Constraint, NoneValue, int_at_least
 from w2v.params import Param, validate
 
 #: From the benchmark (docs/distributed.md): with the sum, quality rises with the rounds; 32
@@ -15,7 +15,7 @@ from w2v.params import Param, validate
 #: the mean (Spark's rule) quality stayed lower at any number of rounds.
 DEFAULT_ROUNDS_PER_EPOCH = 32
 DEFAULT_MERGE = "sum"
-DEFAULT_OVERLAP = False
+DEFAULT_SYNC_WORDS: Optional[int] = 1024
 
 
 class Names(Constraint):
@@ -53,15 +53,15 @@ DISTRIBUTED_PARAMS: Tuple[Param, ...] = (
         saved=False,
     ),
     Param(
-        "overlap",
-        DEFAULT_OVERLAP,
-        (Boolean(),),
-        "merge a round's changes while the next round trains",
-        "bool",
-        details="With several workers, round r then starts from the weights merged after "
-        "round r - 2 plus the worker's own change of round r - 1, so no worker waits for the "
-        "merge between rounds, at the price of one round of staleness (about twice the "
-        "rounds for the same quality); False waits for each merge.",
+        "sync_words",
+        DEFAULT_SYNC_WORDS,
+        (NoneValue(), int_at_least(1)),
+        "how many of the most frequent words' rows every round merges",
+        "int, optional",
+        details="Round c of an epoch merges the rows of the sync_words x 2**z most frequent "
+        "words, 2**z being the largest power of 2 dividing c, and the last round every row, "
+        "so rarer words' rows (changed seldom, mostly by one worker) travel less often. "
+        "None merges every row every round.",
         saved=False,
     ),
     Param(

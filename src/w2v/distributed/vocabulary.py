@@ -10,7 +10,7 @@ client then applies ``min_count``, ``trim_rule``, sorting and subsampling as
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Dict, List
+from typing import Any, Dict, List, Sequence
 
 import numpy as np
 
@@ -75,3 +75,21 @@ def merge_counts(*parts: ShardCounts) -> ShardCounts:
         [n for p in parts for n in p.shard_words],
         [n for p in parts for n in p.shard_sentences],
     )
+
+
+#: Most count tables one merge task receives.
+FANIN = 4
+
+
+def tree_reduce(client: Any, futures: Sequence[Any], func: Any, name: str) -> List[Any]:
+    """Combine ``futures`` on the workers with ``func(*group)`` in groups of ``FANIN``, in
+    order, until at most ``FANIN`` remain; returns those."""
+    level = list(futures)
+    depth = 0
+    while len(level) > FANIN:
+        level = [
+            client.submit(func, *level[i : i + FANIN], key=f"{name}-{depth}-{i // FANIN}")
+            for i in range(0, len(level), FANIN)
+        ]
+        depth += 1
+    return level

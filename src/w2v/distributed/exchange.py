@@ -1,0 +1,211 @@
+"""Merging the workers' changes between rounds, on the workers, without stopping the epoch.
+
+Each rank's epoch runs as one Dask task that trains its shards round after round. After a
+round the ranks add up the changes they made to the rows due for merging (:func:`rows_due`)
+through a :class:`Mailbox` each, a Dask actor on the rank's worker: ranks send their changes
+straight to each other's mailbox, worker to worker, with no task scheduled and nothing
+passing through the client or the scheduler.
+
+With two ranks each sends its whole change to the other. With more, the due rows are cut
+into one block per rank: block j of every change goes to rank j, which adds them up and sends
+the total to every other rank (a reduce-scatter, then an all-gather), so a rank sends and
+receives about twice the due rows whatever the number of ranks. The changes are added in rank
+order, so every rank computes the same bits, and a run with one thread per worker is
+deterministic.
+
+Which rows are due (:func:`rows_due`): the most frequent words' rows change in every round of
+every worker, the rare ones seldom and mostly on one worker, so round ``c`` of an epoch
+merges the ``sync_words x 2**z`` most frequent rows, ``z`` being the number of times 2
+divides ``c``: the first ``sync_words`` every round, twice as many every second round, and so
+on (the schedule of Ji et al.'s distributed HogBatch). The last round of an epoch merges
+every row, so each epoch ends with one model, the same on every rank.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
+
+#: Changed rows of one matrix: their ids (None: every row, in order) and their values.
+Rows = Tuple[Optional[np.ndarray], np.ndarray]
+
+
+class Aborted(RuntimeError):
+    """The epoch was called off (a worker was lost): its tasks stop, the driver trains it
+    again from its start."""
+
+
+def rows_due(round_: int, rounds: int, sync_words: Optional[int], size: int) -> int:
+    """How many of the most frequent rows are merged after round ``round_`` (0-based) of an
+    epoch of ``rounds``: all at the last round or when ``sync_words`` is None, else
+    ``sync_words`` times the largest power of 2 dividing ``round_ + 1``."""
+    if sync_words is None or round_ + 1 >= rounds:
+        return size
+    c = round_ + 1
+    return min(size, sync_words * (c & -c))
+
+
+class Mailbox:
+    """Where the other ranks leave their changes for one rank (a Dask actor on its worker).
+
+    Messages are keyed; :meth:`take` waits for one. :meth:`abort` makes every waiting and
+    later :meth:`take` raise :class:`Aborted`.
+    """
+
+    def __init__(self) -> None:
+        self._box: Dict[Any, Any] = {}
+        self._why: Optional[str] = None
+        self._changed = threading.Condition()
+
+    def put(self, key: Any, value: Any) -> None:
+        with self._changed:
+            self._box[key] = value
+            self._changed.notify_all()
+
+    def abort(self, why: str) -> None:
+        with self._changed:
+            self._why = why
+            self._changed.notify_all()
+
+    def take(self, key: Any, timeout: float) -> Any:
+        """The message ``key``, removed from the box.
+
+        Raises
+        ------
+        Aborted
+            The epoch was called off, or nothing came in ``timeout`` seconds.
+        """
+        with self._changed:
+            if not self._changed.wait_for(lambda: key in self._box or self._why, timeout):
+                raise Aborted(f"no message {key!r} from another rank in {timeout:.0f}s")
+            if self._why is not None:
+                raise Aborted(self._why)
+            return self._box.pop(key)
+
+
+def local_mailbox(actor: Any) -> Mailbox:
+    """The object behind ``actor`` when it lives in this worker (read without a message)."""
+    from distributed import get_worker
+
+    return get_worker().state.actors[actor.key]
+
+
+def changed_rows(change: np.ndarray) -> Rows:
+    """The rows of ``change`` that are not all +0.0 (an unchanged row is exactly that:
+    x - x is +0.0), or all rows when most changed."""
+    rows = np.flatnonzero(change.view(np.int32).any(axis=1))
+    if len(rows) * 10 >= len(change) * 9:
+        return None, change
+    return rows, change[rows]
+
+
+def add_rows(total: np.ndarray, counts: Optional[np.ndarray], rows: Rows) -> None:
+    """Add one rank's changed ``rows`` into ``total``; count the ranks per row if asked."""
+    ids, values = rows
+    if ids is None:
+        total += values
+        if counts is not None:
+            counts += values.view(np.int32).any(axis=1)
+    else:
+        total[ids] += values
+        if counts is not None:
+            counts[ids] += 1
+
+
+def merge(parts: Sequence[Rows], shape: Tuple[int, int], rule: str) -> np.ndarray:
+    """The merged change of the ranks' ``parts`` (in rank order): per row, the sum of the
+    changes (``"sum"``), or their mean over the ranks that changed it (``"mean"``)."""
+    total = np.zeros(shape, dtype=np.float32)
+    counts = np.zeros(shape[0], dtype=np.int32) if rule == "mean" else None
+    for rows in parts:
+        add_rows(total, counts, rows)
+    if counts is not None:
+        np.divide(total, np.maximum(counts, 1).astype(np.float32)[:, None], out=total)
+    return total
+
+
+def _cuts(size: int, blocks: int) -> List[int]:
+    return [size * b // blocks for b in range(blocks + 1)]
+
+
+class Exchange:
+    """One rank's side of the merges of an epoch (used inside its training task).
+
+    ``boxes`` are every rank's mailbox actors, in rank order; ``tag`` tells this epoch's
+    messages from those of an attempt called off before. ``bytes_sent`` counts the values
+    and row ids this rank sent.
+    """
+
+    def __init__(
+        self, rank: int, boxes: Sequence[Any], tag: str, rule: str, timeout: float
+    ) -> None:
+        self.rank = rank
+        self.boxes = list(boxes)
+        self.tag = tag
+        self.rule = rule
+        self.timeout = timeout
+        self.mine = local_mailbox(self.boxes[rank]) if len(self.boxes) > 1 else None
+        self.bytes_sent = 0
+        self.seconds_waiting = 0.0
+
+    def _send(self, to: int, key: Tuple[Any, ...], parts: Dict[str, Rows]) -> None:
+        self.bytes_sent += sum(v.nbytes + (0 if r is None else r.nbytes) for r, v in parts.values())
+        self.boxes[to].put((self.tag, *key, self.rank), parts).result()
+
+    def _take(self, key: Tuple[Any, ...], rank: int) -> Dict[str, Rows]:
+        assert self.mine is not None
+        start = time.perf_counter()
+        try:
+            return self.mine.take((self.tag, *key, rank), self.timeout)
+        finally:
+            self.seconds_waiting += time.perf_counter() - start
+
+    def merged(self, step: int, changes: Dict[str, np.ndarray]) -> Dict[str, np.ndarray]:
+        """Every rank's ``changes`` (per matrix, the same rows on every rank) merged by the
+        rule; each rank calls this with its own, and all get the same result."""
+        n = len(self.boxes)
+        if n == 1:
+            return changes
+        if n == 2:  # each sends its whole change: the same bytes as blocks, one message less
+            self._send(
+                1 - self.rank, (step, "all"), {k: changed_rows(c) for k, c in changes.items()}
+            )
+            theirs = self._take((step, "all"), 1 - self.rank)
+            ours = {k: (None, c) for k, c in changes.items()}
+            order = [ours, theirs] if self.rank == 0 else [theirs, ours]
+            return {k: merge([p[k] for p in order], c.shape, self.rule) for k, c in changes.items()}
+        cuts = {k: _cuts(len(c), n) for k, c in changes.items()}
+
+        def block(k: str, c: np.ndarray, j: int) -> np.ndarray:
+            return c[cuts[k][j] : cuts[k][j + 1]]
+
+        for j in range(n):
+            if j != self.rank:
+                parts = {k: changed_rows(block(k, c, j)) for k, c in changes.items()}
+                self._send(j, (step, "reduce"), parts)
+        own: Dict[str, np.ndarray] = {}
+        gathered = [
+            {k: (None, block(k, c, self.rank)) for k, c in changes.items()}
+            if j == self.rank
+            else self._take((step, "reduce"), j)
+            for j in range(n)
+        ]
+        for k, c in changes.items():
+            mine = block(k, c, self.rank)
+            own[k] = merge([g[k] for g in gathered], mine.shape, self.rule)
+        for j in range(n):
+            if j != self.rank:
+                self._send(j, (step, "gather"), {k: (None, v) for k, v in own.items()})
+        out = {k: np.empty_like(c) for k, c in changes.items()}
+        for j in range(n):
+            got = (
+                own
+                if j == self.rank
+                else {k: v for k, (_, v) in self._take((step, "gather"), j).items()}
+            )
+            for k, v in got.items():
+                out[k][cuts[k][j] : cuts[k][j + 1]] = v
+        return out

@@ -699,6 +699,12 @@ NB_MODULE(_core, m) {
           "The count of each word, by id.")
       .def("words", &PyVocabCounter::words, "ids"_a = nb::none(),
            "The words with these ids (all words if None).")
+      .def(
+          "absorb",
+          [](PyVocabCounter& c, const PyVocabCounter& later) { c.scan.absorb(later.scan); },
+          "later"_a,
+          "Adds the counts of `later` (both finished) as if its input had followed this one's: "
+          "its new words come after these, in its order.")
       .def_prop_ro("total_words",
                    [](const PyVocabCounter& c) { return c.scan.counter().total_words(); })
       .def_prop_ro("sentences",

@@ -156,6 +156,8 @@ class VocabScan {
   void set_phrases(std::shared_ptr<const PhraseTable> phrases) { phrases_ = std::move(phrases); }
 
   const VocabCounter& counter() const { return counter_; }
+  // After finish(), on both: adds `later`'s counts as if its input had followed this one's.
+  void absorb(const VocabScan& later);
   uint64_t bytes_read() const { return bytes_read_.load(std::memory_order_relaxed); }
 
  private:

@@ -108,8 +108,7 @@ def _scores(model: w2v.Word2Vec) -> np.ndarray:
 
 
 # test_quality's skip-gram. The demo corpus is small (1.6 M words): 16 rounds per epoch keep
-# each shard of a round near 50 k words, where the workers' copies stay close (close enough
-# even when each round starts before the previous one is merged, overlap=True).
+# each shard of a round near 50 k words, where the workers' copies stay close.
 QUALITY = dict(vector_size=50, window=5, min_count=5, negative=5, sg=1, epochs=3, seed=1)
 ROUNDS = 16
 
@@ -128,8 +127,9 @@ def test_two_workers_learn_as_well_as_one_machine(corpora, two_worker_model) -> 
 
 
 def test_a_worker_killed_mid_round_changes_nothing(client, corpora, two_worker_model) -> None:
-    """Each Dask worker trains with one thread, so a run is deterministic: the killed
-    worker's shard, re-run elsewhere, gives the rows it would have given."""
+    """Each Dask worker trains with one thread, so a run is deterministic: the epoch the
+    killed worker was training is trained again from its start, from the copy of its
+    starting weights the other worker holds, and gives the rows it would have given."""
     result: dict = {}
 
     def run() -> None:
@@ -145,12 +145,14 @@ def test_a_worker_killed_mid_round_changes_nothing(client, corpora, two_worker_m
     victim = None
     deadline = time.monotonic() + 60
     while victim is None and time.monotonic() < deadline and thread.is_alive():
-        # Wait for a second-round shard to be training: weights have been merged before.
+        # Wait for rank 1's second epoch (key ...-{epoch}-{attempt}-{rank}) to be training:
+        # the ranks have merged rounds before, and the first epoch's results are lost with it.
         for worker, keys in client.processing().items():
-            if any(str(k).startswith("w2v-train-") and str(k).endswith("-1-1") for k in keys):
+            if any(str(k).startswith("w2v-epoch-") and str(k).endswith("-1-0-1") for k in keys):
                 victim = worker
         time.sleep(0.01)
-    assert victim is not None, "no training round was seen running"
+    assert victim is not None, "no training epoch was seen running"
+    time.sleep(0.3)  # into its rounds
     pid = client.run(os.getpid, workers=[victim])[victim]
     os.kill(pid, signal.SIGKILL)
     thread.join(120)
@@ -178,7 +180,7 @@ def test_an_epoch_whose_results_are_lost_is_trained_again(client, corpora, monke
         if attempt == 0 and epoch not in failed:
             failed.append(epoch)
             real(self, epoch, weights, report_delay, attempt)  # the work is done, then lost
-            raise CancelledError("w2v-train-x: its worker and the data it held are gone")
+            raise CancelledError("w2v-epoch-x: its worker and the data it held are gone")
         return real(self, epoch, weights, report_delay, attempt)
 
     monkeypatch.setattr(driver.Run, "_try_epoch", fail_once)
@@ -301,79 +303,112 @@ def test_a_truncated_compressed_shard_is_reported(tmp_path) -> None:
     assert str(cut) in str(err.value)
 
 
-def test_merge_rules_on_changed_rows() -> None:
-    from w2v.distributed.merge import FANIN, apply_updates, block_of, combine
-    from w2v.distributed.rounds import RowUpdate, Trained, Weights
+def test_rows_due_follow_the_schedule() -> None:
+    from w2v.distributed.exchange import rows_due
 
-    rng = np.random.default_rng(0)
-    start = rng.standard_normal((6, 3)).astype(np.float32)
-
-    def update(rows) -> RowUpdate:
-        u = RowUpdate()
-        rows = np.asarray(rows)
-        u.rows["vectors"] = (
-            rows,
-            rng.standard_normal((len(rows), 3)).astype(np.float32),
-            np.ones(len(rows), dtype=np.int32),
-        )
-        return u
-
-    ups = [
-        update([0, 1, 2]),
-        update([1, 2, 3]),
-        update([2]),
-        update([0, 1, 2, 3, 4]),
-        update([2, 4]),
-    ]
-    assert len(ups) > FANIN  # a tree of combines must give what one flat merge gives
-    flat = apply_updates(Weights(start.copy()), "mean", *ups).vectors
-    tree = apply_updates(Weights(start.copy()), "mean", combine(*ups[:FANIN]), ups[FANIN]).vectors
-    np.testing.assert_allclose(tree, flat, rtol=1e-6)
-    for rule in ("mean", "sum"):
-        given = start.copy()
-        got = apply_updates(Weights(given), rule, *ups).vectors
-        np.testing.assert_array_equal(given, start)  # the inputs are left as they came
-        for row in range(6):
-            changes = [
-                u.rows["vectors"][1][list(u.rows["vectors"][0]).index(row)]
-                for u in ups
-                if row in u.rows["vectors"][0]
-            ]
-            if not changes:
-                want = start[row]
-            elif rule == "mean":
-                want = start[row] + np.mean(changes, axis=0)
-            else:
-                want = start[row] + np.sum(changes, axis=0)
-            np.testing.assert_allclose(got[row], want, rtol=1e-5, atol=1e-6)
-    # A shard that trained alone gives its values, taken as they are.
-    alone = update([0, 1, 2])
-    alone.changes = False
-    one = apply_updates(Weights(start.copy()), "sum", alone).vectors
-    np.testing.assert_array_equal(one[:3], alone.rows["vectors"][1])
-    np.testing.assert_array_equal(one[3:], start[3:])
-    with pytest.raises(ValueError, match="only one"):
-        apply_updates(Weights(start.copy()), "sum", alone, ups[0])
-    # Only the rows a shard changed are cut out of its result, numbered within the block.
-    change = np.zeros((6, 3), dtype=np.float32)
-    change[[1, 4]] = 1.0
-    change[5, 2] = -0.5
-    block = block_of(Trained({"vectors": change}, True), 3, 6)
-    rows, values, counts = block.rows["vectors"]
-    np.testing.assert_array_equal(rows, [1, 2])
-    np.testing.assert_array_equal(values, change[[4, 5]])
-    np.testing.assert_array_equal(counts, [1, 1])
+    # Round c (1-based) merges sync_words x the largest power of 2 dividing c; the last
+    # round of the epoch, and sync_words=None, every row.
+    got = [rows_due(r, 8, 10, 1000) for r in range(8)]
+    assert got == [10, 20, 10, 40, 10, 20, 10, 1000]
+    assert rows_due(3, 8, 10, 25) == 25  # never more than the rows there are
+    assert [rows_due(r, 3, None, 7) for r in range(3)] == [7, 7, 7]
+    assert rows_due(0, 1, 10, 1000) == 1000
 
 
-def test_overlap_changes_only_rounds_after_the_first(client, corpora) -> None:
-    """With one round per epoch nothing overlaps (epochs start from all the merged
-    changes), so overlap must not change the result; with two rounds the second starts
-    before the first's merge, so it must."""
-    params = dict(vector_size=16, min_count=2, epochs=2, workers=1, seed=3)
+class _Box:
+    """An in-process stand-in for a mailbox actor (what Exchange calls on it)."""
 
-    def run(rounds: int, overlap: bool) -> np.ndarray:
-        m = wd.train(client, corpora["small"], rounds_per_epoch=rounds, overlap=overlap, **params)
-        return m.wv.vectors
+    def __init__(self) -> None:
+        from w2v.distributed.exchange import Mailbox
 
-    np.testing.assert_array_equal(run(1, True), run(1, False))
-    assert not np.array_equal(run(2, True), run(2, False))
+        self.box = Mailbox()
+
+    def put(self, key, value):
+        self.box.put(key, value)
+        return self
+
+    def result(self) -> None:
+        return None
+
+
+@pytest.mark.parametrize("ranks", [2, 3, 5])
+@pytest.mark.parametrize("rule", ["sum", "mean"])
+def test_ranks_merge_their_changes_to_the_same_bits(ranks, rule) -> None:
+    """Each rank merges its changes with the others' (two ranks: each sends all; more:
+    reduce-scatter, then all-gather) and every rank gets the same result: per row, the sum
+    of the changes, or their mean over the ranks that changed it."""
+    from w2v.distributed.exchange import Exchange
+
+    rng = np.random.default_rng(ranks)
+    shapes = {"vectors": (11, 4), "syn1neg": (7, 4)}
+    changes = []
+    for k in range(ranks):
+        mine = {}
+        for name, shape in shapes.items():
+            c = rng.standard_normal(shape).astype(np.float32)
+            c[rng.random(shape[0]) < 0.5] = 0.0  # rows this rank did not change
+            if k == 0:
+                c[:] = 0.0
+                c[3] = 1.0  # sparse: sent as row ids and values
+            mine[name] = c
+        changes.append(mine)
+    boxes = [_Box() for _ in range(ranks)]
+    results: list = [None] * ranks
+    errors: list = []
+
+    def run(k: int) -> None:
+        try:
+            ex = Exchange(k, boxes, "t", rule, timeout=30, mine=boxes[k].box)
+            given = {n: c.copy() for n, c in changes[k].items()}
+            results[k] = ex.merged(0, given)
+            for n in given:
+                np.testing.assert_array_equal(given[n], changes[k][n])  # inputs untouched
+            results[k]["sent"] = ex.bytes_sent
+        except BaseException as err:  # reported below
+            errors.append(err)
+
+    threads = [threading.Thread(target=run, args=(k,)) for k in range(ranks)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not errors, errors
+    for name in shapes:
+        stack = np.stack([c[name] for c in changes])
+        if rule == "sum":
+            want = stack.sum(axis=0)
+        else:
+            touched = (stack != 0).any(axis=2).sum(axis=0)
+            want = stack.sum(axis=0) / np.maximum(touched, 1)[:, None]
+        for k in range(ranks):
+            np.testing.assert_array_equal(results[k][name], results[0][name])
+        np.testing.assert_allclose(results[0][name], want, rtol=1e-5, atol=1e-6)
+    assert all(r["sent"] > 0 for r in results)
+
+
+def test_a_mailbox_called_off_wakes_its_reader() -> None:
+    from w2v.distributed.exchange import Aborted, Mailbox
+
+    box = Mailbox()
+    box.put(("a", 1), "x")
+    assert box.take(("a", 1), timeout=1) == "x"
+    with pytest.raises(Aborted, match="no message"):
+        box.take(("a", 2), timeout=0.05)
+    threading.Timer(0.05, box.abort, args=("a worker left",)).start()
+    with pytest.raises(Aborted, match="a worker left"):
+        box.take(("a", 2), timeout=30)
+
+
+def test_merging_every_row_every_round_is_sync_words_none(client, corpora) -> None:
+    """sync_words at least the vocabulary merges every row every round, as None does; a
+    small sync_words merges less and gives another model (both deterministic)."""
+    params = dict(vector_size=16, min_count=2, epochs=2, workers=1, seed=3, rounds_per_epoch=4)
+    every = wd.train(client, corpora["small"], sync_words=None, **params)
+    again = wd.train(client, corpora["small"], sync_words=10**6, **params)
+    np.testing.assert_array_equal(every.wv.vectors, again.wv.vectors)
+    np.testing.assert_array_equal(every.syn1neg, again.syn1neg)
+    few = wd.train(client, corpora["small"], sync_words=8, **params)
+    assert not np.array_equal(every.wv.vectors, few.wv.vectors)
+    assert np.isfinite(few.wv.vectors).all()
+    few_again = wd.train(client, corpora["small"], sync_words=8, **params)
+    np.testing.assert_array_equal(few.wv.vectors, few_again.wv.vectors)

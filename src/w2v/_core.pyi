@@ -271,6 +271,11 @@ class VocabCounter:
     def words(self, ids: Annotated[NDArray[numpy.int64], dict(shape=(None,), order='C', device='cpu', writable=False)] | None = None) -> list[str]:
         """The words with these ids (all words if None)."""
 
+    def absorb(self, later: VocabCounter) -> None:
+        """
+        Adds the counts of `later` (both finished) as if its input had followed this one's: its new words come after these, in its order.
+        """
+
     @property
     def total_words(self) -> int: ...
 

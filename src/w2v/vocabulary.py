@@ -19,6 +19,7 @@ same corpus and parameters:
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from dataclasses import dataclass
@@ -323,16 +324,30 @@ def fill_new_vocab(wv: Any, kept: Retained, sample: float, null_word: bool) -> T
 
 def raw_vocab_from_freq(word_freq: Mapping[str, int]) -> RawVocab:
     """A scan result from a ``{word: count}`` mapping (``build_vocab_from_freq``)."""
-    counter = _core.VocabCounter(0, 10000)
     words = list(word_freq)
     for w in words:
         if not isinstance(w, str):
             raise TypeError(f"word_freq keys must be str, got {type(w).__name__}")
+    counts = [word_freq[w] for w in words]
+    # Plain ints are checked in one pass; anything else (or a failure) word by word, so the
+    # error names the word.
+    array = None
+    if set(map(type, counts)) <= {int, np.int64, np.int32, np.uint32}:
+        with contextlib.suppress(OverflowError):
+            array = np.asarray(counts, dtype=np.int64)
+    if array is None or (len(array) and array.min() < 0):
+        for w, c in zip(words, counts):
+            check_value(f"word_freq[{w!r}]", c, COUNT)
+        array = np.asarray([int(c) for c in counts], dtype=np.int64)
+    return raw_vocab_from_counts(words, array)
+
+
+def raw_vocab_from_counts(words: List[str], counts: np.ndarray) -> RawVocab:
+    """A scan result from distinct ``words`` (in first-seen order) and their ``counts``
+    (non-negative int64), as a scan of the corpus gives them."""
+    counter = _core.VocabCounter(0, 10000)
     counter.feed_sentences([[w] for w in words])
     raw = RawVocab(counter, 0)
-    counts = [int(word_freq[w]) for w in words]
-    for w, c in zip(words, counts):
-        check_value(f"word_freq[{w!r}]", c, COUNT)
     raw.counts = np.asarray(counts, dtype=np.int64)
     if raw.counts.sum(dtype=np.float64) > INT64_MAX:
         raise ValueError("word_freq counts must add up to at most 2**63 - 1")

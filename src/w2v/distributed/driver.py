@@ -44,7 +44,7 @@ from w2v.distributed.sharding import (
     expand_paths,
     plan_shards,
 )
-from w2v.distributed.vocabulary import ShardCounts, count_shard, merge_counts, tree_reduce
+from w2v.distributed.vocabulary import ShardCounts, count_shards, merge_counts, tree_reduce
 from w2v.params import describe
 from w2v.training import MAX_WORDS_IN_BATCH, EpochReporter
 
@@ -147,19 +147,23 @@ def locate_corpus(client: Any, workers: Sequence[str], corpus_file: Any, parts: 
 
 
 def scan_shards(client: Any, shards: Sequence[Shard], workers: Sequence[str]) -> ShardCounts:
-    """Count every shard on the workers and merge the counts in corpus order."""
+    """Count every shard on the workers and merge the counts in corpus order: each worker
+    counts a run of consecutive shards, so only one table per worker is merged."""
     run = uuid.uuid4().hex[:8]
+    n = len(workers)
+    cuts = [len(shards) * g // n for g in range(n + 1)]
     futures = [
         client.submit(
-            count_shard,
-            shard,
+            count_shards,
+            shards[lo:hi],
             MAX_WORDS_IN_BATCH,
-            key=f"w2v-count-{run}-{shard.index}",
-            workers=[workers[shard.index % len(workers)]],
+            key=f"w2v-count-{run}-{g}",
+            workers=[workers[g]],
             allow_other_workers=True,
             retries=2,
         )
-        for shard in shards
+        for g, (lo, hi) in enumerate(zip(cuts[:-1], cuts[1:]))
+        if hi > lo
     ]
     top = tree_reduce(client, futures, merge_counts, f"w2v-count-merge-{run}")
     return client.submit(merge_counts, *top, key=f"w2v-counts-{run}").result()
@@ -434,21 +438,34 @@ class Run:
         got = client.gather([client.submit(tallies, f, key=f"w2v-tally-{f.key}") for f in futures])
         words, eff, sentences, loss, moved = (sum(c) for c in list(zip(*got))[:5])
         self.bytes_per_round.append(moved / self.rounds)
-        for k, (*_, (training, merging, waiting)) in enumerate(got):
+        for k, (*_, (training, merging, waiting, sending, last)) in enumerate(got):
             logger.debug(
                 "epoch %i rank %i: %.2fs training, %.2fs merging (%.2fs of it waiting for "
-                "the other ranks), %.1f MB sent",
+                "the other ranks, %.2f sending, %.2f the last), %.1f MB sent",
                 epoch + 1,
                 k,
                 training,
                 merging,
                 waiting,
+                sending,
+                last,
                 got[k][4] / 1e6,
             )
         tally = EpochTally(words, sentences, eff, loss)
         self._show(epoch, tally, progress, reporter, [])
         reporter.close(tally, tally.effective_words, tally.loss)
         return futures, tally
+
+    def _lost(self, err: BaseException, place: Sequence[str]) -> bool:
+        """Whether a rank's error comes from a lost worker (its own, or one it sent to)."""
+        from distributed import KilledWorker
+        from distributed.comm.core import CommClosedError
+
+        if isinstance(err, (Aborted, KilledWorker, CommClosedError, CancelledError)):
+            return True
+        if "Worker holding Actor was lost" in str(err):  # another rank's mailbox
+            return True
+        return not set(place) <= set(self._alive())
 
     def _share(
         self, epoch: int, r: int, rank: int, s: int, before: int, round_words: int
@@ -486,8 +503,7 @@ class Run:
         Exception
             What a rank's task raised otherwise (bad input, ...).
         """
-        from distributed import KilledWorker, wait
-        from distributed.comm.core import CommClosedError
+        from distributed import wait
 
         poll = min(0.5, max(float(reporter.delay), 0.05))
         keys = [f.key for f in futures]
@@ -497,7 +513,7 @@ class Run:
             for f in futures:
                 if f.status == "error":
                     err = f.exception()
-                    if isinstance(err, (Aborted, KilledWorker, CommClosedError)):
+                    if self._lost(err, place):
                         raise _EpochLost(f"{type(err).__name__}: {err}")
                     raise err
             if all(f.status == "finished" for f in futures):

@@ -115,10 +115,17 @@ def add_rows(total: np.ndarray, counts: Optional[np.ndarray], rows: Rows) -> Non
             counts[ids] += 1
 
 
-def merge(parts: Sequence[Rows], shape: Tuple[int, int], rule: str) -> np.ndarray:
+def merge(
+    parts: Sequence[Rows], shape: Tuple[int, int], rule: str, out: Optional[np.ndarray] = None
+) -> np.ndarray:
     """The merged change of the ranks' ``parts`` (in rank order): per row, the sum of the
-    changes (``"sum"``), or their mean over the ranks that changed it (``"mean"``)."""
-    total = np.zeros(shape, dtype=np.float32)
+    changes (``"sum"``), or their mean over the ranks that changed it (``"mean"``); written
+    into ``out`` if given."""
+    if out is None:
+        total = np.zeros(shape, dtype=np.float32)
+    else:
+        total = out
+        total.fill(0)
     counts = np.zeros(shape[0], dtype=np.int32) if rule == "mean" else None
     for rows in parts:
         add_rows(total, counts, rows)
@@ -134,26 +141,39 @@ def _cuts(size: int, blocks: int) -> List[int]:
 class Exchange:
     """One rank's side of the merges of an epoch (used inside its training task).
 
-    ``boxes`` are every rank's mailbox actors, in rank order; ``tag`` tells this epoch's
+    ``boxes`` are every rank's mailbox actors, in rank order (``box.put(key, value)``
+    returns something with ``result()``); ``mine`` is this rank's mailbox object (by
+    default the one behind ``boxes[rank]`` in this worker). ``tag`` tells this epoch's
     messages from those of an attempt called off before. ``bytes_sent`` counts the values
     and row ids this rank sent.
     """
 
     def __init__(
-        self, rank: int, boxes: Sequence[Any], tag: str, rule: str, timeout: float
+        self,
+        rank: int,
+        boxes: Sequence[Any],
+        tag: str,
+        rule: str,
+        timeout: float,
+        mine: Optional[Mailbox] = None,
     ) -> None:
         self.rank = rank
         self.boxes = list(boxes)
         self.tag = tag
         self.rule = rule
         self.timeout = timeout
-        self.mine = local_mailbox(self.boxes[rank]) if len(self.boxes) > 1 else None
+        if mine is None and len(self.boxes) > 1:
+            mine = local_mailbox(self.boxes[rank])
+        self.mine = mine
         self.bytes_sent = 0
         self.seconds_waiting = 0.0
+        self.seconds_sending = 0.0
 
     def _send(self, to: int, key: Tuple[Any, ...], parts: Dict[str, Rows]) -> None:
         self.bytes_sent += sum(v.nbytes + (0 if r is None else r.nbytes) for r, v in parts.values())
+        start = time.perf_counter()
         self.boxes[to].put((self.tag, *key, self.rank), parts).result()
+        self.seconds_sending += time.perf_counter() - start
 
     def _take(self, key: Tuple[Any, ...], rank: int) -> Dict[str, Rows]:
         assert self.mine is not None
@@ -163,20 +183,29 @@ class Exchange:
         finally:
             self.seconds_waiting += time.perf_counter() - start
 
-    def merged(self, step: int, changes: Dict[str, np.ndarray]) -> Dict[str, np.ndarray]:
+    def merged(
+        self,
+        step: int,
+        changes: Dict[str, np.ndarray],
+        out: Optional[Dict[str, np.ndarray]] = None,
+    ) -> Dict[str, np.ndarray]:
         """Every rank's ``changes`` (per matrix, the same rows on every rank) merged by the
-        rule; each rank calls this with its own, and all get the same result."""
+        rule; each rank calls this with its own, and all get the same result (written into
+        ``out``'s arrays when given)."""
         n = len(self.boxes)
         if n == 1:
             return changes
+        if out is None:
+            out = {k: np.empty_like(c) for k, c in changes.items()}
         if n == 2:  # each sends its whole change: the same bytes as blocks, one message less
-            self._send(
-                1 - self.rank, (step, "all"), {k: changed_rows(c) for k, c in changes.items()}
-            )
+            ours = {k: changed_rows(c) for k, c in changes.items()}
+            self._send(1 - self.rank, (step, "all"), ours)
             theirs = self._take((step, "all"), 1 - self.rank)
-            ours = {k: (None, c) for k, c in changes.items()}
-            order = [ours, theirs] if self.rank == 0 else [theirs, ours]
-            return {k: merge([p[k] for p in order], c.shape, self.rule) for k, c in changes.items()}
+            # Both ranks add the same two parts, as sent, in rank order: the same bits.
+            parts = [ours, theirs] if self.rank == 0 else [theirs, ours]
+            for k, c in changes.items():
+                merge([p[k] for p in parts], c.shape, self.rule, out[k])
+            return out
         cuts = {k: _cuts(len(c), n) for k, c in changes.items()}
 
         def block(k: str, c: np.ndarray, j: int) -> np.ndarray:
@@ -199,7 +228,6 @@ class Exchange:
         for j in range(n):
             if j != self.rank:
                 self._send(j, (step, "gather"), {k: (None, v) for k, v in own.items()})
-        out = {k: np.empty_like(c) for k, c in changes.items()}
         for j in range(n):
             got = (
                 own

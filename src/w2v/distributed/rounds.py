@@ -198,7 +198,12 @@ def train_epoch(
         start = start.weights
     # Copies: the inputs stay as they came (and may be read-only views of a message).
     trained = {name: np.array(m, copy=True) for name, m in start.matrices().items()}
-    synced = {n: m.copy() for n, m in trained.items()} if len(boxes) > 1 else None
+    synced = scratch = None
+    if len(boxes) > 1:
+        scratch = _scratch_for(spec.token, rank, trained)
+        synced = {n: s[2] for n, s in scratch.items()}
+        for n, m in trained.items():
+            np.copyto(synced[n], m)
     model.wv.vectors = trained["vectors"]
     model.syn1neg = trained.get("syn1neg", model.syn1neg)
     model.syn1 = trained.get("syn1", model.syn1)
@@ -208,18 +213,26 @@ def train_epoch(
         with _off_the_worker_threads():
             trainer = make_trainer(model, spec.max_sentence_length)
             exchange = Exchange(rank, boxes, tag, plan.rule, plan.timeout)
-            training = merging = 0.0
+            training = merging = last = 0.0
             for r, (shard, share) in enumerate(zip(shards, shares)):
                 t0 = time.perf_counter()
                 if share is not None:
                     _train_round(trainer, shard, share, result, key)
                 t1 = time.perf_counter()
                 if synced is not None:
-                    _merge_round(exchange, r, plan, trained, synced)
+                    _merge_round(exchange, r, plan, trained, synced, scratch)
+                    if r + 1 == len(shards):
+                        last = time.perf_counter() - t1
                 training += t1 - t0
                 merging += time.perf_counter() - t1
             result.bytes_sent = exchange.bytes_sent
-            result.seconds = (training, merging, exchange.seconds_waiting)
+            result.seconds = (
+                training,
+                merging,
+                exchange.seconds_waiting,
+                exchange.seconds_sending,
+                last,
+            )
     finally:
         _live.pop(key, None)
         _release(model, list(trained))
@@ -261,22 +274,26 @@ def _merge_round(
     plan: MergePlan,
     trained: Dict[str, np.ndarray],
     synced: Dict[str, np.ndarray],
+    scratch: Scratch,
 ) -> None:
     """Merge the rows due after round ``r``: each becomes its value at the last merge plus
-    the merged change of every rank since then."""
+    the merged change of every rank since then. ``scratch`` holds two arrays per matrix, of
+    its shape, for the changes and their merge."""
     rows: Dict[str, Any] = {}
+    changes: Dict[str, np.ndarray] = {}
+    out: Dict[str, np.ndarray] = {}
     for name, matrix in trained.items():
         # Hierarchical softmax's rows are inner nodes, not words: merged whole every round.
         due = rows_due(r, plan.rounds, plan.sync_words if name != "syn1" else None, len(matrix))
-        if due == len(matrix):
-            rows[name] = slice(None)
-        elif plan.order is None or name == "syn1":
+        change, merged, _ = scratch[name]
+        if plan.order is None or name == "syn1" or due == len(matrix):
             rows[name] = slice(0, due)
+            changes[name] = np.subtract(matrix[:due], synced[name][:due], out=change[:due])
         else:
             rows[name] = np.sort(plan.order[:due])
-    changes = {n: trained[n][rows[n]] - synced[n][rows[n]] for n in trained}
-    merged = exchange.merged(r, changes)
-    for name, change in merged.items():
+            changes[name] = matrix[rows[name]] - synced[name][rows[name]]
+        out[name] = merged[:due]
+    for name, change in exchange.merged(r, changes, out).items():
         sel = rows[name]
         if isinstance(sel, slice):
             np.add(synced[name][sel], change, out=trained[name][sel])
@@ -285,6 +302,24 @@ def _merge_round(
             value = synced[name][sel] + change
             trained[name][sel] = value
             synced[name][sel] = value
+
+
+Scratch = Dict[str, Tuple[np.ndarray, np.ndarray, np.ndarray]]
+_scratch: Dict[Tuple[str, int], Scratch] = {}
+
+
+def _scratch_for(token: str, rank: int, matrices: Dict[str, np.ndarray]) -> Scratch:
+    """Per matrix, arrays of its shape for a rank's changes, their merge and the weights as
+    last merged, kept across the epochs of a run: new ones each epoch would cost the page
+    faults of touching fresh memory in every merge."""
+    with _models_lock:
+        for old in [k for k in _scratch if k[0] != token]:
+            del _scratch[old]  # a finished run's
+        have = _scratch.setdefault((token, rank), {})
+        for name, m in matrices.items():
+            if name not in have or have[name][0].shape != m.shape:
+                have[name] = (np.empty_like(m), np.empty_like(m), np.empty_like(m))
+        return have
 
 
 def _release(model: Any, names: Sequence[str]) -> None:

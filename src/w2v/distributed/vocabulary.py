@@ -40,15 +40,25 @@ class ShardCounts:
         return dict(zip(self.words, self.counts.tolist()))
 
 
-def count_shard(shard: Shard, max_sentence_length: int) -> ShardCounts:
-    """Count the words of one shard (a Dask task; reads the shard where it runs)."""
-    counter = _core.VocabCounter(0, int(max_sentence_length), 1, None)
-    feed_shard(counter, shard)
+def count_shards(shards: Sequence[Shard], max_sentence_length: int) -> ShardCounts:
+    """Count the words of consecutive shards (a Dask task; reads them where it runs): one
+    table for all, and each shard's raw words and sentences."""
+    total: Any = None
+    shard_words, shard_sentences = [], []
+    for shard in shards:
+        counter = _core.VocabCounter(0, int(max_sentence_length), 1, None)
+        feed_shard(counter, shard)
+        shard_words.append(int(counter.total_words))
+        shard_sentences.append(int(counter.sentences))
+        if total is None:
+            total = counter
+        else:
+            total.absorb(counter)  # in C++, in corpus order
     return ShardCounts(
-        counter.words(),
-        np.asarray(counter.counts(), dtype=np.int64),
-        [int(counter.total_words)],
-        [int(counter.sentences)],
+        total.words() if total is not None else [],
+        np.asarray(total.counts() if total is not None else [], dtype=np.int64),
+        shard_words,
+        shard_sentences,
     )
 
 

@@ -32,7 +32,7 @@ def train_on_dask(
         raise UsageError("--dask reads the corpus on the workers: give files, not '-'")
     if args.corpus_format != "lines":
         raise UsageError("--dask trains on one-sentence-per-line corpora (--corpus-format lines)")
-    from w2v.distributed import train
+    from w2v.distributed import DISTRIBUTED_PARAMS, train
     from w2v.distributed.cluster import connect
 
     with logging_for(mode, args.debug):
@@ -40,13 +40,8 @@ def train_on_dask(
             with connect(args.dask, threads=max(1, int(params.get("workers") or 1))) as client:
                 start = time.perf_counter()
                 try:
-                    model = train(
-                        client,
-                        files,
-                        rounds_per_epoch=args.rounds_per_epoch,
-                        progress=mode == "bar",
-                        **params,
-                    )
+                    own = {p.name: getattr(args, p.name) for p in DISTRIBUTED_PARAMS if p.cli}
+                    model = train(client, files, progress=mode == "bar", **own, **params)
                 except (ValueError, TypeError) as exc:  # parameters the cluster refuses
                     raise UsageError(one_line(exc)) from None
                 elapsed = time.perf_counter() - start

@@ -22,7 +22,7 @@ from w2v.cli.queries import cmd_analogy, cmd_evaluate, cmd_index, cmd_similar
 from w2v.cli.reporting import PROGRESS_MODES
 from w2v.cli.train import DEMO_OPTIONS, DEMO_WORDS, cmd_demo, cmd_train
 from w2v.constraints import AnyInteger, Interval
-from w2v.distributed.settings import DEFAULT_ROUNDS_PER_EPOCH
+from w2v.distributed.settings import DISTRIBUTED_PARAMS
 from w2v.loading import FORMATS
 from w2v.params import Cli, Param, cli_params
 
@@ -235,14 +235,11 @@ def _add_dask_options(p: argparse.ArgumentParser) -> None:
         "the corpus files), or 'local:N' to start N worker processes on this machine; "
         "--workers is then the threads of each Dask worker",
     )
-    g.add_argument(
-        "--rounds-per-epoch",
-        type=positive_int,
-        metavar="N",
-        default=DEFAULT_ROUNDS_PER_EPOCH,
-        help="with --dask: merge the workers' changes N times per epoch "
-        f"(default: {DEFAULT_ROUNDS_PER_EPOCH})",
-    )
+    for row in DISTRIBUTED_PARAMS:
+        if row.cli is not None:
+            option = _option(row, row.cli)
+            option["help"] = "with --dask: " + option["help"]
+            g.add_argument(row.option, **option)
 
 
 def _add_checkpoint_options(p: argparse.ArgumentParser) -> None:

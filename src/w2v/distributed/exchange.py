@@ -168,12 +168,24 @@ class Exchange:
         self.bytes_sent = 0
         self.seconds_waiting = 0.0
         self.seconds_sending = 0.0
+        self._sending: List[Any] = []
 
     def _send(self, to: int, key: Tuple[Any, ...], parts: Dict[str, Rows]) -> None:
+        """Start sending ``parts`` (not waiting for the reply: the other rank's message is
+        what this one waits for)."""
         self.bytes_sent += sum(v.nbytes + (0 if r is None else r.nbytes) for r, v in parts.values())
+        self._sending.append(self.boxes[to].put((self.tag, *key, self.rank), parts))
+
+    def flush(self) -> None:
+        """Wait until what was sent has arrived (its arrays may be views of buffers about to
+        be reused), raising a failure to deliver it."""
         start = time.perf_counter()
-        self.boxes[to].put((self.tag, *key, self.rank), parts).result()
-        self.seconds_sending += time.perf_counter() - start
+        try:
+            for sent in self._sending:
+                sent.result()
+        finally:
+            self._sending.clear()
+            self.seconds_sending += time.perf_counter() - start
 
     def _take(self, key: Tuple[Any, ...], rank: int) -> Dict[str, Rows]:
         assert self.mine is not None
@@ -195,6 +207,7 @@ class Exchange:
         n = len(self.boxes)
         if n == 1:
             return changes
+        self.flush()
         if out is None:
             out = {k: np.empty_like(c) for k, c in changes.items()}
         if n == 2:  # each sends its whole change: the same bytes as blocks, one message less

@@ -225,6 +225,7 @@ def train_epoch(
                         last = time.perf_counter() - t1
                 training += t1 - t0
                 merging += time.perf_counter() - t1
+            exchange.flush()
             result.bytes_sent = exchange.bytes_sent
             result.seconds = (
                 training,

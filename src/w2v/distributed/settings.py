@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from w2v.constraints import POSITIVE, Constraint, NoneValue, int_at_least
-from w2v.params import Param, validate
+from w2v.params import Cli, Param, validate
 
 #: From the benchmark (docs/distributed.md): with the sum, quality rises with the rounds; 32
 #: per epoch, each starting from all the changes so far, came within the targets of one
@@ -15,7 +15,7 @@ from w2v.params import Param, validate
 #: the mean (Spark's rule) quality stayed lower at any number of rounds.
 DEFAULT_ROUNDS_PER_EPOCH = 32
 DEFAULT_MERGE = "sum"
-DEFAULT_SYNC_WORDS: Optional[int] = 1024
+DEFAULT_SYNC_WORDS: Optional[int] = 2048
 
 
 class Names(Constraint):
@@ -40,6 +40,7 @@ DISTRIBUTED_PARAMS: Tuple[Param, ...] = (
         "int",
         details="Each round every Dask worker trains 1 / (workers x rounds_per_epoch) of the "
         "corpus from the current weights; the rows they changed are then merged (see merge).",
+        cli=Cli("distributed", metavar="N"),
         saved=False,
     ),
     Param(
@@ -50,6 +51,7 @@ DISTRIBUTED_PARAMS: Tuple[Param, ...] = (
         "{'mean', 'sum'}",
         details="``'mean'``: Spark MLlib's rule, the mean of the workers' values; ``'sum'``: "
         "the sum of the workers' changes, as threads sharing one model add theirs.",
+        cli=Cli("distributed", metavar="{sum,mean}"),
         saved=False,
     ),
     Param(
@@ -62,6 +64,13 @@ DISTRIBUTED_PARAMS: Tuple[Param, ...] = (
         "words, 2**z being the largest power of 2 dividing c, and the last round every row, "
         "so rarer words' rows (changed seldom, mostly by one worker) travel less often. "
         "None merges every row every round.",
+        cli=Cli(
+            "distributed",
+            metavar="N",
+            help="merge the rows of the N most frequent words every round, twice as many "
+            "every second round, and so on, every row at the end of an epoch (N at least the "
+            "vocabulary: every row every round)",
+        ),
         saved=False,
     ),
     Param(
@@ -70,6 +79,11 @@ DISTRIBUTED_PARAMS: Tuple[Param, ...] = (
         (NoneValue(), int_at_least(1)),
         "how many of the cluster's workers train (None: all of them)",
         "int, optional",
+        cli=Cli(
+            "distributed",
+            metavar="N",
+            help="how many of the cluster's workers train (default: all)",
+        ),
         saved=False,
     ),
     Param(

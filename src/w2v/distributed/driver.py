@@ -323,6 +323,8 @@ class Run:
                 f"distributed training on {raw} raw words ({trained} effective words) took "
                 f"{elapsed:.1f}s, {trained / max(elapsed, 1e-9):.0f} effective words/s"
             ),
+            # Bytes all ranks sent each other per round (mean over the epochs).
+            bytes_per_round=int(np.mean(self.bytes_per_round)) if self.bytes_per_round else 0,
         )
         for cb in callbacks:
             cb.on_train_end(model)

@@ -1,8 +1,9 @@
 """Data-parallel training on a Dask cluster (``pip install 'w2v[distributed]'``).
 
 ``train(client, corpus_file, **params)`` trains a ``Word2Vec`` with the corpus cut into
-shards that the cluster's workers train in rounds, averaging the rows they change after each
-round; ``build_vocab(client, model, corpus_file)`` counts the vocabulary on the cluster. See
+shards that the cluster's workers train in rounds, merging the changes they made between
+rounds, worker to worker (the frequent words' rows every round, rarer ones less often);
+``build_vocab(client, model, corpus_file)`` counts the vocabulary on the cluster. See
 ``docs/distributed.md``.
 """
 

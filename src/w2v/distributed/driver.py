@@ -35,6 +35,7 @@ from w2v.distributed.settings import (
     DEFAULT_SYNC_WORDS,
     check_reachable,
     cluster_workers,
+    current_workers,
     split_params,
 )
 from w2v.distributed.sharding import (
@@ -262,6 +263,7 @@ class Run:
         self.sync_words = sync_words
         self.token = uuid.uuid4().hex[:12]
         self.bytes_per_round: List[float] = []
+        self._called_off: List[Any] = []
 
     def train(self, report_delay: float) -> None:
         model, client = self.model, self.client
@@ -343,7 +345,9 @@ class Run:
         """
         for attempt in range(MAX_EPOCH_ATTEMPTS):
             try:
-                return self._try_epoch(epoch, starts, report_delay, attempt)
+                done = self._try_epoch(epoch, starts, report_delay, attempt)
+                self._called_off.clear()
+                return done
             except (_EpochLost, CancelledError) as err:
                 if attempt + 1 == MAX_EPOCH_ATTEMPTS:
                     raise RuntimeError(
@@ -362,7 +366,7 @@ class Run:
         raise RuntimeError(f"every copy of the weights epoch {epoch + 1} starts from was lost")
 
     def _alive(self) -> List[str]:
-        return sorted(self.client.scheduler_info(n_workers=-1)["workers"])
+        return current_workers(self.client)
 
     def _try_epoch(self, epoch: int, starts: List[Any], report_delay: float, attempt: int) -> Any:
         from distributed import Actor
@@ -434,9 +438,11 @@ class Run:
                 with contextlib.suppress(Exception):
                     box.abort(f"epoch {epoch + 1} was called off").result()
             client.cancel(futures)
+            # Kept until the epoch is done: messages still on their way to them would
+            # otherwise reach actors that are gone (Dask logs an error for each).
+            self._called_off.extend(boxes_f)
             raise
-        finally:
-            del boxes, boxes_f
+        del boxes, boxes_f
         got = client.gather([client.submit(tallies, f, key=f"w2v-tally-{f.key}") for f in futures])
         words, eff, sentences, loss, moved = (sum(c) for c in list(zip(*got))[:5])
         self.bytes_per_round.append(moved / self.rounds)

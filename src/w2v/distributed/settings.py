@@ -128,6 +128,19 @@ def split_params(params: Dict[str, Any]) -> Dict[str, Any]:
     return own
 
 
+def _worker_addresses(dask_scheduler: Any) -> List[str]:
+    return sorted(dask_scheduler.workers)
+
+
+def current_workers(client: Any) -> List[str]:
+    """The addresses of the cluster's workers now, asked of the scheduler.
+
+    ``client.scheduler_info()`` is not used: the client refreshes the dict it returns in the
+    background with the totals alone, so its ``"workers"`` can be empty for a moment.
+    """
+    return list(client.run_on_scheduler(_worker_addresses))
+
+
 def cluster_workers(client: Any, wanted: Optional[int]) -> List[str]:
     """The addresses of the Dask workers that will train, in a fixed order.
 
@@ -138,10 +151,10 @@ def cluster_workers(client: Any, wanted: Optional[int]) -> List[str]:
     ValueError
         The cluster has no workers, or fewer than ``wanted``.
     """
-    info = getattr(client, "scheduler_info", None)
-    if not callable(info) or not callable(getattr(client, "submit", None)):
+    run = getattr(client, "run_on_scheduler", None)
+    if not callable(run) or not callable(getattr(client, "submit", None)):
         raise TypeError(f"client must be a dask.distributed.Client, got {type(client).__name__}")
-    workers = sorted(info()["workers"])
+    workers = current_workers(client)
     if not workers:
         raise ValueError(
             "the Dask cluster has no workers: start some (dask worker SCHEDULER_ADDRESS) or "

@@ -351,3 +351,34 @@ def test_scan_logs_progress_and_summary(caplog, sentences):
     assert f"and {model.corpus_count} sentences" in text
     assert f"retains {len(model.wv)} unique words" in text
     assert "downsamples" in text
+
+
+def _counted(text: bytes):
+    counter = w2v._core.VocabCounter(0, 10000, 1, None)
+    counter.feed_text(text, w2v._core.SplitMode.lines)
+    counter.end_input()
+    while not counter.wait(0.1):
+        pass
+    counter.finish()
+    return counter
+
+
+def test_a_counter_absorbs_a_later_one_as_if_fed_after_it():
+    first, second = b"a b c a\nd e\n", b"e f a\n\ng a a\n"
+    whole = _counted(first + second)
+    merged = _counted(first)
+    merged.absorb(_counted(second))
+    assert merged.words() == whole.words() == ["a", "b", "c", "d", "e", "f", "g"]
+    np.testing.assert_array_equal(merged.counts(), whole.counts())
+    assert (merged.total_words, merged.sentences) == (whole.total_words, whole.sentences)
+    with pytest.raises(ValueError, match="itself"):
+        merged.absorb(merged)
+
+
+def test_word_freq_counts_are_checked_word_by_word():
+    model = Word2Vec(min_count=1)
+    model.build_vocab_from_freq({"a": 3, "b": np.int64(2), "c": 1})
+    assert model.wv.index_to_key == ["a", "b", "c"]
+    for bad in (-1, 2**63, 1.5, True):
+        with pytest.raises((TypeError, ValueError), match="word_freq\\['b'\\]"):
+            Word2Vec(min_count=1).build_vocab_from_freq({"a": 3, "b": bad})

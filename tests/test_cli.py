@@ -25,7 +25,9 @@ import pytest
 import w2v
 from w2v.params import cli_params, describe
 
-W2V = shutil.which("w2v")
+# The console script of the environment running the tests (the first `w2v` on PATH may be
+# another environment's, testing another checkout).
+W2V = shutil.which("w2v", path=str(Path(sys.executable).parent))
 COMMAND: List[str] = [W2V] if W2V else [sys.executable, "-m", "w2v"]
 DIM = 20
 HAVE_MATPLOTLIB = importlib.util.find_spec("matplotlib") is not None

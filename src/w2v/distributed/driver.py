@@ -45,7 +45,7 @@ from w2v.distributed.sharding import (
     expand_paths,
     plan_shards,
 )
-from w2v.distributed.vocabulary import ShardCounts, count_shards, merge_counts, tree_reduce
+from w2v.distributed.vocabulary import scan_shards, vocab_from_counts
 from w2v.params import describe
 from w2v.training import MAX_WORDS_IN_BATCH, EpochReporter
 
@@ -96,7 +96,7 @@ def train(client: Any, corpus_file: Any, **params: Any) -> Any:
     rounds = int(own["rounds_per_epoch"])
     shards = locate_corpus(client, workers, corpus_file, len(workers) * rounds)
     counts = scan_shards(client, shards, workers)
-    _vocab_from_counts(model, counts, trim_rule=params.get("trim_rule"))
+    vocab_from_counts(model, counts, trim_rule=params.get("trim_rule"))
     run = Run(
         client, model, workers, shards, counts.shard_words, rounds, own["merge"], own["sync_words"]
     )
@@ -121,7 +121,7 @@ def build_vocab(
     workers = cluster_workers(client, None)
     shards = locate_corpus(client, workers, corpus_file, len(workers))
     counts = scan_shards(client, shards, workers)
-    _vocab_from_counts(model, counts, update, keep_raw_vocab, trim_rule)
+    vocab_from_counts(model, counts, update, keep_raw_vocab, trim_rule)
 
 
 def locate_corpus(client: Any, workers: Sequence[str], corpus_file: Any, parts: int) -> List[Shard]:
@@ -145,57 +145,6 @@ def locate_corpus(client: Any, workers: Sequence[str], corpus_file: Any, parts: 
             parts,
         )
     return shards
-
-
-def scan_shards(client: Any, shards: Sequence[Shard], workers: Sequence[str]) -> ShardCounts:
-    """Count every shard on the workers and merge the counts in corpus order: each worker
-    counts a run of consecutive shards, so only one table per worker is merged."""
-    run = uuid.uuid4().hex[:8]
-    n = len(workers)
-    cuts = [len(shards) * g // n for g in range(n + 1)]
-    futures = [
-        client.submit(
-            count_shards,
-            shards[lo:hi],
-            MAX_WORDS_IN_BATCH,
-            key=f"w2v-count-{run}-{g}",
-            workers=[workers[g]],
-            allow_other_workers=True,
-            retries=2,
-        )
-        for g, (lo, hi) in enumerate(zip(cuts[:-1], cuts[1:]))
-        if hi > lo
-    ]
-    top = tree_reduce(client, futures, merge_counts, f"w2v-count-merge-{run}")
-    return client.submit(merge_counts, *top, key=f"w2v-counts-{run}").result()
-
-
-def _vocab_from_counts(
-    model: Any,
-    counts: ShardCounts,
-    update: bool = False,
-    keep_raw_vocab: bool = False,
-    trim_rule: Any = None,
-) -> None:
-    start = time.perf_counter()
-    model.build_vocab_from_freq(
-        counts.as_dict(),
-        keep_raw_vocab=keep_raw_vocab,
-        corpus_count=counts.sentences,
-        trim_rule=trim_rule,
-        update=update,
-    )
-    # A frequency table knows no sentences: the scan's counts are the corpus's.
-    model.corpus_count = counts.sentences
-    model.corpus_total_words = counts.total_words
-    model.add_lifecycle_event(
-        "build_vocab",
-        msg=f"distributed scan of {len(counts.shard_words)} shards, "
-        f"{counts.total_words} raw words, {counts.sentences} sentences",
-        update=update,
-        trim_rule=str(trim_rule),
-        seconds=round(time.perf_counter() - start, 3),
-    )
 
 
 def share_seed(seed: int, round_: int, rank: int) -> int:

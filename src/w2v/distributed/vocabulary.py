@@ -9,6 +9,8 @@ client then applies ``min_count``, ``trim_rule``, sorting and subsampling as
 
 from __future__ import annotations
 
+import time
+import uuid
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Sequence
 
@@ -16,6 +18,7 @@ import numpy as np
 
 from w2v import _core
 from w2v.distributed.sharding import Shard, feed_shard
+from w2v.training import MAX_WORDS_IN_BATCH
 
 
 @dataclass
@@ -103,3 +106,56 @@ def tree_reduce(client: Any, futures: Sequence[Any], func: Any, name: str) -> Li
         ]
         depth += 1
     return level
+
+
+def scan_shards(client: Any, shards: Sequence[Shard], workers: Sequence[str]) -> ShardCounts:
+    """Count every shard on the workers and merge the counts in corpus order: each worker
+    counts a run of consecutive shards, so only one table per worker is merged."""
+    run = uuid.uuid4().hex[:8]
+    n = len(workers)
+    cuts = [len(shards) * g // n for g in range(n + 1)]
+    futures = [
+        client.submit(
+            count_shards,
+            shards[lo:hi],
+            MAX_WORDS_IN_BATCH,
+            key=f"w2v-count-{run}-{g}",
+            workers=[workers[g]],
+            allow_other_workers=True,
+            retries=2,
+        )
+        for g, (lo, hi) in enumerate(zip(cuts[:-1], cuts[1:]))
+        if hi > lo
+    ]
+    top = tree_reduce(client, futures, merge_counts, f"w2v-count-merge-{run}")
+    return client.submit(merge_counts, *top, key=f"w2v-counts-{run}").result()
+
+
+def vocab_from_counts(
+    model: Any,
+    counts: ShardCounts,
+    update: bool = False,
+    keep_raw_vocab: bool = False,
+    trim_rule: Any = None,
+) -> None:
+    """Build ``model``'s vocabulary from the merged counts, as ``build_vocab`` does from a
+    scan of the corpus."""
+    start = time.perf_counter()
+    model.build_vocab_from_freq(
+        counts.as_dict(),
+        keep_raw_vocab=keep_raw_vocab,
+        corpus_count=counts.sentences,
+        trim_rule=trim_rule,
+        update=update,
+    )
+    # A frequency table knows no sentences: the scan's counts are the corpus's.
+    model.corpus_count = counts.sentences
+    model.corpus_total_words = counts.total_words
+    model.add_lifecycle_event(
+        "build_vocab",
+        msg=f"distributed scan of {len(counts.shard_words)} shards, "
+        f"{counts.total_words} raw words, {counts.sentences} sentences",
+        update=update,
+        trim_rule=str(trim_rule),
+        seconds=round(time.perf_counter() - start, 3),
+    )

@@ -6,7 +6,7 @@ skip-gram (negative 5, dim 100, window 5, sample 1e-3, min_count 5) for 5 epochs
 
 - single-machine ``workers=1`` and ``workers=2`` (``Word2Vec(corpus_file=...)``);
 - ``w2v.distributed.train`` on a LocalCluster of 2 worker processes x 1 thread, for each
-  ``rounds_per_epoch``, ``sync_words`` and merge rule given.
+  ``rounds_per_epoch``, ``sync_words``, merge rule and ``overlap`` given.
 
 Each measurement is wall time end to end (vocabulary scan + training; the cluster is started
 before the clock). The runs are interleaved (one of each, then the next repeat), so a busy
@@ -58,6 +58,9 @@ def parse_args() -> argparse.Namespace:
         "--sync-words",
         default="1024",
         help="sync_words values to run ('none': every row every round)",
+    )
+    p.add_argument(
+        "--overlap", default="0", help="overlap values to run (1: merge while training, 0: wait)"
     )
     p.add_argument("--single", default="1,2", help="single-machine worker counts to run")
     p.add_argument("--epochs", type=int, default=PARAMS["epochs"])
@@ -122,14 +125,22 @@ def main() -> int:
     configs: List[Dict[str, Any]] = [
         {"label": f"single workers={n}", "single": int(n)} for n in args.single.split(",") if n
     ]
-    for sync in [s for s in args.sync_words.split(",") if s]:
-        sync_words = None if sync.lower() == "none" else int(sync)
-        for merge in [m for m in args.merge.split(",") if m]:
-            for r in [int(x) for x in args.rounds.split(",") if x]:
-                label = f"dask 2x1 R={r} {merge} sync_words={sync_words}"
-                configs.append(
-                    {"label": label, "rounds": r, "merge": merge, "sync_words": sync_words}
-                )
+    for overlap in [bool(int(o)) for o in args.overlap.split(",") if o]:
+        for sync in [s for s in args.sync_words.split(",") if s]:
+            sync_words = None if sync.lower() == "none" else int(sync)
+            for merge in [m for m in args.merge.split(",") if m]:
+                for r in [int(x) for x in args.rounds.split(",") if x]:
+                    label = f"dask 2x1 R={r} {merge} sync_words={sync_words}"
+                    label += " overlap" if overlap else ""
+                    configs.append(
+                        {
+                            "label": label,
+                            "rounds": r,
+                            "merge": merge,
+                            "sync_words": sync_words,
+                            "overlap": overlap,
+                        }
+                    )
     records: Dict[str, List[Dict[str, Any]]] = {c["label"]: [] for c in configs}
     with contextlib.ExitStack() as stack:
         client = None
@@ -156,6 +167,7 @@ def main() -> int:
                         rounds_per_epoch=c["rounds"],
                         merge=c["merge"],
                         sync_words=c["sync_words"],
+                        overlap=c["overlap"],
                         **params,
                     )
                     rounds = c["rounds"] * params["epochs"]

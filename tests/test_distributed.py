@@ -413,3 +413,20 @@ def test_merging_every_row_every_round_is_sync_words_none(client, corpora) -> No
     assert np.isfinite(few.wv.vectors).all()
     few_again = wd.train(client, corpora["small"], sync_words=8, **params)
     np.testing.assert_array_equal(few.wv.vectors, few_again.wv.vectors)
+
+
+def test_overlap_changes_only_rounds_before_the_last(client, corpora) -> None:
+    """With one round per epoch the only round is the last, merged at once: overlap must
+    not change the result; with more, each round but the first trains without the other
+    rank's last change, so it must (and stays deterministic and learning)."""
+    params = dict(vector_size=16, min_count=2, epochs=2, workers=1, seed=3)
+
+    def run(rounds: int, overlap: bool) -> np.ndarray:
+        m = wd.train(client, corpora["small"], rounds_per_epoch=rounds, overlap=overlap, **params)
+        return m.wv.vectors
+
+    np.testing.assert_array_equal(run(1, False), run(1, True))
+    apart, together = run(4, True), run(4, False)
+    assert not np.array_equal(apart, together)
+    np.testing.assert_array_equal(apart, run(4, True))
+    assert np.isfinite(apart).all()

@@ -72,10 +72,11 @@ def train(client: Any, corpus_file: Any, **params: Any) -> Any:
         ``Word2Vec``'s parameters (``workers`` is the training threads inside each Dask
         worker), and the distributed ones (``w2v.distributed.DISTRIBUTED_PARAMS``):
         ``rounds_per_epoch`` (how often per epoch the workers' changes are merged),
-        ``merge`` (``"sum"`` of the changes, or Spark's ``"mean"``), ``overlap`` (merge a
-        round while the next one trains), ``dask_workers`` (how
-        many of the cluster's workers train, default all) and ``report_delay`` (seconds
-        between progress log lines).
+        ``sync_words`` (the most frequent words' rows merged every round; rarer ones less
+        often), ``merge`` (``"sum"`` of the changes, or Spark's ``"mean"``), ``overlap``
+        (merge a round while the next one trains), ``dask_workers`` (how many of the
+        cluster's workers train, default all) and ``report_delay`` (seconds between
+        progress log lines).
 
     Returns
     -------
@@ -98,7 +99,15 @@ def train(client: Any, corpus_file: Any, **params: Any) -> Any:
     counts = scan_shards(client, shards, workers)
     vocab_from_counts(model, counts, trim_rule=params.get("trim_rule"))
     run = Run(
-        client, model, workers, shards, counts.shard_words, rounds, own["merge"], own["sync_words"]
+        client,
+        model,
+        workers,
+        shards,
+        counts.shard_words,
+        rounds,
+        own["merge"],
+        own["sync_words"],
+        own["overlap"],
     )
     run.train(float(own["report_delay"]))
     return model
@@ -200,6 +209,7 @@ class Run:
         rounds: int,
         merge: str = DEFAULT_MERGE,
         sync_words: Optional[int] = DEFAULT_SYNC_WORDS,
+        overlap: bool = False,
     ) -> None:
         self.client = client
         self.model = model
@@ -210,6 +220,7 @@ class Run:
         self.rounds = rounds
         self.merge = merge
         self.sync_words = sync_words
+        self.overlap = bool(overlap)
         self.token = uuid.uuid4().hex[:12]
         self.bytes_per_round: List[float] = []
         self._called_off: List[Any] = []
@@ -234,7 +245,9 @@ class Run:
         by_count = (
             None if bool(np.all(counts[:-1] >= counts[1:])) else np.argsort(-counts, kind="stable")
         )
-        self.plan = MergePlan(self.rounds, self.merge, self.sync_words, by_count)
+        self.plan = MergePlan(
+            self.rounds, self.merge, self.sync_words, by_count, overlap=self.overlap
+        )
         starts = [self._scatter_start()] * self.ranks
         logger.info(
             "distributed Word2Vec training on %i words of vocabulary, %i features, %i Dask "

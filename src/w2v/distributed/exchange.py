@@ -195,6 +195,28 @@ class Exchange:
         finally:
             self.seconds_waiting += time.perf_counter() - start
 
+    def start(self, step: int, changes: Dict[str, np.ndarray]) -> Dict[str, Rows]:
+        """Send this rank's ``changes`` to every other rank (without waiting); returns them
+        as sent, for :meth:`finish`. The arrays must stay as they are until then."""
+        ours = {k: changed_rows(c) for k, c in changes.items()}
+        for j in range(len(self.boxes)):
+            if j != self.rank:
+                self._send(j, (step, "all"), ours)
+        return ours
+
+    def finish(
+        self, step: int, ours: Dict[str, Rows], out: Dict[str, np.ndarray]
+    ) -> Dict[str, np.ndarray]:
+        """Every rank's changes sent by :meth:`start` at ``step``, merged by the rule into
+        ``out`` (the shapes of the changes): each rank adds the same parts, as sent, in rank
+        order, so all get the same bits."""
+        parts = [
+            ours if j == self.rank else self._take((step, "all"), j) for j in range(len(self.boxes))
+        ]
+        for k, o in out.items():
+            merge([p[k] for p in parts], o.shape, self.rule, o)
+        return out
+
     def merged(
         self,
         step: int,
@@ -211,14 +233,7 @@ class Exchange:
         if out is None:
             out = {k: np.empty_like(c) for k, c in changes.items()}
         if n == 2:  # each sends its whole change: the same bytes as blocks, one message less
-            ours = {k: changed_rows(c) for k, c in changes.items()}
-            self._send(1 - self.rank, (step, "all"), ours)
-            theirs = self._take((step, "all"), 1 - self.rank)
-            # Both ranks add the same two parts, as sent, in rank order: the same bits.
-            parts = [ours, theirs] if self.rank == 0 else [theirs, ours]
-            for k, c in changes.items():
-                merge([p[k] for p in parts], c.shape, self.rule, out[k])
-            return out
+            return self.finish(step, self.start(step, changes), out)
         cuts = {k: _cuts(len(c), n) for k, c in changes.items()}
 
         def block(k: str, c: np.ndarray, j: int) -> np.ndarray:

@@ -96,6 +96,7 @@ class MergePlan:
     sync_words: Optional[int]
     order: Optional[np.ndarray] = None
     timeout: float = 600.0
+    overlap: bool = False
 
 
 @dataclass
@@ -201,7 +202,7 @@ def train_epoch(
     synced = scratch = None
     if len(boxes) > 1:
         scratch = _scratch_for(spec.token, rank, trained)
-        synced = {n: s[2] for n, s in scratch.items()}
+        synced = {n: s[3] for n, s in scratch.items()}
         for n, m in trained.items():
             np.copyto(synced[n], m)
     model.wv.vectors = trained["vectors"]
@@ -213,14 +214,17 @@ def train_epoch(
         with _off_the_worker_threads():
             trainer = make_trainer(model, spec.max_sentence_length)
             exchange = Exchange(rank, boxes, tag, plan.rule, plan.timeout)
+            merger = None
+            if synced is not None and scratch is not None:
+                merger = RoundMerger(exchange, plan, trained, synced, scratch)
             training = merging = last = 0.0
             for r, (shard, share) in enumerate(zip(shards, shares)):
                 t0 = time.perf_counter()
                 if share is not None:
                     _train_round(trainer, shard, share, result, key)
                 t1 = time.perf_counter()
-                if synced is not None:
-                    _merge_round(exchange, r, plan, trained, synced, scratch)
+                if merger is not None:
+                    merger.after_round(r)
                     if r + 1 == len(shards):
                         last = time.perf_counter() - t1
                 training += t1 - t0
@@ -269,57 +273,119 @@ def _train_round(
     result.loss += float(stats.loss)
 
 
-def _merge_round(
-    exchange: Exchange,
-    r: int,
-    plan: MergePlan,
-    trained: Dict[str, np.ndarray],
-    synced: Dict[str, np.ndarray],
-    scratch: Scratch,
-) -> None:
-    """Merge the rows due after round ``r``: each becomes its value at the last merge plus
-    the merged change of every rank since then. ``scratch`` holds two arrays per matrix, of
-    its shape, for the changes and their merge."""
-    rows: Dict[str, Any] = {}
-    changes: Dict[str, np.ndarray] = {}
-    out: Dict[str, np.ndarray] = {}
-    for name, matrix in trained.items():
-        # Hierarchical softmax's rows are inner nodes, not words: merged whole every round.
-        due = rows_due(r, plan.rounds, plan.sync_words if name != "syn1" else None, len(matrix))
-        change, merged, _ = scratch[name]
-        if plan.order is None or name == "syn1" or due == len(matrix):
-            rows[name] = slice(0, due)
-            changes[name] = np.subtract(matrix[:due], synced[name][:due], out=change[:due])
-        else:
-            rows[name] = np.sort(plan.order[:due])
-            changes[name] = matrix[rows[name]] - synced[name][rows[name]]
-        out[name] = merged[:due]
-    for name, change in exchange.merged(r, changes, out).items():
-        sel = rows[name]
-        if isinstance(sel, slice):
-            np.add(synced[name][sel], change, out=trained[name][sel])
-            synced[name][sel] = trained[name][sel]
-        else:
-            value = synced[name][sel] + change
-            trained[name][sel] = value
-            synced[name][sel] = value
+class RoundMerger:
+    """A rank's merges after its rounds (the rows due by ``plan``), in ``trained`` (its
+    weights) and ``synced`` (their value at the last merge, the same on every rank).
+
+    Without ``plan.overlap``, the changes of round ``r`` are merged at its end: each due row
+    becomes its value at the last merge plus every rank's change since. With it, they are
+    sent at the end of round ``r`` and merged at the end of round ``r + 1`` (the other
+    ranks' changes are added to this rank's weights then), so no rank waits for another
+    between rounds, at the price of training each round without the others' last changes.
+    The last round of an epoch always merges every row at once.
+    """
+
+    def __init__(
+        self,
+        exchange: Exchange,
+        plan: MergePlan,
+        trained: Dict[str, np.ndarray],
+        synced: Dict[str, np.ndarray],
+        scratch: Scratch,
+    ) -> None:
+        self.exchange = exchange
+        self.plan = plan
+        self.trained = trained
+        self.synced = synced
+        self.scratch = scratch
+        # (round, rows, the changes as sent, the changes) sent and not merged yet.
+        self.pending: Optional[Tuple[int, Dict[str, Any], Any, Dict[str, np.ndarray]]] = None
+
+    def after_round(self, r: int) -> None:
+        last = r + 1 == self.plan.rounds
+        # What this rank sent may still be read from the buffers about to be written.
+        self.exchange.flush()
+        if not self.plan.overlap:
+            rows = self._rows_due(r)
+            changes = self._changes(rows, 0)
+            out = {n: self.scratch[n][2][: len(c)] for n, c in changes.items()}
+            self._set(rows, self.exchange.merged(r, changes, out))
+            return
+        if self.pending is not None:
+            step, rows, sent, own = self.pending
+            self.pending = None
+            out = {n: self.scratch[n][2][: len(c)] for n, c in own.items()}
+            total = self.exchange.finish(step, sent, out)
+            for name, change in total.items():
+                sel = rows[name]
+                self.synced[name][sel] += change
+                self.trained[name][sel] += change - own[name]
+        if last:
+            rows = self._rows_due(r)
+            changes = self._changes(rows, 0)
+            out = {n: self.scratch[n][2][: len(c)] for n, c in changes.items()}
+            self._set(rows, self.exchange.merged(r, changes, out))
+            return
+        rows = self._rows_due(r)
+        changes = self._changes(rows, r % 2)
+        self.pending = (r, rows, self.exchange.start(r, changes), changes)
+
+    def _rows_due(self, r: int) -> Dict[str, Any]:
+        plan, rows = self.plan, {}
+        for name, matrix in self.trained.items():
+            # Hierarchical softmax's rows are inner nodes, not words: merged whole each round.
+            sync = plan.sync_words if name != "syn1" else None
+            due = rows_due(r, plan.rounds, sync, len(matrix))
+            if plan.order is None or name == "syn1" or due == len(matrix):
+                rows[name] = slice(0, due)
+            else:
+                rows[name] = np.sort(plan.order[:due])
+        return rows
+
+    def _changes(self, rows: Dict[str, Any], buffer: int) -> Dict[str, np.ndarray]:
+        """This rank's changes of ``rows`` since their last merge (into scratch ``buffer``)."""
+        changes = {}
+        for name, sel in rows.items():
+            matrix, synced = self.trained[name], self.synced[name]
+            if isinstance(sel, slice):
+                into = self.scratch[name][buffer][sel]
+                changes[name] = np.subtract(matrix[sel], synced[sel], out=into)
+            else:
+                changes[name] = matrix[sel] - synced[sel]
+        return changes
+
+    def _set(self, rows: Dict[str, Any], merged: Dict[str, np.ndarray]) -> None:
+        """Due rows := their value at the last merge + the merged change (on every rank)."""
+        for name, change in merged.items():
+            sel = rows[name]
+            if isinstance(sel, slice):
+                np.add(self.synced[name][sel], change, out=self.trained[name][sel])
+                self.synced[name][sel] = self.trained[name][sel]
+            else:
+                value = self.synced[name][sel] + change
+                self.trained[name][sel] = value
+                self.synced[name][sel] = value
 
 
-Scratch = Dict[str, Tuple[np.ndarray, np.ndarray, np.ndarray]]
+#: Per matrix: two buffers for a rank's changes (overlapping rounds use both), one for their
+#: merge and the weights as last merged.
+Scratch = Dict[str, Tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]
 _scratch: Dict[Tuple[str, int], Scratch] = {}
 
 
 def _scratch_for(token: str, rank: int, matrices: Dict[str, np.ndarray]) -> Scratch:
     """Per matrix, arrays of its shape for a rank's changes, their merge and the weights as
-    last merged, kept across the epochs of a run: new ones each epoch would cost the page
-    faults of touching fresh memory in every merge."""
+    last merged (:data:`Scratch`), kept across the epochs of a run: new ones each epoch
+    would cost the page faults of touching fresh memory in every merge."""
     with _models_lock:
         for old in [k for k in _scratch if k[0] != token]:
             del _scratch[old]  # a finished run's
         have = _scratch.setdefault((token, rank), {})
         for name, m in matrices.items():
             if name not in have or have[name][0].shape != m.shape:
-                have[name] = (np.empty_like(m), np.empty_like(m), np.empty_like(m))
+                # The second change buffer is only touched (so only backed by memory) when
+                # rounds overlap.
+                have[name] = tuple(np.empty_like(m) for _ in range(4))  # type: ignore[assignment]
         return have
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
-from w2v.constraints import POSITIVE, Constraint, NoneValue, int_at_least
+from w2v.constraints import POSITIVE, Boolean, Constraint, NoneValue, int_at_least
 from w2v.params import Cli, Param, validate
 
 #: From the benchmark (docs/distributed.md): with the sum, quality rises with the rounds; 32
@@ -16,6 +16,7 @@ from w2v.params import Cli, Param, validate
 DEFAULT_ROUNDS_PER_EPOCH = 32
 DEFAULT_MERGE = "sum"
 DEFAULT_SYNC_WORDS: Optional[int] = 2048
+DEFAULT_OVERLAP = False
 
 
 class Names(Constraint):
@@ -71,6 +72,18 @@ DISTRIBUTED_PARAMS: Tuple[Param, ...] = (
             "every second round, and so on, every row at the end of an epoch (N at least the "
             "vocabulary: every row every round)",
         ),
+        saved=False,
+    ),
+    Param(
+        "overlap",
+        DEFAULT_OVERLAP,
+        (Boolean(),),
+        "merge each round's changes while the next round trains",
+        "bool",
+        details="Round r's changes are sent at its end and merged at the end of round r + 1, "
+        "so no worker waits for another between rounds; each round trains without the other "
+        "workers' last changes (one round stale). The last round of an epoch is merged at once.",
+        cli=Cli("distributed", style="flag"),
         saved=False,
     ),
     Param(

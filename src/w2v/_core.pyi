@@ -226,74 +226,6 @@ class EpochStats:
     def job_words(self) -> list[tuple[int, int]]:
         """Queue input: (job, raw words trained) for the jobs trained in part."""
 
-class VocabCounter:
-    """
-    Counts the words of a corpus (first-seen order, gensim's pruning at max_vocab_size).
-
-    Fed like Trainer: feed_files() (counted by `workers` threads in the background), or
-    feed_text() pieces, or feed_sentences() batches; then end_input(), wait() until it
-    returns True, and finish().
-    """
-
-    def __init__(self, max_vocab_size: int, max_sentence_length: int, workers: int = 1, keep: Callable | None = None) -> None:
-        """
-        keep(word, count, min_reduce) -> bool, if given, decides which words survive pruning.
-        """
-
-    def feed_files(self, paths: Sequence[str], sizes: Sequence[int], mode: SplitMode) -> None:
-        """
-        Starts counting the first sizes[i] bytes of each file in the background.
-        """
-
-    def feed_text(self, data: bytes, mode: SplitMode) -> bool:
-        """
-        Counts a piece of text ending at ASCII whitespace (or at the end of the stream).
-        """
-
-    def feed_sentences(self, batch: Sequence[Sequence[str]]) -> bool:
-        """Counts a batch of sentences (lists of str)."""
-
-    def end_input(self) -> None:
-        """No more input."""
-
-    def wait(self, seconds: float) -> bool:
-        """Waits up to `seconds` for the file scan; True when it is done."""
-
-    def finish(self) -> None:
-        """Waits for the file scan and raises its error."""
-
-    def stop(self) -> None:
-        """Asks a running file scan to stop early."""
-
-    def counts(self) -> Annotated[NDArray[numpy.int64], dict(shape=(None,))]:
-        """The count of each word, by id."""
-
-    def words(self, ids: Annotated[NDArray[numpy.int64], dict(shape=(None,), order='C', device='cpu', writable=False)] | None = None) -> list[str]:
-        """The words with these ids (all words if None)."""
-
-    def absorb(self, later: VocabCounter) -> None:
-        """
-        Adds the counts of `later` (both finished) as if its input had followed this one's: its new words come after these, in its order.
-        """
-
-    @property
-    def total_words(self) -> int: ...
-
-    @property
-    def sentences(self) -> int: ...
-
-    @property
-    def min_reduce(self) -> int: ...
-
-    @property
-    def bytes_read(self) -> int:
-        """File bytes read so far by feed_files()."""
-
-    def set_phrases(self, phrases: PhraseTable) -> None:
-        """Counts text and files with these phrases joined."""
-
-    def __len__(self) -> int: ...
-
 class WordIndex:
     """The vocabulary's words to their ids."""
 
@@ -408,6 +340,82 @@ class Trainer:
         How the model trains, e.g. 'skip-gram with negative=5, shared negatives'.
         """
 
+def cpu_isa() -> str:
+    """The instruction set the training kernels use on this CPU."""
+
+def fill_uniform_rows(out: Annotated[NDArray[numpy.float32], dict(shape=(None, None), order='C', device='cpu')], seed: int, first_row: int, scale: float, threads: int = 1) -> None:
+    """
+    Fills the rows of `out` uniformly in [-scale, scale); row r from its own stream seeded by (seed, first_row + r).
+    """
+
+class VocabCounter:
+    """
+    Counts the words of a corpus (first-seen order, gensim's pruning at max_vocab_size).
+
+    Fed like Trainer: feed_files() (counted by `workers` threads in the background), or
+    feed_text() pieces, or feed_sentences() batches; then end_input(), wait() until it
+    returns True, and finish().
+    """
+
+    def __init__(self, max_vocab_size: int, max_sentence_length: int, workers: int = 1, keep: Callable | None = None) -> None:
+        """
+        keep(word, count, min_reduce) -> bool, if given, decides which words survive pruning.
+        """
+
+    def feed_files(self, paths: Sequence[str], sizes: Sequence[int], mode: SplitMode) -> None:
+        """
+        Starts counting the first sizes[i] bytes of each file in the background.
+        """
+
+    def feed_text(self, data: bytes, mode: SplitMode) -> bool:
+        """
+        Counts a piece of text ending at ASCII whitespace (or at the end of the stream).
+        """
+
+    def feed_sentences(self, batch: Sequence[Sequence[str]]) -> bool:
+        """Counts a batch of sentences (lists of str)."""
+
+    def end_input(self) -> None:
+        """No more input."""
+
+    def wait(self, seconds: float) -> bool:
+        """Waits up to `seconds` for the file scan; True when it is done."""
+
+    def finish(self) -> None:
+        """Waits for the file scan and raises its error."""
+
+    def stop(self) -> None:
+        """Asks a running file scan to stop early."""
+
+    def counts(self) -> Annotated[NDArray[numpy.int64], dict(shape=(None,))]:
+        """The count of each word, by id."""
+
+    def words(self, ids: Annotated[NDArray[numpy.int64], dict(shape=(None,), order='C', device='cpu', writable=False)] | None = None) -> list[str]:
+        """The words with these ids (all words if None)."""
+
+    def absorb(self, later: VocabCounter) -> None:
+        """
+        Adds the counts of `later` (both finished) as if its input had followed this one's: its new words come after these, in its order.
+        """
+
+    @property
+    def total_words(self) -> int: ...
+
+    @property
+    def sentences(self) -> int: ...
+
+    @property
+    def min_reduce(self) -> int: ...
+
+    @property
+    def bytes_read(self) -> int:
+        """File bytes read so far by feed_files()."""
+
+    def set_phrases(self, phrases: PhraseTable) -> None:
+        """Counts text and files with these phrases joined."""
+
+    def __len__(self) -> int: ...
+
 class TextStop(enum.Enum):
     """Why parse_word2vec_text stopped."""
 
@@ -463,6 +471,25 @@ def format_word2vec_text(keys: Sequence[str], rows: Annotated[NDArray[numpy.floa
     (grown when too small), each value in the shortest decimal that reads back to it, on
     up to `threads` threads. Returns the (start, stop) offsets in `out` of the pieces of
     text, to be written in order.
+    """
+
+class GzipReader:
+    """
+    Decompresses a gzip file with ISA-L from a duplicate of a file
+    descriptor (sharing its position); only when gzip_backend() is set.
+    """
+
+    def __init__(self, fd: int) -> None: ...
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:
+        """
+        Decompressed bytes into `buffer`; 0 at the end. EOFError when the data is
+        truncated, OSError when it is corrupt.
+        """
+
+def gzip_backend() -> str:
+    """
+    'isa-l' when gzip is read in C++ with ISA-L, '' when w2v was built without it.
     """
 
 class PhraseScoring(enum.Enum):
@@ -623,30 +650,3 @@ class PhraseTransform:
 
     @property
     def sentences_written(self) -> int: ...
-
-class GzipReader:
-    """
-    Decompresses a gzip file with ISA-L from a duplicate of a file
-    descriptor (sharing its position); only when gzip_backend() is set.
-    """
-
-    def __init__(self, fd: int) -> None: ...
-
-    def readinto(self, buffer: bytearray | memoryview) -> int:
-        """
-        Decompressed bytes into `buffer`; 0 at the end. EOFError when the data is
-        truncated, OSError when it is corrupt.
-        """
-
-def gzip_backend() -> str:
-    """
-    'isa-l' when gzip is read in C++ with ISA-L, '' when w2v was built without it.
-    """
-
-def cpu_isa() -> str:
-    """The instruction set the training kernels use on this CPU."""
-
-def fill_uniform_rows(out: Annotated[NDArray[numpy.float32], dict(shape=(None, None), order='C', device='cpu')], seed: int, first_row: int, scale: float, threads: int = 1) -> None:
-    """
-    Fills the rows of `out` uniformly in [-scale, scale); row r from its own stream seeded by (seed, first_row + r).
-    """

@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "bindings_common.h"
 #include "phrase_applier.h"

@@ -262,6 +262,7 @@ void bind_training(nb::module_& m) {
       .def_prop_ro(
           "variant", [](const PyTrainer& t) { return t.trainer->describe(); },
           "How the model trains, e.g. 'skip-gram with negative=5, shared negatives'.");
+
   m.def(
       "cpu_isa", [] { return std::string(select_kernels().isa); },
       "The instruction set the training kernels use on this CPU.");

@@ -339,15 +339,11 @@ class Run:
         alive = self._alive()
         if not alive:
             raise _EpochLost("the cluster has no workers left")
-        # Rank k trains where its start is, when that worker is still here.
-        place = []
-        for k in range(n):
-            held = [w for w in client.who_has([starts[k]]).get(starts[k].key, ()) if w in alive]
-            place.append(
-                self.workers[k]
-                if self.workers[k] in held
-                else (held or alive)[k % len(held or alive)]
-            )
+        # Each rank trains on its own worker while that is here (its start is there); the
+        # ranks of workers that left go to the others, those with no rank first.
+        here = [w if w in alive else None for w in self.workers]
+        spare = [w for w in alive if w not in here] or alive
+        place = [w or spare[k % len(spare)] for k, w in enumerate(here)]
         tag = f"{self.token}-{epoch}-{attempt}"
         boxes_f = []
         if n > 1:

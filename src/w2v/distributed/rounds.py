@@ -109,10 +109,11 @@ class EpochResult:
     sentences: int = 0
     loss: float = 0.0
     bytes_sent: int = 0
-    #: Seconds training, merging (waiting for the other ranks included) and waiting.
-    seconds: Tuple[float, float, float] = (0.0, 0.0, 0.0)
+    #: Seconds training; merging (all of it below included); waiting for the other ranks'
+    #: changes; waiting for this rank's to be delivered; the last round's merge.
+    seconds: Tuple[float, ...] = (0.0, 0.0, 0.0, 0.0, 0.0)
 
-    def tallies(self) -> Tuple[int, int, int, float, int, Tuple[float, float, float]]:
+    def tallies(self) -> Tuple[int, int, int, float, int, Tuple[float, ...]]:
         return (
             self.raw_words,
             self.effective_words,
@@ -174,7 +175,7 @@ def _new_model(spec: ModelSpec) -> Any:
     return model
 
 
-def tallies(result: EpochResult) -> Tuple[int, int, int, float, int, Tuple[float, float, float]]:
+def tallies(result: EpochResult) -> Tuple[int, int, int, float, int, Tuple[float, ...]]:
     """A rank's tallies (run where its result is, so only numbers travel)."""
     return result.tallies()
 
@@ -302,15 +303,8 @@ class RoundMerger:
         self.pending: Optional[Tuple[int, Dict[str, Any], Any, Dict[str, np.ndarray]]] = None
 
     def after_round(self, r: int) -> None:
-        last = r + 1 == self.plan.rounds
         # What this rank sent may still be read from the buffers about to be written.
         self.exchange.flush()
-        if not self.plan.overlap:
-            rows = self._rows_due(r)
-            changes = self._changes(rows, 0)
-            out = {n: self.scratch[n][2][: len(c)] for n, c in changes.items()}
-            self._set(rows, self.exchange.merged(r, changes, out))
-            return
         if self.pending is not None:
             step, rows, sent, own = self.pending
             self.pending = None
@@ -320,15 +314,14 @@ class RoundMerger:
                 sel = rows[name]
                 self.synced[name][sel] += change
                 self.trained[name][sel] += change - own[name]
-        if last:
-            rows = self._rows_due(r)
-            changes = self._changes(rows, 0)
-            out = {n: self.scratch[n][2][: len(c)] for n, c in changes.items()}
-            self._set(rows, self.exchange.merged(r, changes, out))
-            return
         rows = self._rows_due(r)
-        changes = self._changes(rows, r % 2)
-        self.pending = (r, rows, self.exchange.start(r, changes), changes)
+        if self.plan.overlap and r + 1 < self.plan.rounds:
+            changes = self._changes(rows, r % 2)
+            self.pending = (r, rows, self.exchange.start(r, changes), changes)
+            return
+        changes = self._changes(rows, 0)
+        out = {n: self.scratch[n][2][: len(c)] for n, c in changes.items()}
+        self._set(rows, self.exchange.merged(r, changes, out))
 
     def _rows_due(self, r: int) -> Dict[str, Any]:
         plan, rows = self.plan, {}

@@ -46,6 +46,19 @@ inline std::vector<FileSource> to_sources(const std::vector<std::string>& paths,
   return out;
 }
 
+inline std::vector<FileSpan> to_spans(const std::vector<std::string>& paths,
+                                      const std::vector<uint64_t>& begins,
+                                      const std::vector<uint64_t>& ends) {
+  if (paths.size() != begins.size() || paths.size() != ends.size())
+    throw std::invalid_argument("paths, begins and ends differ in length");
+  std::vector<FileSpan> out;
+  for (size_t i = 0; i < paths.size(); ++i) {
+    if (ends[i] < begins[i]) throw std::invalid_argument("a span ends before it begins");
+    out.push_back(FileSpan{paths[i], begins[i], ends[i]});
+  }
+  return out;
+}
+
 inline nb::str decode(std::string_view w) {
   PyObject* s = PyUnicode_DecodeUTF8(w.data(), static_cast<Py_ssize_t>(w.size()), "replace");
   if (!s) throw nb::python_error();
@@ -128,6 +141,14 @@ class PyScan {
     auto sources = to_sources(paths, sizes);
     nb::gil_scoped_release release;
     scan.feed_files(sources, mode);
+  }
+  // Bound only for the scans that read byte ranges (a member of a template is compiled
+  // only where it is used).
+  void feed_spans(const std::vector<std::string>& paths, const std::vector<uint64_t>& begins,
+                  const std::vector<uint64_t>& ends, SplitMode mode) {
+    auto spans = to_spans(paths, begins, ends);
+    nb::gil_scoped_release release;
+    scan.feed_spans(spans, mode);
   }
   bool feed_text(nb::bytes data, SplitMode mode) {
     const char* p = data.c_str();

@@ -92,6 +92,12 @@ class PyTrainer {
     nb::gil_scoped_release release;
     trainer->feed_files(sources, mode);
   }
+  void feed_spans(const std::vector<std::string>& paths, const std::vector<uint64_t>& begins,
+                  const std::vector<uint64_t>& ends, SplitMode mode) {
+    auto spans = to_spans(paths, begins, ends);
+    nb::gil_scoped_release release;
+    trainer->feed_spans(spans, mode);
+  }
   bool feed_text(nb::bytes data, SplitMode mode) {
     std::string text(data.c_str(), data.size());
     nb::gil_scoped_release release;
@@ -224,6 +230,8 @@ void bind_training(nb::module_& m) {
           "plan"_a)
       .def("feed_files", &PyTrainer::feed_files, "paths"_a, "sizes"_a, "mode"_a,
            "Starts one reader thread per byte range of the files.")
+      .def("feed_spans", &PyTrainer::feed_spans, "paths"_a, "begins"_a, "ends"_a, "mode"_a,
+           "Like feed_files, for bytes [begins[i], ends[i]) of each file, each starting a line.")
       .def("feed_text", &PyTrainer::feed_text, "data"_a, "mode"_a,
            "Queues a piece of text (tokenised on its own); False once the epoch is stopping.")
       .def("feed_sentences", &PyTrainer::feed_sentences, "batch"_a,

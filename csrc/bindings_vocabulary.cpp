@@ -59,6 +59,8 @@ void bind_vocabulary(nb::module_& m) {
   def_scan_input(vocab_counter, "file scan",
                  "Starts counting the first sizes[i] bytes of each file in the background.");
   vocab_counter
+      .def("feed_spans", &PyVocabCounter::feed_spans, "paths"_a, "begins"_a, "ends"_a, "mode"_a,
+           "Like feed_files, for bytes [begins[i], ends[i]) of each file, each starting a line.")
       .def(
           "counts",
           [](const PyVocabCounter& c) {

@@ -114,42 +114,55 @@ uint64_t next_unit_start(const FileSource& file, uint64_t from, SplitMode mode) 
 
 }  // namespace
 
-std::vector<std::vector<FileSpan>> partition_files(const std::vector<FileSource>& files, int parts,
+std::vector<FileSpan> whole_files(const std::vector<FileSource>& files) {
+  std::vector<FileSpan> spans;
+  spans.reserve(files.size());
+  for (const auto& f : files) spans.push_back(FileSpan{f.path, 0, f.size});
+  return spans;
+}
+
+std::vector<std::vector<FileSpan>> partition_spans(const std::vector<FileSpan>& spans, int parts,
                                                    SplitMode mode) {
   if (parts < 1) parts = 1;
+  for (const auto& s : spans)
+    if (s.end < s.begin)
+      throw std::invalid_argument("a span of " + s.path + " ends before it begins");
   uint64_t total = 0;
-  for (const auto& f : files) total += f.size;
-  // Global cut points, each moved to a unit start inside its file.
-  std::vector<std::pair<size_t, uint64_t>> cuts;  // (file index, offset)
-  cuts.emplace_back(0, 0);
+  for (const auto& s : spans) total += s.end - s.begin;
+  // Global cut points, each moved to a unit start inside its span.
+  std::vector<std::pair<size_t, uint64_t>> cuts;  // (span index, file offset)
+  cuts.emplace_back(0, spans.empty() ? 0 : spans[0].begin);
   for (int k = 1; k < parts; ++k) {
     uint64_t target = total * static_cast<uint64_t>(k) / static_cast<uint64_t>(parts);
-    size_t fi = 0;
-    while (fi < files.size() && target >= files[fi].size) {
-      target -= files[fi].size;
-      ++fi;
+    size_t si = 0;
+    while (si < spans.size() && target >= spans[si].end - spans[si].begin) {
+      target -= spans[si].end - spans[si].begin;
+      ++si;
     }
-    if (fi == files.size()) {
-      cuts.emplace_back(files.size(), 0);
+    if (si == spans.size()) {
+      cuts.emplace_back(spans.size(), 0);
       continue;
     }
-    uint64_t off = next_unit_start(files[fi], target, mode);
-    if (off >= files[fi].size) {
-      ++fi;
-      off = 0;
+    const FileSpan& s = spans[si];
+    // The span starts a unit, so the search may look at the byte before its start.
+    uint64_t off = s.begin + target;
+    if (target > 0) off = next_unit_start(FileSource{s.path, s.end}, off, mode);
+    if (off >= s.end) {
+      ++si;
+      off = si < spans.size() ? spans[si].begin : 0;
     }
-    cuts.emplace_back(fi, off);
+    cuts.emplace_back(si, off);
   }
-  cuts.emplace_back(files.size(), 0);
+  cuts.emplace_back(spans.size(), 0);
   std::vector<std::vector<FileSpan>> out(static_cast<size_t>(parts));
   for (int k = 0; k < parts; ++k) {
     auto [fa, oa] = cuts[k];
     auto [fb, ob] = cuts[k + 1];
     if (fb < fa || (fb == fa && ob <= oa)) continue;  // empty part (a cut moved past the next)
-    for (size_t fi = fa; fi <= fb && fi < files.size(); ++fi) {
-      const uint64_t begin = fi == fa ? oa : 0;
-      const uint64_t end = fi == fb ? ob : files[fi].size;
-      if (end > begin) out[k].push_back(FileSpan{files[fi].path, begin, end});
+    for (size_t si = fa; si <= fb && si < spans.size(); ++si) {
+      const uint64_t begin = si == fa ? oa : spans[si].begin;
+      const uint64_t end = si == fb ? ob : spans[si].end;
+      if (end > begin) out[k].push_back(FileSpan{spans[si].path, begin, end});
     }
   }
   return out;

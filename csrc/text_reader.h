@@ -166,11 +166,19 @@ struct FileSpan {
   uint64_t end;
 };
 
-// Splits the concatenation of `files` into `parts` runs of spans of about equal size. Each
-// cut is moved forward to just after a separator ('\n' for kLines, ASCII whitespace for
-// kStream), so every sentence is read by exactly one part.
-std::vector<std::vector<FileSpan>> partition_files(const std::vector<FileSource>& files, int parts,
+// The whole of each file, as spans.
+std::vector<FileSpan> whole_files(const std::vector<FileSource>& files);
+
+// Splits the concatenation of `spans` (each starting a sentence, as whole files do) into
+// `parts` runs of spans of about equal size. Each cut is moved forward to just after a
+// separator ('\n' for kLines, ASCII whitespace for kStream), so every sentence is read by
+// exactly one part.
+std::vector<std::vector<FileSpan>> partition_spans(const std::vector<FileSpan>& spans, int parts,
                                                    SplitMode mode);
+inline std::vector<std::vector<FileSpan>> partition_files(const std::vector<FileSource>& files,
+                                                          int parts, SplitMode mode) {
+  return partition_spans(whole_files(files), parts, mode);
+}
 
 // Streams a span through `tok` into `sink` in blocks. Stops early when *stop becomes true.
 class SpanReader {

@@ -23,21 +23,21 @@ struct TokenCounter {
   void end_block() {}
 };
 
-// Whether `files` hold at most `limit` tokens (after phrasing, if `phrases`); reads no
+// Whether `spans` hold at most `limit` tokens (after phrasing, if `phrases`); reads no
 // further than it takes to tell.
-bool at_most_tokens(const std::vector<FileSource>& files, SplitMode mode, uint64_t limit,
+bool at_most_tokens(const std::vector<FileSpan>& spans, SplitMode mode, uint64_t limit,
                     const PhraseTable* phrases) {
   std::atomic<bool> stop{false};
   TokenCounter counter{limit + 1, &stop};
   SpanReader reader(size_t(1) << 16);
-  for (const auto& f : files) {
+  for (const auto& span : spans) {
     Tokenizer tok(mode, 0);
     if (phrases) {
       const TableJudge judge(*phrases);
       PhraseSink<TableJudge, TokenCounter> phrased(judge, counter);
-      reader.read(FileSpan{f.path, 0, f.size}, tok, phrased, &stop);
+      reader.read(span, tok, phrased, &stop);
     } else {
-      reader.read(FileSpan{f.path, 0, f.size}, tok, counter, &stop);
+      reader.read(span, tok, counter, &stop);
     }
     if (stop.load()) return false;
   }
@@ -311,17 +311,21 @@ void Trainer::begin_epoch(const EpochPlan& plan) {
 }
 
 void Trainer::feed_files(const std::vector<FileSource>& files, SplitMode mode) {
+  feed_spans(whole_files(files), mode);
+}
+
+void Trainer::feed_spans(const std::vector<FileSpan>& spans, SplitMode mode) {
   if (input_ != Input::kNone) throw std::logic_error("this epoch already has its input");
   file_mode_ = mode;
   // A corpus of at most one job's words is one job, read by one thread (as gensim gives a
   // corpus smaller than one job to one thread), so it trains the same for any `workers`.
   int parts = workers_;
-  if (parts > 1 && at_most_tokens(files, mode, plan_.batch_words, phrases_.get())) parts = 1;
+  if (parts > 1 && at_most_tokens(spans, mode, plan_.batch_words, phrases_.get())) parts = 1;
   // A resumed epoch is cut as the interrupted one was, so each part can skip what it had
   // trained.
   if (!plan_.part_words_before.empty()) parts = static_cast<int>(plan_.part_words_before.size());
   // The spans must outlive the threads: the trainer holds them.
-  file_spans_ = partition_files(files, parts, mode);
+  file_spans_ = partition_spans(spans, parts, mode);
   launch(Input::kFiles);
 }
 

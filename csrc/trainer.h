@@ -135,7 +135,8 @@ struct Job {
 
 // An epoch is begun with its plan, fed one way (files, or text and sentence batches through
 // the queue), ended with end_input(), waited for and finished:
-//   begin_epoch(plan); feed_files(...) | feed_text(...)* feed_sentences(...)*; end_input();
+//   begin_epoch(plan); feed_files/spans(...) | feed_text(...)* feed_sentences(...)*;
+//   end_input();
 //   while (!wait_for(s)) ...; stats = finish();
 // The feeding thread may pause() the workers at any time after the input began (between two
 // feeds, or while waiting), read progress(), and unpause() them.
@@ -151,6 +152,8 @@ class Trainer {
   // Starts one reader thread per byte range of `files` (one thread in all when they hold at
   // most plan.batch_words words); nothing else feeds this epoch.
   void feed_files(const std::vector<FileSource>& files, SplitMode mode);
+  // The same for byte ranges of files, each starting a sentence (a distributed shard).
+  void feed_spans(const std::vector<FileSpan>& spans, SplitMode mode);
   // Queue raw text (each piece tokenised on its own) or sentences made by sentence_batch();
   // block while the queue is full. Return false once the epoch is stopping.
   bool feed_text(std::string&& text, SplitMode mode);

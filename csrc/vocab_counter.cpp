@@ -48,11 +48,11 @@ void VocabCounter::merge(VocabCounter&& other) {
     merge(static_cast<const VocabCounter&>(other));
 }
 
-FileCount::FileCount(const std::vector<FileSource>& files, SplitMode mode,
+FileCount::FileCount(const std::vector<FileSpan>& spans, SplitMode mode,
                      uint32_t max_sentence_length, int workers, int64_t max_vocab_size,
                      const VocabCounter::KeepRule& keep, std::atomic<uint64_t>* bytes_read,
                      const std::atomic<bool>* stop, std::shared_ptr<const PhraseTable> phrases)
-    : parts_(partition_files(files, workers, mode)),
+    : parts_(partition_spans(spans, workers, mode)),
       counters_(parts_.size(), VocabCounter(max_vocab_size, keep)),
       errors_(parts_.size()),
       phrases_(std::move(phrases)),
@@ -109,8 +109,8 @@ VocabCounter VocabCounter::count_files(const std::vector<FileSource>& files, Spl
                                        uint32_t max_sentence_length, int workers,
                                        int64_t max_vocab_size, std::atomic<uint64_t>* bytes_read,
                                        const KeepRule& keep, const std::atomic<bool>* stop) {
-  return FileCount(files, mode, max_sentence_length, workers, max_vocab_size, keep, bytes_read,
-                   stop)
+  return FileCount(whole_files(files), mode, max_sentence_length, workers, max_vocab_size, keep,
+                   bytes_read, stop)
       .join();
 }
 
@@ -124,9 +124,13 @@ void VocabScan::require_idle() const {
 }
 
 void VocabScan::feed_files(const std::vector<FileSource>& files, SplitMode mode) {
+  feed_spans(whole_files(files), mode);
+}
+
+void VocabScan::feed_spans(const std::vector<FileSpan>& spans, SplitMode mode) {
   require_idle();
   stop_ = false;
-  files_ = std::make_unique<FileCount>(files, mode, max_len_, workers_, max_vocab_size_, keep_,
+  files_ = std::make_unique<FileCount>(spans, mode, max_len_, workers_, max_vocab_size_, keep_,
                                        &bytes_read_, &stop_, phrases_);
 }
 

@@ -101,7 +101,7 @@ class alignas(64) VocabCounter {
 // join() waits for the threads and merges their counts in file order.
 class FileCount {
  public:
-  FileCount(const std::vector<FileSource>& files, SplitMode mode, uint32_t max_sentence_length,
+  FileCount(const std::vector<FileSpan>& spans, SplitMode mode, uint32_t max_sentence_length,
             int workers, int64_t max_vocab_size, const VocabCounter::KeepRule& keep,
             std::atomic<uint64_t>* bytes_read = nullptr, const std::atomic<bool>* stop = nullptr,
             std::shared_ptr<const PhraseTable> phrases = nullptr);
@@ -144,6 +144,8 @@ class VocabScan {
   VocabScan& operator=(const VocabScan&) = delete;
 
   void feed_files(const std::vector<FileSource>& files, SplitMode mode);
+  // The same for byte ranges of files, each starting a sentence (a distributed shard).
+  void feed_spans(const std::vector<FileSpan>& spans, SplitMode mode);
   // Every piece but the stream's last must end at ASCII whitespace (see Tokenizer).
   void feed_text(const char* data, size_t n, SplitMode mode);
   VocabCounter& sentence_sink();

@@ -382,3 +382,30 @@ def test_word_freq_counts_are_checked_word_by_word():
     for bad in (-1, 2**63, 1.5, True):
         with pytest.raises((TypeError, ValueError), match="word_freq\\['b'\\]"):
             Word2Vec(min_count=1).build_vocab_from_freq({"a": 3, "b": bad})
+
+
+@pytest.mark.parametrize("workers", [1, 3])
+def test_byte_ranges_count_as_their_text(tmp_path, workers):
+    lines = [f"w{i % 7} x{i % 3} {'y ' * (i % 5)}end".encode() for i in range(400)]
+    one, two = tmp_path / "one.txt", tmp_path / "two.txt"
+    one.write_bytes(b"\n".join(lines[:250]) + b"\n")
+    two.write_bytes(b"\n".join(lines[250:]))  # no newline at the end
+    data_one, data_two = one.read_bytes(), two.read_bytes()
+    # Ranges starting at line starts: the middle of one, then two from its third line on.
+    a = data_one.index(b"\n", 1000) + 1
+    b = data_one.index(b"\n", 2500) + 1
+    c = data_two.index(b"\n", data_two.index(b"\n") + 1) + 1
+    counter = w2v._core.VocabCounter(0, 10000, workers)
+    counter.feed_spans([str(one), str(two)], [a, c], [b, len(data_two)], w2v._core.SplitMode.lines)
+    counter.end_input()
+    while not counter.wait(0.1):
+        pass
+    counter.finish()
+    expected = _counted(data_one[a:b] + data_two[c:])
+    assert counter.words() == expected.words()
+    np.testing.assert_array_equal(counter.counts(), expected.counts())
+    assert (counter.total_words, counter.sentences) == (expected.total_words, expected.sentences)
+    with pytest.raises(ValueError, match="ends before it begins"):
+        w2v._core.VocabCounter(0, 10000, workers).feed_spans(
+            [str(one)], [b], [a], w2v._core.SplitMode.lines
+        )

@@ -277,6 +277,11 @@ class Trainer:
     def feed_files(self, paths: Sequence[str], sizes: Sequence[int], mode: SplitMode) -> None:
         """Starts one reader thread per byte range of the files."""
 
+    def feed_spans(self, paths: Sequence[str], begins: Sequence[int], ends: Sequence[int], mode: SplitMode) -> None:
+        """
+        Like feed_files, for bytes [begins[i], ends[i]) of each file, each starting a line.
+        """
+
     def feed_text(self, data: bytes, mode: SplitMode) -> bool:
         """
         Queues a piece of text (tokenised on its own); False once the epoch is stopping.
@@ -386,6 +391,11 @@ class VocabCounter:
 
     def stop(self) -> None:
         """Asks a running file scan to stop early."""
+
+    def feed_spans(self, paths: Sequence[str], begins: Sequence[int], ends: Sequence[int], mode: SplitMode) -> None:
+        """
+        Like feed_files, for bytes [begins[i], ends[i]) of each file, each starting a line.
+        """
 
     def counts(self) -> Annotated[NDArray[numpy.int64], dict(shape=(None,))]:
         """The count of each word, by id."""

@@ -55,14 +55,11 @@ class Shard:
         return not self.spans
 
     @property
-    def whole_local_plain_files(self) -> bool:
-        """Whether the shard is whole local uncompressed files (the C++ reader's input)."""
+    def local_plain(self) -> bool:
+        """Whether the shard is byte ranges of local uncompressed files (which the C++
+        reader reads itself)."""
         return bool(self.spans) and all(
-            s.begin == 0
-            and s.end == s.file.size
-            and not s.file.compressed
-            and not is_url(s.file.path)
-            for s in self.spans
+            not s.file.compressed and not is_url(s.file.path) for s in self.spans
         )
 
     @property
@@ -277,11 +274,16 @@ def feed_shard(
     from w2v import _core
 
     def give() -> None:
-        if shard.whole_local_plain_files:
+        if shard.local_plain:
             # As on one machine: the C++ reader reads the files itself (which also refreshes
             # the learning rate at the same points as single-machine training does).
-            paths = [s.file.path for s in shard.spans]
-            sink.feed_files(paths, [s.end for s in shard.spans], _core.SplitMode.lines)
+            spans = shard.spans
+            sink.feed_spans(
+                [s.file.path for s in spans],
+                [s.begin for s in spans],
+                [s.end for s in spans],
+                _core.SplitMode.lines,
+            )
         else:
             for piece in shard_text(shard):
                 if not sink.feed_text(piece, _core.SplitMode.lines):

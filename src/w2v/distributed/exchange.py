@@ -121,13 +121,14 @@ def merge(
     """The merged change of the ranks' ``parts`` (in rank order): per row, the sum of the
     changes (``"sum"``), or their mean over the ranks that changed it (``"mean"``); written
     into ``out`` if given."""
-    if out is None:
-        total = np.zeros(shape, dtype=np.float32)
-    else:
-        total = out
-        total.fill(0)
+    total = np.empty(shape, dtype=np.float32) if out is None else out
     counts = np.zeros(shape[0], dtype=np.int32) if rule == "mean" else None
-    for rows in parts:
+    for k, rows in enumerate(parts):
+        if k == 0 and counts is None and rows[0] is None:
+            np.copyto(total, rows[1])  # one pass fewer than zeroing and adding
+            continue
+        if k == 0:
+            total.fill(0)
         add_rows(total, counts, rows)
     if counts is not None:
         np.divide(total, np.maximum(counts, 1).astype(np.float32)[:, None], out=total)

@@ -313,7 +313,10 @@ class RoundMerger:
             for name, change in total.items():
                 sel = rows[name]
                 self.synced[name][sel] += change
-                self.trained[name][sel] += change - own[name]
+                # The others' part of the change: this rank's own is in its weights already
+                # (and was delivered: its buffer may be overwritten).
+                others = np.subtract(change, own[name], out=own[name])
+                self.trained[name][sel] += others
         rows = self._rows_due(r)
         if self.plan.overlap and r + 1 < self.plan.rounds:
             changes = self._changes(rows, r % 2)

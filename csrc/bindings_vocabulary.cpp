@@ -51,7 +51,8 @@ void bind_vocabulary(nb::module_& m) {
           "Counts the words of a corpus (first-seen order, gensim's pruning at max_vocab_size).\n\n"
           "Fed like Trainer: feed_files() (counted by `workers` threads in the background), or\n"
           "feed_text() pieces, or feed_sentences() batches; then end_input(), wait() until it\n"
-          "returns True, and finish().")
+          "returns True, and finish(). Fed again after that, it counts on, as if the inputs were\n"
+          "one.")
           .def(nb::init<int64_t, uint32_t, int, std::optional<nb::callable>>(), "max_vocab_size"_a,
                "max_sentence_length"_a, "workers"_a = 1, "keep"_a.none() = nb::none(),
                "keep(word, count, min_reduce) -> bool, if given, decides which words survive "
@@ -69,12 +70,6 @@ void bind_vocabulary(nb::module_& m) {
           "The count of each word, by id.")
       .def("words", &PyVocabCounter::words, "ids"_a = nb::none(),
            "The words with these ids (all words if None).")
-      .def(
-          "absorb",
-          [](PyVocabCounter& c, const PyVocabCounter& later) { c.scan.absorb(later.scan); },
-          "later"_a,
-          "Adds the counts of `later` (both finished) as if its input had followed this one's: "
-          "its new words come after these, in its order.")
       .def_prop_ro("total_words",
                    [](const PyVocabCounter& c) { return c.scan.counter().total_words(); })
       .def_prop_ro("sentences",

@@ -164,13 +164,6 @@ void VocabScan::end_input() {
 
 bool VocabScan::wait_for(double seconds) { return !files_ || files_->wait_for(seconds); }
 
-void VocabScan::absorb(const VocabScan& later) {
-  if (&later == this) throw std::invalid_argument("a scan cannot absorb itself");
-  require_idle();
-  later.require_idle();
-  counter_.merge(later.counter_);
-}
-
 void VocabScan::finish() {
   if (!files_) return;
   const std::unique_ptr<FileCount> files = std::move(files_);

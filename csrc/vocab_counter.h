@@ -129,7 +129,8 @@ class FileCount {
 // by `workers` threads in the background (wait_for() tells when they are done), or text
 // pieces tokenised as they come, or token sentences given to sentence_sink(). end_input()
 // ends the input, finish() waits for the files, merges their counts and rethrows their
-// error; counter() holds the counts after that.
+// error; counter() holds the counts after that. Fed again, it counts on (a distributed
+// worker counts its shards one after the other, each shard's totals told apart).
 class VocabScan {
  public:
   VocabScan(int64_t max_vocab_size, uint32_t max_sentence_length, int workers,
@@ -158,8 +159,6 @@ class VocabScan {
   void set_phrases(std::shared_ptr<const PhraseTable> phrases) { phrases_ = std::move(phrases); }
 
   const VocabCounter& counter() const { return counter_; }
-  // After finish(), on both: adds `later`'s counts as if its input had followed this one's.
-  void absorb(const VocabScan& later);
   uint64_t bytes_read() const { return bytes_read_.load(std::memory_order_relaxed); }
 
  private:

@@ -363,16 +363,29 @@ def _counted(text: bytes):
     return counter
 
 
-def test_a_counter_absorbs_a_later_one_as_if_fed_after_it():
+def _fed_again(counter, text: bytes, path=None):
+    if path is None:
+        counter.feed_text(text, w2v._core.SplitMode.lines)
+    else:
+        path.write_bytes(text)
+        counter.feed_spans([str(path)], [0], [len(text)], w2v._core.SplitMode.lines)
+    counter.end_input()
+    while not counter.wait(0.1):
+        pass
+    counter.finish()
+
+
+@pytest.mark.parametrize("from_file", [False, True])
+def test_a_counter_fed_again_counts_on_as_if_the_inputs_were_one(tmp_path, from_file):
     first, second = b"a b c a\nd e\n", b"e f a\n\ng a a\n"
     whole = _counted(first + second)
-    merged = _counted(first)
-    merged.absorb(_counted(second))
-    assert merged.words() == whole.words() == ["a", "b", "c", "d", "e", "f", "g"]
-    np.testing.assert_array_equal(merged.counts(), whole.counts())
-    assert (merged.total_words, merged.sentences) == (whole.total_words, whole.sentences)
-    with pytest.raises(ValueError, match="itself"):
-        merged.absorb(merged)
+    counter = w2v._core.VocabCounter(0, 10000, 1, None)
+    _fed_again(counter, first, tmp_path / "first.txt" if from_file else None)
+    assert (counter.total_words, counter.sentences) == (6, 2)
+    _fed_again(counter, second, tmp_path / "second.txt" if from_file else None)
+    assert counter.words() == whole.words() == ["a", "b", "c", "d", "e", "f", "g"]
+    np.testing.assert_array_equal(counter.counts(), whole.counts())
+    assert (counter.total_words, counter.sentences) == (whole.total_words, whole.sentences)
 
 
 def test_word_freq_counts_are_checked_word_by_word():

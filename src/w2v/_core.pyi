@@ -359,7 +359,8 @@ class VocabCounter:
 
     Fed like Trainer: feed_files() (counted by `workers` threads in the background), or
     feed_text() pieces, or feed_sentences() batches; then end_input(), wait() until it
-    returns True, and finish().
+    returns True, and finish(). Fed again after that, it counts on, as if the inputs were
+    one.
     """
 
     def __init__(self, max_vocab_size: int, max_sentence_length: int, workers: int = 1, keep: Callable | None = None) -> None:
@@ -402,11 +403,6 @@ class VocabCounter:
 
     def words(self, ids: Annotated[NDArray[numpy.int64], dict(shape=(None,), order='C', device='cpu', writable=False)] | None = None) -> list[str]:
         """The words with these ids (all words if None)."""
-
-    def absorb(self, later: VocabCounter) -> None:
-        """
-        Adds the counts of `later` (both finished) as if its input had followed this one's: its new words come after these, in its order.
-        """
 
     @property
     def total_words(self) -> int: ...

@@ -46,22 +46,17 @@ class ShardCounts:
 def count_shards(shards: Sequence[Shard], max_sentence_length: int) -> ShardCounts:
     """Count the words of consecutive shards (a Dask task; reads them where it runs): one
     table for all, and each shard's raw words and sentences."""
-    total: Any = None
+    counter = _core.VocabCounter(0, int(max_sentence_length), 1, None)
     shard_words, shard_sentences = [], []
+    words = sentences = 0
     for shard in shards:
-        counter = _core.VocabCounter(0, int(max_sentence_length), 1, None)
+        # A counter fed again counts on: one table in corpus order, as one scan makes.
         feed_shard(counter, shard)
-        shard_words.append(int(counter.total_words))
-        shard_sentences.append(int(counter.sentences))
-        if total is None:
-            total = counter
-        else:
-            total.absorb(counter)  # in C++, in corpus order
+        shard_words.append(int(counter.total_words) - words)
+        shard_sentences.append(int(counter.sentences) - sentences)
+        words, sentences = int(counter.total_words), int(counter.sentences)
     return ShardCounts(
-        total.words() if total is not None else [],
-        np.asarray(total.counts() if total is not None else [], dtype=np.int64),
-        shard_words,
-        shard_sentences,
+        counter.words(), np.asarray(counter.counts(), dtype=np.int64), shard_words, shard_sentences
     )
 
 

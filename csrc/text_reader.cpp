@@ -121,12 +121,16 @@ std::vector<FileSpan> whole_files(const std::vector<FileSource>& files) {
   return spans;
 }
 
-std::vector<std::vector<FileSpan>> partition_spans(const std::vector<FileSpan>& spans, int parts,
-                                                   SplitMode mode) {
-  if (parts < 1) parts = 1;
+void check_spans(const std::vector<FileSpan>& spans) {
   for (const auto& s : spans)
     if (s.end < s.begin)
       throw std::invalid_argument("a span of " + s.path + " ends before it begins");
+}
+
+std::vector<std::vector<FileSpan>> partition_spans(const std::vector<FileSpan>& spans, int parts,
+                                                   SplitMode mode) {
+  if (parts < 1) parts = 1;
+  check_spans(spans);
   uint64_t total = 0;
   for (const auto& s : spans) total += s.end - s.begin;
   // Global cut points, each moved to a unit start inside its span.

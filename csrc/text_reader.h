@@ -168,6 +168,8 @@ struct FileSpan {
 
 // The whole of each file, as spans.
 std::vector<FileSpan> whole_files(const std::vector<FileSource>& files);
+// Throws std::invalid_argument if a span ends before it begins.
+void check_spans(const std::vector<FileSpan>& spans);
 
 // Splits the concatenation of `spans` (each starting a sentence, as whole files do) into
 // `parts` runs of spans of about equal size. Each cut is moved forward to just after a

@@ -316,6 +316,7 @@ void Trainer::feed_files(const std::vector<FileSource>& files, SplitMode mode) {
 
 void Trainer::feed_spans(const std::vector<FileSpan>& spans, SplitMode mode) {
   if (input_ != Input::kNone) throw std::logic_error("this epoch already has its input");
+  check_spans(spans);  // before at_most_tokens reads them
   file_mode_ = mode;
   // A corpus of at most one job's words is one job, read by one thread (as gensim gives a
   // corpus smaller than one job to one thread), so it trains the same for any `workers`.

@@ -18,6 +18,7 @@ from w2v.sources import CorpusSource, resolve_corpus
 from w2v.training import kernel_params, make_trainer
 
 TEXT = "the cat sat on the mat\nthe dog sat\n\non a log the end\n" * 50
+LINES = _core.SplitMode.lines
 
 
 def fields(obj) -> set:
@@ -131,6 +132,30 @@ def test_an_epoch_is_fed_one_way_only(tmp_path):
     assert trainer.feed_sentences([TEXT.split()])
     trainer.end_input()
     assert trainer.finish().raw_words == len(TEXT.split())
+
+
+def test_an_epoch_fed_byte_ranges_trains_their_lines(tmp_path):
+    path = tmp_path / "c.txt"
+    path.write_text(TEXT)
+    data = path.read_bytes()
+    model = w2v.Word2Vec(corpus_file=str(path), min_count=1, vector_size=8, epochs=1, workers=3)
+    trainer = make_trainer(model)
+    cut = data.index(b"\n", len(data) // 3) + 1  # a line start
+    ranges = [(0, cut), (cut, len(data))]
+    plan = _core.EpochPlan()
+    plan.batch_words = 50  # more than one job: the ranges are cut among the 3 threads
+    trainer.begin_epoch(plan)
+    trainer.feed_spans([str(path)] * 2, [b for b, _ in ranges], [e for _, e in ranges], LINES)
+    trainer.end_input()
+    stats = trainer.finish()
+    assert stats.raw_words == len(TEXT.split()) and stats.sentences == 150
+    trainer.begin_epoch(_core.EpochPlan())
+    trainer.feed_spans([str(path)], [cut], [len(data)], LINES)
+    trainer.end_input()
+    assert trainer.finish().raw_words == len(data[cut:].split())
+    trainer.begin_epoch(_core.EpochPlan())
+    with pytest.raises(ValueError, match="ends before it begins"):
+        trainer.feed_spans([str(path)], [cut], [0], LINES)
 
 
 def test_noise_draws_avoid_the_given_word():

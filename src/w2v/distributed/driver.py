@@ -26,6 +26,7 @@ from w2v.distributed.rounds import (
     ModelSpec,
     ShareOfRound,
     Weights,
+    initial_weights,
     live_progress,
     tallies,
     train_epoch,
@@ -248,7 +249,7 @@ class Run:
         self.plan = MergePlan(
             self.rounds, self.merge, self.sync_words, by_count, overlap=self.overlap
         )
-        starts = [self._scatter_start()] * self.ranks
+        starts = self._initial_starts(self.workers)
         logger.info(
             "distributed Word2Vec training on %i words of vocabulary, %i features, %i Dask "
             "workers x %i threads, %i rounds per epoch",
@@ -293,9 +294,18 @@ class Run:
         for cb in callbacks:
             cb.on_train_end(model)
 
-    def _scatter_start(self) -> Any:
-        """The model's weights, copied to every worker (one future)."""
-        return self.client.scatter(self._weights(), broadcast=True, hash=False)
+    def _initial_starts(self, workers: Sequence[str]) -> List[Any]:
+        """Each rank's untrained weights, made on its worker (one future per rank)."""
+        return [
+            self.client.submit(
+                initial_weights,
+                self.spec_f,
+                key=f"w2v-init-{self.token}-{uuid.uuid4().hex[:6]}-{k}",
+                workers=[workers[k % len(workers)]],
+                pure=False,
+            )
+            for k in range(self.ranks)
+        ]
 
     def _epoch(self, epoch: int, starts: List[Any], report_delay: float) -> Any:
         """Train one epoch, rank k from ``starts[k]`` (futures of the same weights); returns
@@ -323,8 +333,8 @@ class Run:
         kept = [f for f in starts if f.status == "finished"]
         if kept:
             return [f if f.status == "finished" else kept[0] for f in starts]
-        if epoch == 0:  # the start is still the model's own weights
-            return [self._scatter_start()] * self.ranks
+        if epoch == 0:  # the start is the untrained weights: made again
+            return self._initial_starts(self._alive() or self.workers)
         raise RuntimeError(f"every copy of the weights epoch {epoch + 1} starts from was lost")
 
     def _alive(self) -> List[str]:
@@ -518,14 +528,6 @@ class Run:
         frac = min(1.0, words / max(int(m.corpus_total_words), 1))
         a = m.alpha - (m.alpha - m.min_alpha) * (epoch + frac) / max(1, m.epochs)
         return float(max(m.min_alpha, a))
-
-    def _weights(self) -> Weights:
-        m = self.model
-        return Weights(
-            np.ascontiguousarray(m.wv.vectors, dtype=np.float32),
-            np.ascontiguousarray(m.syn1neg, dtype=np.float32) if m.negative else None,
-            np.ascontiguousarray(m.syn1, dtype=np.float32) if m.hs else None,
-        )
 
     def _set_weights(self, result: Any) -> None:
         got = self.client.gather(result)

@@ -175,6 +175,21 @@ def _new_model(spec: ModelSpec) -> Any:
     return model
 
 
+def initial_weights(spec: ModelSpec) -> Weights:
+    """The untrained weights, the same bits as the client's model starts from (a task on a
+    rank's worker: made where they are used rather than sent from the client, which would
+    send the whole model to every worker)."""
+    from w2v.weights import output_matrix, random_vectors
+
+    p = spec.params
+    rows, dim = len(spec.words), int(p["vector_size"])
+    return Weights(
+        random_vectors(rows, 0, dim, int(p["seed"]), 1),
+        output_matrix(rows, dim, True) if p["negative"] else None,
+        output_matrix(rows, dim, True) if p["hs"] else None,
+    )
+
+
 def tallies(result: EpochResult) -> Tuple[int, int, int, float, int, Tuple[float, ...]]:
     """A rank's tallies (run where its result is, so only numbers travel)."""
     return result.tallies()

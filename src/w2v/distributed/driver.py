@@ -2,9 +2,9 @@
 rounds, and hand back an ordinary ``Word2Vec``.
 
 The client only submits tasks and reads small tallies: shards are read by the workers, the
-changed rows are merged on the workers, and each round's weights stay on a worker (a Dask
-future) as the next round's input. The weights reach the client once, at the end (and after
-each epoch when callbacks need the model).
+untrained weights are made on them, the changed rows are merged between them, and each
+epoch's weights stay on each worker (a Dask future) as its next epoch's start. The weights
+reach the client once, at the end (and after each epoch when callbacks need the model).
 """
 
 from __future__ import annotations

@@ -6,7 +6,9 @@ skip-gram (negative 5, dim 100, window 5, sample 1e-3, min_count 5) for 5 epochs
 
 - single-machine ``workers=1`` and ``workers=2`` (``Word2Vec(corpus_file=...)``);
 - ``w2v.distributed.train`` on a LocalCluster of 2 worker processes x 1 thread, for each
-  ``rounds_per_epoch``, ``sync_words``, merge rule and ``overlap`` given.
+  ``rounds_per_epoch``, ``sync_words``, merge rule and ``overlap`` given. The cluster starts
+  with ``w2v.distributed.TRAINING_DASK_CONFIG`` (as ``--dask local:N`` does), or with
+  Dask's defaults (``--dask-config default``).
 
 Each measurement is wall time end to end (vocabulary scan + training; the cluster is started
 before the clock). The runs are interleaved (one of each, then the next repeat), so a busy
@@ -67,6 +69,12 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--repeat", type=int, default=1, help="interleaved repeats (medians)")
     p.add_argument("--json", type=Path, help="also write the records here")
     p.add_argument("--no-eval", action="store_true", help="time only (no quality scores)")
+    p.add_argument(
+        "--dask-config",
+        choices=("training", "default"),
+        default="training",
+        help="start the cluster with w2v.distributed.TRAINING_DASK_CONFIG or Dask's defaults",
+    )
     return p.parse_args()
 
 
@@ -115,6 +123,7 @@ def cpu_seconds(client: Any) -> float:
 
 def main() -> int:
     args = parse_args()
+    import dask
     from dask.distributed import Client, LocalCluster
 
     import w2v
@@ -145,6 +154,8 @@ def main() -> int:
     with contextlib.ExitStack() as stack:
         client = None
         if any("rounds" in c for c in configs):
+            if args.dask_config == "training":
+                stack.enter_context(dask.config.set(wd.TRAINING_DASK_CONFIG))
             cluster = stack.enter_context(
                 LocalCluster(
                     n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
@@ -188,6 +199,7 @@ def main() -> int:
     base = statistics.median(r["wall_s"] for r in records[configs[0]["label"]])
     print()
     base_cpu = statistics.median(r["cpu_s"] for r in records[configs[0]["label"]])
+    print(f"Dask cluster config: {args.dask_config}")
     print(
         "| run | wall s (median) | speed vs first | CPU s | CPU vs first | MB/round "
         "| analogy | WS353 | SimLex |"

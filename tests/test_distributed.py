@@ -273,6 +273,21 @@ def test_command_line_trains_on_a_cluster(client, corpora, tmp_path, capsys) -> 
     assert "--checkpoint is not available with --dask" in capsys.readouterr().err
 
 
+def test_a_local_cluster_starts_quiet_for_training() -> None:
+    from w2v.distributed.cluster import connect
+
+    def settings(dask_worker):
+        import dask
+
+        config = {k: dask.config.get(k) for k in wd.TRAINING_DASK_CONFIG}
+        return config, "profile" in dask_worker.periodic_callbacks
+
+    with connect("local:1") as c:
+        ((config, profiling),) = c.run(settings).values()
+    assert config == wd.TRAINING_DASK_CONFIG
+    assert not profiling  # Dask's sampling profiler does not run on the trainers' cores
+
+
 def test_shards_cover_every_line_once(tmp_path) -> None:
     from w2v.distributed.sharding import describe_file, plan_shards, shard_text
 

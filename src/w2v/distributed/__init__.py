@@ -7,7 +7,14 @@ rounds, worker to worker (the frequent words' rows every round, rarer ones less 
 ``docs/distributed.md``.
 """
 
+from w2v.distributed.cluster import TRAINING_DASK_CONFIG
 from w2v.distributed.driver import build_vocab, train
 from w2v.distributed.settings import DEFAULT_ROUNDS_PER_EPOCH, DISTRIBUTED_PARAMS
 
-__all__ = ["DEFAULT_ROUNDS_PER_EPOCH", "DISTRIBUTED_PARAMS", "build_vocab", "train"]
+__all__ = [
+    "DEFAULT_ROUNDS_PER_EPOCH",
+    "DISTRIBUTED_PARAMS",
+    "TRAINING_DASK_CONFIG",
+    "build_vocab",
+    "train",
+]

@@ -5,11 +5,26 @@ from __future__ import annotations
 
 import contextlib
 import re
-from typing import Any, Iterator
+from typing import Any, Dict, Iterator
 
 from w2v.constraints import check_value, int_at_least
 
 _LOCAL = re.compile(r"local(?::(\d+))?$")
+
+#: Dask settings for a cluster that trains (``dask.config.set(TRAINING_DASK_CONFIG)`` where
+#: the scheduler and workers start; ``local:N`` clusters use them). Dask's periodic work runs
+#: on the cores the C++ trainers need: the statistical profiler every 10 ms (which finds
+#: nothing to profile: training runs in C++), the event-loop tick every 20 ms, the memory
+#: check every 100 ms, the system monitor every 0.5 s, and work stealing (w2v places every
+#: task on its worker). On a 2-core machine with two workers, these cost about a tenth of
+#: the training's speed (docs/distributed.md).
+TRAINING_DASK_CONFIG: Dict[str, Any] = {
+    "distributed.worker.profile.enabled": False,
+    "distributed.admin.tick.interval": "1s",
+    "distributed.admin.system-monitor.interval": "5s",
+    "distributed.worker.memory.monitor-interval": "1s",
+    "distributed.scheduler.work-stealing": False,
+}
 
 
 def is_local(address: str) -> bool:
@@ -20,6 +35,8 @@ def is_local(address: str) -> bool:
 @contextlib.contextmanager
 def connect(address: str, threads: int = 1, timeout: float = 30.0) -> Iterator[Any]:
     """A ``dask.distributed.Client`` for ``address``, closed (with its local cluster) after.
+
+    A local cluster is started with :data:`TRAINING_DASK_CONFIG`.
 
     Parameters
     ----------
@@ -39,6 +56,7 @@ def connect(address: str, threads: int = 1, timeout: float = 30.0) -> Iterator[A
         The scheduler cannot be reached in time.
     """
     try:
+        import dask
         from dask.distributed import Client, LocalCluster
     except ImportError:
         raise ImportError(
@@ -53,6 +71,7 @@ def connect(address: str, threads: int = 1, timeout: float = 30.0) -> Iterator[A
     if workers is not None:
         check_value("the number of local workers", workers, int_at_least(1, 1024))
     with (
+        dask.config.set(TRAINING_DASK_CONFIG),
         LocalCluster(
             n_workers=workers,
             threads_per_worker=threads,

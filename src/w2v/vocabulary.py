@@ -346,7 +346,7 @@ def raw_vocab_from_counts(words: List[str], counts: np.ndarray) -> RawVocab:
     """A scan result from distinct ``words`` (in first-seen order) and their ``counts``
     (non-negative int64), as a scan of the corpus gives them."""
     counter = _core.VocabCounter(0, 10000)
-    counter.feed_sentences([[w] for w in words])
+    counter.feed_sentences([words])  # one long sentence: ids in this order, each word once
     raw = RawVocab(counter, 0)
     raw.counts = np.asarray(counts, dtype=np.int64)
     if raw.counts.sum(dtype=np.float64) > INT64_MAX:

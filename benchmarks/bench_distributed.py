@@ -64,6 +64,9 @@ def parse_args() -> argparse.Namespace:
     p.add_argument(
         "--overlap", default="0", help="overlap values to run (1: merge while training, 0: wait)"
     )
+    p.add_argument(
+        "--transfer-dtype", default="float32", help="transfer_dtype values to run (float32,float16)"
+    )
     p.add_argument("--single", default="1,2", help="single-machine worker counts to run")
     p.add_argument("--epochs", type=int, default=PARAMS["epochs"])
     p.add_argument("--repeat", type=int, default=1, help="interleaved repeats (medians)")
@@ -134,22 +137,25 @@ def main() -> int:
     configs: List[Dict[str, Any]] = [
         {"label": f"single workers={n}", "single": int(n)} for n in args.single.split(",") if n
     ]
-    for overlap in [bool(int(o)) for o in args.overlap.split(",") if o]:
-        for sync in [s for s in args.sync_words.split(",") if s]:
-            sync_words = None if sync.lower() == "none" else int(sync)
-            for merge in [m for m in args.merge.split(",") if m]:
-                for r in [int(x) for x in args.rounds.split(",") if x]:
-                    label = f"dask 2x1 R={r} {merge} sync_words={sync_words}"
-                    label += " overlap" if overlap else ""
-                    configs.append(
-                        {
-                            "label": label,
-                            "rounds": r,
-                            "merge": merge,
-                            "sync_words": sync_words,
-                            "overlap": overlap,
-                        }
-                    )
+    for dtype in [d for d in args.transfer_dtype.split(",") if d]:
+        for overlap in [bool(int(o)) for o in args.overlap.split(",") if o]:
+            for sync in [s for s in args.sync_words.split(",") if s]:
+                sync_words = None if sync.lower() == "none" else int(sync)
+                for merge in [m for m in args.merge.split(",") if m]:
+                    for r in [int(x) for x in args.rounds.split(",") if x]:
+                        label = f"dask 2x1 R={r} {merge} sync_words={sync_words}"
+                        label += " overlap" if overlap else ""
+                        label += f" {dtype}" if dtype != "float32" else ""
+                        configs.append(
+                            {
+                                "label": label,
+                                "rounds": r,
+                                "merge": merge,
+                                "sync_words": sync_words,
+                                "overlap": overlap,
+                                "transfer_dtype": dtype,
+                            }
+                        )
     records: Dict[str, List[Dict[str, Any]]] = {c["label"]: [] for c in configs}
     with contextlib.ExitStack() as stack:
         client = None
@@ -179,6 +185,7 @@ def main() -> int:
                         merge=c["merge"],
                         sync_words=c["sync_words"],
                         overlap=c["overlap"],
+                        transfer_dtype=c["transfer_dtype"],
                         **params,
                     )
                     rounds = c["rounds"] * params["epochs"]

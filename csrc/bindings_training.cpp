@@ -1,11 +1,13 @@
 // Python bindings of training: kernel parameters, the epoch plan, the word index, noise
-// sampler, Huffman tree and the trainer itself.
+// sampler, Huffman tree, the trainer itself, and the half-precision codec of the changes
+// distributed training sends.
 #include <cstdint>
 #include <optional>
 #include <string>
 
 #include "bindings_common.h"
 #include "bindings_phrases.h"
+#include "half_float.h"
 #include "huffman.h"
 #include "init_weights.h"
 #include "noise_sampler.h"
@@ -274,13 +276,46 @@ void bind_training(nb::module_& m) {
   m.def(
       "cpu_isa", [] { return std::string(select_kernels().isa); },
       "The instruction set the training kernels use on this CPU.");
+  using Floats = nb::ndarray<float, nb::c_contig, nb::device::cpu>;
+  using ConstFloats = nb::ndarray<const float, nb::c_contig, nb::device::cpu>;
+  using Halves = nb::ndarray<uint16_t, nb::c_contig, nb::device::cpu>;
+  using ConstHalves = nb::ndarray<const uint16_t, nb::c_contig, nb::device::cpu>;
+  auto same_size = [](size_t a, size_t b) {
+    if (a != b) throw nb::value_error("the input and output arrays differ in size");
+  };
+  m.def(
+      "to_half",
+      [same_size](ConstFloats values, Halves out) {
+        same_size(values.size(), out.size());
+        nb::gil_scoped_release release;
+        to_half(values.data(), values.size(), out.data());
+      },
+      "values"_a, "out"_a.noconvert(),
+      "Writes into `out` (uint16) the IEEE half nearest to each float32 of `values` (ties "
+      "to even), saturated to +-65504.");
+  m.def(
+      "from_half",
+      [same_size](ConstHalves halves, Floats out) {
+        same_size(halves.size(), out.size());
+        nb::gil_scoped_release release;
+        from_half(halves.data(), halves.size(), out.data());
+      },
+      "halves"_a, "out"_a.noconvert(), "Writes into `out` (float32) the values of the halves (uint16 bits).");
+  m.def(
+      "add_half",
+      [same_size](ConstHalves halves, Floats out) {
+        same_size(halves.size(), out.size());
+        nb::gil_scoped_release release;
+        add_half(halves.data(), halves.size(), out.data());
+      },
+      "halves"_a, "out"_a.noconvert(), "Adds to `out` (float32) the values of the halves (uint16 bits).");
   m.def(
       "fill_uniform_rows",
       [](Matrix out, uint64_t seed, uint64_t first_row, float scale, int threads) {
         nb::gil_scoped_release release;
         fill_uniform_rows(out.data(), out.shape(0), out.shape(1), seed, first_row, scale, threads);
       },
-      "out"_a, "seed"_a, "first_row"_a, "scale"_a, "threads"_a = 1,
+      "out"_a.noconvert(), "seed"_a, "first_row"_a, "scale"_a, "threads"_a = 1,
       "Fills the rows of `out` uniformly in [-scale, scale); row r from its own stream seeded "
       "by (seed, first_row + r).");
 }

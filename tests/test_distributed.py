@@ -233,6 +233,8 @@ def test_refusals_come_before_any_work(client, corpora) -> None:
         wd.train(client, small, rounds_per_epoch=0)
     with pytest.raises(ValueError, match="dask_workers must be at most"):
         wd.train(client, small, dask_workers=3)
+    with pytest.raises(ValueError, match="transfer_dtype must be one of"):
+        wd.train(client, small, transfer_dtype="float64")
     with pytest.raises(ValueError, match="words_due"):
         wd.train(client, small, callbacks=[w2v.callbacks.Checkpoint(str(Path(small).parent))])
     with pytest.raises(ValueError, match="negative == 0 and hs == 0"):
@@ -347,34 +349,36 @@ class _Box:
         return None
 
 
-@pytest.mark.parametrize("ranks", [2, 3, 5])
-@pytest.mark.parametrize("rule", ["sum", "mean"])
-def test_ranks_merge_their_changes_to_the_same_bits(ranks, rule) -> None:
-    """Each rank merges its changes with the others' (two ranks: each sends all; more:
-    reduce-scatter, then all-gather) and every rank gets the same result: per row, the sum
-    of the changes, or their mean over the ranks that changed it."""
-    from w2v.distributed.exchange import Exchange
-
+def _changes_of(ranks: int) -> list:
+    """Per rank, changes of two matrices; rank 0's sparse (sent as row ids and values)."""
     rng = np.random.default_rng(ranks)
-    shapes = {"vectors": (11, 4), "syn1neg": (7, 4)}
     changes = []
     for k in range(ranks):
         mine = {}
-        for name, shape in shapes.items():
+        for name, shape in {"vectors": (11, 4), "syn1neg": (7, 4)}.items():
             c = rng.standard_normal(shape).astype(np.float32)
             c[rng.random(shape[0]) < 0.5] = 0.0  # rows this rank did not change
             if k == 0:
                 c[:] = 0.0
-                c[3] = 1.0  # sparse: sent as row ids and values
+                c[3] = 1.0
             mine[name] = c
         changes.append(mine)
+    return changes
+
+
+def _merge_on_threads(changes: list, rule: str, dtype: str) -> list:
+    """Every rank's Exchange.merged, each on its own thread; per rank, the merged changes
+    and the bytes it sent."""
+    from w2v.distributed.exchange import Exchange
+
+    ranks = len(changes)
     boxes = [_Box() for _ in range(ranks)]
     results: list = [None] * ranks
     errors: list = []
 
     def run(k: int) -> None:
         try:
-            ex = Exchange(k, boxes, "t", rule, timeout=30, mine=boxes[k].box)
+            ex = Exchange(k, boxes, "t", rule, timeout=30, mine=boxes[k].box, dtype=dtype)
             given = {n: c.copy() for n, c in changes[k].items()}
             results[k] = ex.merged(0, given)
             for n in given:
@@ -389,7 +393,20 @@ def test_ranks_merge_their_changes_to_the_same_bits(ranks, rule) -> None:
     for t in threads:
         t.join(60)
     assert not errors, errors
-    for name in shapes:
+    return results
+
+
+@pytest.mark.parametrize("ranks", [2, 3, 5])
+@pytest.mark.parametrize("rule", ["sum", "mean"])
+@pytest.mark.parametrize("dtype", ["float32", "float16"])
+def test_ranks_merge_their_changes_to_the_same_bits(ranks, rule, dtype) -> None:
+    """Each rank merges its changes with the others' (two ranks: each sends all; more:
+    reduce-scatter, then all-gather) and every rank gets the same result: per row, the sum
+    of the changes, or their mean over the ranks that changed it (as float16: the same
+    bits on every rank still, within half precision of it)."""
+    changes = _changes_of(ranks)
+    results = _merge_on_threads(changes, rule, dtype)
+    for name in changes[0]:
         stack = np.stack([c[name] for c in changes])
         if rule == "sum":
             want = stack.sum(axis=0)
@@ -398,8 +415,23 @@ def test_ranks_merge_their_changes_to_the_same_bits(ranks, rule) -> None:
             want = stack.sum(axis=0) / np.maximum(touched, 1)[:, None]
         for k in range(ranks):
             np.testing.assert_array_equal(results[k][name], results[0][name])
-        np.testing.assert_allclose(results[0][name], want, rtol=1e-5, atol=1e-6)
+        if dtype == "float32":
+            np.testing.assert_allclose(results[0][name], want, rtol=1e-5, atol=1e-6)
+        else:
+            # Each change rounded once (and with more ranks each block's merge once more).
+            scale = np.abs(stack).sum(axis=0) + np.abs(want)
+            assert np.all(np.abs(results[0][name] - want) <= scale * 2.0**-10)
+            assert not np.array_equal(results[0][name], want)  # it did travel as halves
     assert all(r["sent"] > 0 for r in results)
+
+
+@pytest.mark.parametrize("ranks", [2, 3])
+def test_changes_sent_as_float16_take_half_the_bytes(ranks) -> None:
+    changes = _changes_of(ranks)
+    whole = [r["sent"] for r in _merge_on_threads(changes, "sum", "float32")]
+    halved = [r["sent"] for r in _merge_on_threads(changes, "sum", "float16")]
+    # The values take half; the row ids of a sparse change do not shrink.
+    assert all(w / 2 <= h < w * 0.75 for h, w in zip(halved, whole))
 
 
 def test_a_mailbox_called_off_wakes_its_reader() -> None:
@@ -445,3 +477,24 @@ def test_overlap_changes_only_rounds_before_the_last(client, corpora) -> None:
     assert not np.array_equal(apart, together)
     np.testing.assert_array_equal(apart, run(4, True))
     assert np.isfinite(apart).all()
+
+
+@pytest.mark.parametrize("overlap", [False, True])
+def test_changes_can_travel_as_float16(client, corpora, overlap) -> None:
+    """transfer_dtype="float16" sends the changes rounded to halves: every rank merges the
+    same rounded changes, so a run is still deterministic; it ends near the float32 run
+    (the weights stay float32, the rounding is at the 4th digit of each change), not on
+    it."""
+    params = dict(vector_size=16, min_count=2, epochs=2, workers=1, seed=3, overlap=overlap)
+    params.update(rounds_per_epoch=4, sync_words=8)
+
+    def run(dtype: str) -> w2v.Word2Vec:
+        return wd.train(client, corpora["small"], transfer_dtype=dtype, **params)
+
+    whole, halves = run("float32"), run("float16")
+    np.testing.assert_array_equal(halves.wv.vectors, run("float16").wv.vectors)
+    assert not np.array_equal(whole.wv.vectors, halves.wv.vectors)
+    frequent = slice(0, 200)
+    a, b = whole.wv.vectors[frequent], halves.wv.vectors[frequent]
+    cosine = (a * b).sum(axis=1) / np.linalg.norm(a, axis=1) / np.linalg.norm(b, axis=1)
+    assert np.median(cosine) > 0.99, np.median(cosine)

@@ -34,6 +34,7 @@ from w2v.distributed.rounds import (
 from w2v.distributed.settings import (
     DEFAULT_MERGE,
     DEFAULT_SYNC_WORDS,
+    DEFAULT_TRANSFER_DTYPE,
     check_reachable,
     cluster_workers,
     current_workers,
@@ -75,7 +76,8 @@ def train(client: Any, corpus_file: Any, **params: Any) -> Any:
         ``rounds_per_epoch`` (how often per epoch the workers' changes are merged),
         ``sync_words`` (the most frequent words' rows merged every round; rarer ones less
         often), ``merge`` (``"sum"`` of the changes, or Spark's ``"mean"``), ``overlap``
-        (merge a round while the next one trains), ``dask_workers`` (how many of the
+        (merge a round while the next one trains), ``transfer_dtype`` (``"float16"``: the
+        changes travel as halves, half the bytes), ``dask_workers`` (how many of the
         cluster's workers train, default all) and ``report_delay`` (seconds between
         progress log lines).
 
@@ -109,6 +111,7 @@ def train(client: Any, corpus_file: Any, **params: Any) -> Any:
         own["merge"],
         own["sync_words"],
         own["overlap"],
+        own["transfer_dtype"],
     )
     run.train(float(own["report_delay"]))
     return model
@@ -211,6 +214,7 @@ class Run:
         merge: str = DEFAULT_MERGE,
         sync_words: Optional[int] = DEFAULT_SYNC_WORDS,
         overlap: bool = False,
+        transfer_dtype: str = DEFAULT_TRANSFER_DTYPE,
     ) -> None:
         self.client = client
         self.model = model
@@ -222,6 +226,7 @@ class Run:
         self.merge = merge
         self.sync_words = sync_words
         self.overlap = bool(overlap)
+        self.transfer_dtype = transfer_dtype
         self.token = uuid.uuid4().hex[:12]
         self.bytes_per_round: List[float] = []
         self._called_off: List[Any] = []
@@ -247,7 +252,12 @@ class Run:
             None if bool(np.all(counts[:-1] >= counts[1:])) else np.argsort(-counts, kind="stable")
         )
         self.plan = MergePlan(
-            self.rounds, self.merge, self.sync_words, by_count, overlap=self.overlap
+            self.rounds,
+            self.merge,
+            self.sync_words,
+            by_count,
+            overlap=self.overlap,
+            transfer_dtype=self.transfer_dtype,
         )
         starts = self._initial_starts(self.workers)
         logger.info(

@@ -29,8 +29,14 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-#: Changed rows of one matrix: their ids (None: every row, in order) and their values.
+from w2v import _core
+
+#: Changed rows of one matrix: their ids (None: every row, in order) and their values, as
+#: float32 or, when the changes travel as float16, the bits of IEEE halves (uint16).
 Rows = Tuple[Optional[np.ndarray], np.ndarray]
+
+#: What the changes travel as (the ``transfer_dtype`` parameter).
+TRANSFER_DTYPES = ("float32", "float16")
 
 
 class Aborted(RuntimeError):
@@ -102,15 +108,43 @@ def changed_rows(change: np.ndarray) -> Rows:
     return rows, change[rows]
 
 
+def encoded(rows: Rows, dtype: str) -> Rows:
+    """``rows`` as they travel: float32 as they are, float16 as the bits of the nearest halves."""
+    ids, values = rows
+    if dtype == "float32":
+        return rows
+    halves = np.empty(values.shape, dtype=np.uint16)
+    _core.to_half(values, halves)
+    return ids, halves
+
+
+def floats(values: np.ndarray, out: Optional[np.ndarray] = None) -> np.ndarray:
+    """The float32 values of sent ``values`` (decoded if halves), into ``out`` if given."""
+    if values.dtype == np.float32:
+        if out is None:
+            return values
+        np.copyto(out, values)
+        return out
+    if out is None:
+        out = np.empty(values.shape, dtype=np.float32)
+    _core.from_half(values, out)
+    return out
+
+
 def add_rows(total: np.ndarray, counts: Optional[np.ndarray], rows: Rows) -> None:
     """Add one rank's changed ``rows`` into ``total``; count the ranks per row if asked."""
     ids, values = rows
     if ids is None:
-        total += values
+        if values.dtype == np.float32:
+            total += values
+        else:
+            _core.add_half(values, total)
         if counts is not None:
-            counts += values.view(np.int32).any(axis=1)
+            # An unchanged row is all +0.0: zero bits, as a float32 or a half.
+            bits = values.view(np.int32) if values.dtype == np.float32 else values
+            counts += bits.any(axis=1)
     else:
-        total[ids] += values
+        total[ids] += floats(values)
         if counts is not None:
             counts[ids] += 1
 
@@ -125,7 +159,7 @@ def merge(
     counts = np.zeros(shape[0], dtype=np.int32) if rule == "mean" else None
     for k, rows in enumerate(parts):
         if k == 0 and counts is None and rows[0] is None:
-            np.copyto(total, rows[1])  # one pass fewer than zeroing and adding
+            floats(rows[1], total)  # one pass fewer than zeroing and adding
             continue
         if k == 0:
             total.fill(0)
@@ -145,8 +179,10 @@ class Exchange:
     ``boxes`` are every rank's mailbox actors, in rank order (``box.put(key, value)``
     returns something with ``result()``); ``mine`` is this rank's mailbox object (by
     default the one behind ``boxes[rank]`` in this worker). ``tag`` tells this epoch's
-    messages from those of an attempt called off before. ``bytes_sent`` counts the values
-    and row ids this rank sent.
+    messages from those of an attempt called off before. ``dtype`` is what the changes
+    travel as (:data:`TRANSFER_DTYPES`): every rank merges them as they arrive, its own as it
+    sent them, so all get the same bits. ``bytes_sent`` counts the values and row ids this
+    rank sent.
     """
 
     def __init__(
@@ -157,8 +193,12 @@ class Exchange:
         rule: str,
         timeout: float,
         mine: Optional[Mailbox] = None,
+        dtype: str = "float32",
     ) -> None:
+        if dtype not in TRANSFER_DTYPES:
+            raise ValueError(f"dtype must be one of {TRANSFER_DTYPES}, got {dtype!r}")
         self.rank = rank
+        self.dtype = dtype
         self.boxes = list(boxes)
         self.tag = tag
         self.rule = rule
@@ -199,7 +239,7 @@ class Exchange:
     def start(self, step: int, changes: Dict[str, np.ndarray]) -> Dict[str, Rows]:
         """Send this rank's ``changes`` to every other rank (without waiting); returns them
         as sent, for :meth:`finish`. The arrays must stay as they are until then."""
-        ours = {k: changed_rows(c) for k, c in changes.items()}
+        ours = {k: encoded(changed_rows(c), self.dtype) for k, c in changes.items()}
         for j in range(len(self.boxes)):
             if j != self.rank:
                 self._send(j, (step, "all"), ours)
@@ -242,7 +282,9 @@ class Exchange:
 
         for j in range(n):
             if j != self.rank:
-                parts = {k: changed_rows(block(k, c, j)) for k, c in changes.items()}
+                parts = {
+                    k: encoded(changed_rows(block(k, c, j)), self.dtype) for k, c in changes.items()
+                }
                 self._send(j, (step, "reduce"), parts)
         own: Dict[str, np.ndarray] = {}
         gathered = [
@@ -254,15 +296,13 @@ class Exchange:
         for k, c in changes.items():
             mine = block(k, c, self.rank)
             own[k] = merge([g[k] for g in gathered], mine.shape, self.rule)
+        sent = {k: encoded((None, v), self.dtype) for k, v in own.items()}
         for j in range(n):
             if j != self.rank:
-                self._send(j, (step, "gather"), {k: (None, v) for k, v in own.items()})
+                self._send(j, (step, "gather"), sent)
         for j in range(n):
-            got = (
-                own
-                if j == self.rank
-                else {k: v for k, (_, v) in self._take((step, "gather"), j).items()}
-            )
-            for k, v in got.items():
-                out[k][cuts[k][j] : cuts[k][j + 1]] = v
+            # This rank's block too as it sent it: every rank gets the same bits.
+            got = sent if j == self.rank else self._take((step, "gather"), j)
+            for k, (_, v) in got.items():
+                floats(v, out[k][cuts[k][j] : cuts[k][j + 1]])
         return out

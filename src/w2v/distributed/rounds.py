@@ -20,7 +20,7 @@ from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple, Union
 import numpy as np
 
 from w2v import _core
-from w2v.distributed.exchange import Exchange, rows_due
+from w2v.distributed.exchange import Exchange, floats, rows_due
 from w2v.distributed.sharding import Shard, feed_shard
 
 MATRICES = ("vectors", "syn1neg", "syn1")
@@ -97,6 +97,7 @@ class MergePlan:
     order: Optional[np.ndarray] = None
     timeout: float = 600.0
     overlap: bool = False
+    transfer_dtype: str = "float32"
 
 
 @dataclass
@@ -229,7 +230,9 @@ def train_epoch(
     try:
         with _off_the_worker_threads():
             trainer = make_trainer(model, spec.max_sentence_length)
-            exchange = Exchange(rank, boxes, tag, plan.rule, plan.timeout)
+            exchange = Exchange(
+                rank, boxes, tag, plan.rule, plan.timeout, dtype=plan.transfer_dtype
+            )
             merger = None
             if synced is not None and scratch is not None:
                 merger = RoundMerger(exchange, plan, trained, synced, scratch)
@@ -329,7 +332,14 @@ class RoundMerger:
                 sel = rows[name]
                 self.synced[name][sel] += change
                 # The others' part of the change: this rank's own is in its weights already
-                # (and was delivered: its buffer may be overwritten).
+                # (and was delivered: its buffer may be overwritten). Its own part as it was
+                # sent, which is what every rank merged: what rounding to float16 left out of
+                # it stays in this rank's weights, so it goes with its next change.
+                ids, values = sent[name]
+                if values.dtype != np.float32 and ids is None:
+                    floats(values, own[name])
+                elif values.dtype != np.float32:
+                    own[name][ids] = floats(values)  # the other rows did not change: +0.0
                 others = np.subtract(change, own[name], out=own[name])
                 self.trained[name][sel] += others
         rows = self._rows_due(r)

@@ -17,6 +17,7 @@ DEFAULT_ROUNDS_PER_EPOCH = 32
 DEFAULT_MERGE = "sum"
 DEFAULT_SYNC_WORDS: Optional[int] = 2048
 DEFAULT_OVERLAP = False
+DEFAULT_TRANSFER_DTYPE = "float32"
 
 
 class Names(Constraint):
@@ -84,6 +85,18 @@ DISTRIBUTED_PARAMS: Tuple[Param, ...] = (
         "so no worker waits for another between rounds; each round trains without the other "
         "workers' last changes (one round stale). The last round of an epoch is merged at once.",
         cli=Cli("distributed", style="flag"),
+        saved=False,
+    ),
+    Param(
+        "transfer_dtype",
+        DEFAULT_TRANSFER_DTYPE,
+        (Names("float32", "float16"),),
+        "what the workers' changes travel as between them",
+        "{'float32', 'float16'}",
+        details="``'float16'``: each change rounded to the nearest IEEE half, half the bytes on "
+        "the wire; every worker merges the same rounded changes, so all still end each epoch "
+        "with the same weights. The weights themselves stay float32.",
+        cli=Cli("distributed", metavar="{float32,float16}"),
         saved=False,
     ),
     Param(

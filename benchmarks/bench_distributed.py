@@ -68,6 +68,12 @@ def parse_args() -> argparse.Namespace:
         "--transfer-dtype", default="float32", help="transfer_dtype values to run (float32,float16)"
     )
     p.add_argument("--single", default="1,2", help="single-machine worker counts to run")
+    p.add_argument(
+        "--ceiling",
+        action="store_true",
+        help="also run what data parallelism can reach here: two plain processes side by side, "
+        "each with the whole corpus's vocabulary, each training one half of the corpus",
+    )
     p.add_argument("--epochs", type=int, default=PARAMS["epochs"])
     p.add_argument("--repeat", type=int, default=1, help="interleaved repeats (medians)")
     p.add_argument("--json", type=Path, help="also write the records here")
@@ -91,6 +97,52 @@ def plain_corpus(corpus: Path, workdir: Path) -> Path:
             shutil.copyfileobj(src, dst, 1 << 22)
         tmp.rename(out)
     return out
+
+
+#: One side of the ceiling run: the whole corpus's vocabulary, then ``epochs`` over one half.
+CEILING_CHILD = """
+import json, sys, w2v
+params = json.loads(sys.argv[3])
+m = w2v.Word2Vec(**params)
+m.build_vocab(corpus_file=sys.argv[1])
+m.train(corpus_file=sys.argv[2], total_words=m.corpus_total_words // 2, epochs=m.epochs)
+"""
+
+
+def halves(plain: Path) -> List[Path]:
+    """The corpus cut in two at the line start nearest its middle byte (made once)."""
+    out = [plain.with_name(f"{plain.stem}.half{k}{plain.suffix}") for k in (1, 2)]
+    if not all(p.exists() for p in out):
+        data = plain.read_bytes()
+        cut = data.index(b"\n", len(data) // 2) + 1
+        for path, part in zip(out, (data[:cut], data[cut:])):
+            path.write_bytes(part)
+    return out
+
+
+def ceiling(plain: Path, params: Dict[str, Any]) -> float:
+    """Wall seconds of two processes, side by side, each training one half of the corpus
+    with the whole corpus's vocabulary (no merging at all)."""
+    import subprocess
+    import sys
+
+    args = json.dumps(dict(params, workers=1))
+    start = time.perf_counter()
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", CEILING_CHILD, str(plain), str(half), args],
+            stderr=subprocess.DEVNULL,  # the expected-word-count warnings of a half
+        )
+        for half in halves(plain)
+    ]
+    if any(p.wait() for p in procs):
+        raise RuntimeError("a ceiling process failed")
+    return time.perf_counter() - start
+
+
+def _children_cpu() -> float:
+    t = os.times()
+    return t.children_user + t.children_system
 
 
 def scores(model: Any, eval_dir: Path) -> Dict[str, float]:
@@ -137,6 +189,8 @@ def main() -> int:
     configs: List[Dict[str, Any]] = [
         {"label": f"single workers={n}", "single": int(n)} for n in args.single.split(",") if n
     ]
+    if args.ceiling:
+        configs.append({"label": "ceiling: 2 processes, one half each", "ceiling": True})
     for dtype in [d for d in args.transfer_dtype.split(",") if d]:
         for overlap in [bool(int(o)) for o in args.overlap.split(",") if o]:
             for sync in [s for s in args.sync_words.split(",") if s]:
@@ -173,6 +227,14 @@ def main() -> int:
                 before = sent_bytes(client) if client else 0
                 cpu = cpu_seconds(client)
                 start = time.perf_counter()
+                if "ceiling" in c:
+                    children = _children_cpu()
+                    wall = ceiling(plain, params)
+                    rec = {"label": c["label"], "repeat": rep, "wall_s": wall}
+                    rec["cpu_s"] = _children_cpu() - children
+                    records[c["label"]].append(rec)
+                    print(json.dumps(rec), flush=True)
+                    continue
                 if "single" in c:
                     model = w2v.Word2Vec(corpus_file=str(plain), workers=c["single"], **params)
                     rounds = 0

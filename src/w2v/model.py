@@ -273,8 +273,22 @@ class Word2Vec:
             raise RuntimeError("an online vocabulary update needs an existing vocabulary")
         raw = raw_vocab_from_freq(word_freq)
         check_value("corpus_count", corpus_count, NoneValue(), COUNT)
+        self._build_vocab_from_raw(
+            raw, int(corpus_count) if corpus_count else 0, keep_raw_vocab, trim_rule, update
+        )
+
+    def _build_vocab_from_raw(
+        self,
+        raw: RawVocab,
+        corpus_count: int,
+        keep_raw_vocab: bool = False,
+        trim_rule: Optional[TrimRule] = None,
+        update: bool = False,
+    ) -> None:
+        """Build the vocabulary from counted words (a scan's result, made elsewhere: by
+        ``build_vocab_from_freq``, or by the workers of a distributed scan)."""
         self._raw = raw
-        self.corpus_count = int(corpus_count) if corpus_count else 0
+        self.corpus_count = corpus_count
         self.corpus_total_words = raw.total_words
         logger.info("collected %i word types from a frequency table", len(raw))
         self.prepare_vocab(update=update, keep_raw_vocab=keep_raw_vocab, trim_rule=trim_rule)

@@ -66,14 +66,15 @@ def merge_counts(*parts: ShardCounts) -> ShardCounts:
     words: List[str] = []
     chunks: List[np.ndarray] = []
     for part in parts:
-        ids = np.empty(len(part.words), dtype=np.int64)
-        for i, w in enumerate(part.words):
-            j = index.get(w)
-            if j is None:
-                j = index[w] = len(words)
-                words.append(w)
-            ids[i] = j
-        chunks.append(ids)
+        if not index:  # the first part's words are new, in their order
+            words = list(part.words)
+            index = dict(zip(words, range(len(words))))
+            chunks.append(np.arange(len(words), dtype=np.int64))
+            continue
+        known = len(words)
+        ids = [index.setdefault(w, len(index)) for w in part.words]  # new words: the next ids
+        words.extend(w for w, j in zip(part.words, ids) if j >= known)
+        chunks.append(np.asarray(ids, dtype=np.int64))
     counts = np.zeros(len(words), dtype=np.int64)
     for part, ids in zip(parts, chunks):
         counts[ids] += part.counts  # a part holds each word once
@@ -135,16 +136,15 @@ def vocab_from_counts(
 ) -> None:
     """Build ``model``'s vocabulary from the merged counts, as ``build_vocab`` does from a
     scan of the corpus."""
+    from w2v.vocabulary import raw_vocab_from_counts
+
     start = time.perf_counter()
-    model.build_vocab_from_freq(
-        counts.as_dict(),
-        keep_raw_vocab=keep_raw_vocab,
-        corpus_count=counts.sentences,
-        trim_rule=trim_rule,
-        update=update,
-    )
-    # A frequency table knows no sentences: the scan's counts are the corpus's.
-    model.corpus_count = counts.sentences
+    if update and not len(model.wv):
+        raise RuntimeError("an online vocabulary update needs an existing vocabulary")
+    # The words are distinct strings and the counts non-negative int64 (a scan made them).
+    raw = raw_vocab_from_counts(counts.words, counts.counts)
+    model._build_vocab_from_raw(raw, counts.sentences, keep_raw_vocab, trim_rule, update)
+    # The scan's total: the words counted in the shards, whatever their counts add up to.
     model.corpus_total_words = counts.total_words
     model.add_lifecycle_event(
         "build_vocab",

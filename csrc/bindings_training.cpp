@@ -280,35 +280,28 @@ void bind_training(nb::module_& m) {
   using ConstFloats = nb::ndarray<const float, nb::c_contig, nb::device::cpu>;
   using Halves = nb::ndarray<uint16_t, nb::c_contig, nb::device::cpu>;
   using ConstHalves = nb::ndarray<const uint16_t, nb::c_contig, nb::device::cpu>;
-  auto same_size = [](size_t a, size_t b) {
-    if (a != b) throw nb::value_error("the input and output arrays differ in size");
+  // Each converts `source` into `out`, element for element; `out` is written in place, so it is
+  // never a converted copy (noconvert): a wrong dtype is an error, not a silent no-op.
+  auto codec = [&m](const char* name, auto convert, auto in_type, auto out_type, const char* doc) {
+    using In = decltype(in_type);
+    using Out = decltype(out_type);
+    m.def(
+        name,
+        [convert](In source, Out out) {
+          if (source.size() != out.size())
+            throw nb::value_error("the input and output arrays differ in size");
+          nb::gil_scoped_release release;
+          convert(source.data(), source.size(), out.data());
+        },
+        "source"_a, "out"_a.noconvert(), doc);
   };
-  m.def(
-      "to_half",
-      [same_size](ConstFloats values, Halves out) {
-        same_size(values.size(), out.size());
-        nb::gil_scoped_release release;
-        to_half(values.data(), values.size(), out.data());
-      },
-      "values"_a, "out"_a.noconvert(),
-      "Writes into `out` (uint16) the IEEE half nearest to each float32 of `values` (ties "
-      "to even), saturated to +-65504.");
-  m.def(
-      "from_half",
-      [same_size](ConstHalves halves, Floats out) {
-        same_size(halves.size(), out.size());
-        nb::gil_scoped_release release;
-        from_half(halves.data(), halves.size(), out.data());
-      },
-      "halves"_a, "out"_a.noconvert(), "Writes into `out` (float32) the values of the halves (uint16 bits).");
-  m.def(
-      "add_half",
-      [same_size](ConstHalves halves, Floats out) {
-        same_size(halves.size(), out.size());
-        nb::gil_scoped_release release;
-        add_half(halves.data(), halves.size(), out.data());
-      },
-      "halves"_a, "out"_a.noconvert(), "Adds to `out` (float32) the values of the halves (uint16 bits).");
+  codec("to_half", &to_half, ConstFloats{}, Halves{},
+        "Writes into `out` (uint16) the IEEE half nearest to each float32 of `source` (ties to "
+        "even), saturated to +-65504.");
+  codec("from_half", &from_half, ConstHalves{}, Floats{},
+        "Writes into `out` (float32) the values of the halves `source` (uint16 bits).");
+  codec("add_half", &add_half, ConstHalves{}, Floats{},
+        "Adds to `out` (float32) the values of the halves `source` (uint16 bits).");
   m.def(
       "fill_uniform_rows",
       [](Matrix out, uint64_t seed, uint64_t first_row, float scale, int threads) {

@@ -348,16 +348,20 @@ class Trainer:
 def cpu_isa() -> str:
     """The instruction set the training kernels use on this CPU."""
 
-def to_half(values: Annotated[NDArray[numpy.float32], dict(order='C', device='cpu', writable=False)], out: Annotated[NDArray[numpy.uint16], dict(order='C', device='cpu')]) -> None:
+def to_half(source: Annotated[NDArray[numpy.float32], dict(order='C', device='cpu', writable=False)], out: Annotated[NDArray[numpy.uint16], dict(order='C', device='cpu')]) -> None:
     """
-    Writes into `out` (uint16) the IEEE half nearest to each float32 of `values` (ties to even), saturated to +-65504.
+    Writes into `out` (uint16) the IEEE half nearest to each float32 of `source` (ties to even), saturated to +-65504.
     """
 
-def from_half(halves: Annotated[NDArray[numpy.uint16], dict(order='C', device='cpu', writable=False)], out: Annotated[NDArray[numpy.float32], dict(order='C', device='cpu')]) -> None:
-    """Writes into `out` (float32) the values of the halves (uint16 bits)."""
+def from_half(source: Annotated[NDArray[numpy.uint16], dict(order='C', device='cpu', writable=False)], out: Annotated[NDArray[numpy.float32], dict(order='C', device='cpu')]) -> None:
+    """
+    Writes into `out` (float32) the values of the halves `source` (uint16 bits).
+    """
 
-def add_half(halves: Annotated[NDArray[numpy.uint16], dict(order='C', device='cpu', writable=False)], out: Annotated[NDArray[numpy.float32], dict(order='C', device='cpu')]) -> None:
-    """Adds to `out` (float32) the values of the halves (uint16 bits)."""
+def add_half(source: Annotated[NDArray[numpy.uint16], dict(order='C', device='cpu', writable=False)], out: Annotated[NDArray[numpy.float32], dict(order='C', device='cpu')]) -> None:
+    """
+    Adds to `out` (float32) the values of the halves `source` (uint16 bits).
+    """
 
 def fill_uniform_rows(out: Annotated[NDArray[numpy.float32], dict(shape=(None, None), order='C', device='cpu')], seed: int, first_row: int, scale: float, threads: int = 1) -> None:
     """

@@ -269,8 +269,6 @@ class Word2Vec:
         update: bool = False,
     ) -> None:
         """Build the vocabulary from a ``{word: count}`` mapping instead of a corpus."""
-        if update and not len(self.wv):
-            raise RuntimeError("an online vocabulary update needs an existing vocabulary")
         raw = raw_vocab_from_freq(word_freq)
         check_value("corpus_count", corpus_count, NoneValue(), COUNT)
         self._build_vocab_from_raw(
@@ -287,6 +285,8 @@ class Word2Vec:
     ) -> None:
         """Build the vocabulary from counted words (a scan's result, made elsewhere: by
         ``build_vocab_from_freq``, or by the workers of a distributed scan)."""
+        if update and not len(self.wv):
+            raise RuntimeError("an online vocabulary update needs an existing vocabulary")
         self._raw = raw
         self.corpus_count = corpus_count
         self.corpus_total_words = raw.total_words

@@ -39,9 +39,6 @@ class ShardCounts:
     def sentences(self) -> int:
         return int(sum(self.shard_sentences))
 
-    def as_dict(self) -> Dict[str, int]:
-        return dict(zip(self.words, self.counts.tolist()))
-
 
 def count_shards(shards: Sequence[Shard], max_sentence_length: int) -> ShardCounts:
     """Count the words of consecutive shards (a Dask task; reads them where it runs): one
@@ -139,8 +136,6 @@ def vocab_from_counts(
     from w2v.vocabulary import raw_vocab_from_counts
 
     start = time.perf_counter()
-    if update and not len(model.wv):
-        raise RuntimeError("an online vocabulary update needs an existing vocabulary")
     # The words are distinct strings and the counts non-negative int64 (a scan made them).
     raw = raw_vocab_from_counts(counts.words, counts.counts)
     model._build_vocab_from_raw(raw, counts.sentences, keep_raw_vocab, trim_rule, update)

@@ -276,15 +276,9 @@ class Word2Vec:
         )
 
     def _build_vocab_from_raw(
-        self,
-        raw: RawVocab,
-        corpus_count: int,
-        keep_raw_vocab: bool = False,
-        trim_rule: Optional[TrimRule] = None,
-        update: bool = False,
+        self, raw: RawVocab, corpus_count: int, keep_raw_vocab: bool, trim_rule: Any, update: bool
     ) -> None:
-        """Build the vocabulary from counted words (a scan's result, made elsewhere: by
-        ``build_vocab_from_freq``, or by the workers of a distributed scan)."""
+        """Build the vocabulary from words counted elsewhere (from_freq, a distributed scan)."""
         if update and not len(self.wv):
             raise RuntimeError("an online vocabulary update needs an existing vocabulary")
         self._raw = raw

@@ -349,9 +349,9 @@ class _Box:
         return None
 
 
-def _changes_of(ranks: int) -> list:
+def _changes_of(ranks: int, seed: int = 0) -> list:
     """Per rank, changes of two matrices; rank 0's sparse (sent as row ids and values)."""
-    rng = np.random.default_rng(ranks)
+    rng = np.random.default_rng([ranks, seed])
     changes = []
     for k in range(ranks):
         mine = {}
@@ -359,8 +359,10 @@ def _changes_of(ranks: int) -> list:
             c = rng.standard_normal(shape).astype(np.float32)
             c[rng.random(shape[0]) < 0.5] = 0.0  # rows this rank did not change
             if k == 0:
-                c[:] = 0.0
-                c[3] = 1.0
+                kept = rng.random(shape[0]) < 0.2
+                kept[3] = True
+                c[~kept] = 0.0
+                c[3] += 1.0  # not +0.0 by chance
             mine[name] = c
         changes.append(mine)
     return changes
@@ -369,21 +371,43 @@ def _changes_of(ranks: int) -> list:
 def _merge_on_threads(changes: list, rule: str, dtype: str) -> list:
     """Every rank's Exchange.merged, each on its own thread; per rank, the merged changes
     and the bytes it sent."""
-    from w2v.distributed.exchange import Exchange
+    return _merge_rounds_on_threads([changes], rule, dtype)[0]
 
-    ranks = len(changes)
+
+def _merge_rounds_on_threads(rounds: list, rule: str, dtype: str, lag: float = 0.0) -> list:
+    """Like :func:`_merge_on_threads` for several rounds in a row (``rounds[r]`` the ranks'
+    changes in round r), one Exchange per rank for all of them. Rank k > 0 takes ``lag * k``
+    seconds longer to use each message it receives, so rank 0 runs ahead as far as the
+    exchange lets it. Per round, per rank, what :func:`_merge_on_threads` gives."""
+    from w2v.distributed.exchange import Exchange, Mailbox
+
+    class SlowMailbox(Mailbox):
+        def __init__(self, delay: float) -> None:
+            super().__init__()
+            self.delay = delay
+
+        def take(self, key, timeout):
+            got = super().take(key, timeout)
+            time.sleep(self.delay)
+            return got
+
+    ranks = len(rounds[0])
     boxes = [_Box() for _ in range(ranks)]
-    results: list = [None] * ranks
+    for k, b in enumerate(boxes):
+        b.box = SlowMailbox(lag * k)
+    results: list = [[None] * ranks for _ in rounds]
     errors: list = []
 
     def run(k: int) -> None:
         try:
             ex = Exchange(k, boxes, "t", rule, timeout=30, mine=boxes[k].box, dtype=dtype)
-            given = {n: c.copy() for n, c in changes[k].items()}
-            results[k] = ex.merged(0, given)
-            for n in given:
-                np.testing.assert_array_equal(given[n], changes[k][n])  # inputs untouched
-            results[k]["sent"] = ex.bytes_sent
+            for r, changes in enumerate(rounds):
+                sent = ex.bytes_sent
+                given = {n: c.copy() for n, c in changes[k].items()}
+                results[r][k] = ex.merged(r, given)
+                for n in given:
+                    np.testing.assert_array_equal(given[n], changes[k][n])  # inputs untouched
+                results[r][k]["sent"] = ex.bytes_sent - sent
         except BaseException as err:  # reported below
             errors.append(err)
 
@@ -432,6 +456,39 @@ def test_changes_sent_as_float16_take_half_the_bytes(ranks) -> None:
     halved = [r["sent"] for r in _merge_on_threads(changes, "sum", "float16")]
     # The values take half; the row ids of a sparse change do not shrink.
     assert all(w / 2 <= h < w * 0.75 for h, w in zip(halved, whole))
+
+
+@pytest.mark.parametrize("ranks", [2, 3])
+@pytest.mark.parametrize("dtype", ["float32", "float16"])
+def test_send_buffers_reused_round_after_round_keep_every_round_right(ranks, dtype) -> None:
+    """A rank's Exchange writes what it sends into buffers it reuses every other round;
+    in one process the other ranks read those very arrays. With ranks out of step, each
+    round still merges as that round alone does."""
+    rounds = [_changes_of(ranks, seed) for seed in range(6)]
+    alone = [_merge_on_threads(changes, "sum", dtype) for changes in rounds]
+    together = _merge_rounds_on_threads(rounds, "sum", dtype, lag=0.02)
+    for want, got in zip(alone, together):
+        for k in range(ranks):
+            for name in rounds[0][0]:
+                np.testing.assert_array_equal(got[k][name], want[k][name])
+
+
+def test_a_ranks_working_arrays_serve_one_task_at_a_time() -> None:
+    """Kept from epoch to epoch, but an epoch's retry starting while the called-off task
+    still finishes its round on the same worker gets arrays of its own."""
+    from w2v.distributed.rounds import _scratch_for
+
+    weights = {"vectors": np.zeros((5, 3), dtype=np.float32)}
+    with _scratch_for("run", 0, weights) as first:
+        kept = first.arrays["vectors"][3]
+        with _scratch_for("run", 0, weights) as during:
+            assert not any(np.shares_memory(kept, a) for a in during.arrays["vectors"])
+            assert during.buffers is not first.buffers
+    with _scratch_for("run", 0, weights) as after:
+        assert after.arrays["vectors"][3] is kept
+        assert after.buffers is first.buffers
+    with _scratch_for("run", 1, weights) as other_rank:
+        assert other_rank.arrays["vectors"][3] is not kept
 
 
 def test_a_mailbox_called_off_wakes_its_reader() -> None:

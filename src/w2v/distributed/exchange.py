@@ -99,21 +99,50 @@ def local_mailbox(actor: Any) -> Mailbox:
     return get_worker().state.actors[actor.key]
 
 
-def changed_rows(change: np.ndarray) -> Rows:
+class Buffers:
+    """Arrays reused from round to round, by purpose.
+
+    Dask's nanny starts its workers with ``MALLOC_TRIM_THRESHOLD_`` set, which turns off
+    glibc's dynamic mmap threshold: every new array of more than 128 kB is fresh pages the
+    kernel maps and zeroes on first touch, which made encoding a round's changes as halves
+    ten times slower than the conversion itself.
+    """
+
+    def __init__(self) -> None:
+        self._have: Dict[Any, np.ndarray] = {}
+
+    def get(self, key: Any, shape: Tuple[int, ...], dtype: Any) -> np.ndarray:
+        """An array of ``shape`` and ``dtype`` for ``key``: the same memory as the last one
+        asked for under ``key`` when that was as large (its contents are not kept)."""
+        size = int(np.prod(shape))
+        have = self._have.get(key)
+        if have is None or have.dtype != dtype or have.size < size:
+            have = self._have[key] = np.empty(size, dtype=dtype)
+        return have[:size].reshape(shape)
+
+
+def changed_rows(change: np.ndarray, buffers: Optional[Buffers] = None, key: Any = None) -> Rows:
     """The rows of ``change`` that are not all +0.0 (an unchanged row is exactly that:
-    x - x is +0.0), or all rows when most changed."""
+    x - x is +0.0), or all rows when most changed (taken into ``buffers[key]`` if given)."""
     rows = np.flatnonzero(change.view(np.int32).any(axis=1))
     if len(rows) * 10 >= len(change) * 9:
         return None, change
-    return rows, change[rows]
+    if buffers is None:
+        return rows, change[rows]
+    out = buffers.get(key, (len(rows), change.shape[1]), np.float32)
+    return rows, np.take(change, rows, axis=0, out=out)
 
 
-def encoded(rows: Rows, dtype: str) -> Rows:
-    """``rows`` as they travel: float32 as they are, float16 as the bits of the nearest halves."""
+def encoded(rows: Rows, dtype: str, buffers: Optional[Buffers] = None, key: Any = None) -> Rows:
+    """``rows`` as they travel: float32 as they are, float16 as the bits of the nearest halves
+    (written into ``buffers[key]`` if given)."""
     ids, values = rows
     if dtype == "float32":
         return rows
-    halves = np.empty(values.shape, dtype=np.uint16)
+    if buffers is None:
+        halves = np.empty(values.shape, dtype=np.uint16)
+    else:
+        halves = buffers.get(key, values.shape, np.uint16)
     _core.to_half(values, halves)
     return ids, halves
 
@@ -131,7 +160,9 @@ def floats(values: np.ndarray, out: Optional[np.ndarray] = None) -> np.ndarray:
     return out
 
 
-def add_rows(total: np.ndarray, counts: Optional[np.ndarray], rows: Rows) -> None:
+def add_rows(
+    total: np.ndarray, counts: Optional[np.ndarray], rows: Rows, buffers: Optional[Buffers] = None
+) -> None:
     """Add one rank's changed ``rows`` into ``total``; count the ranks per row if asked."""
     ids, values = rows
     if ids is None:
@@ -144,13 +175,20 @@ def add_rows(total: np.ndarray, counts: Optional[np.ndarray], rows: Rows) -> Non
             bits = values.view(np.int32) if values.dtype == np.float32 else values
             counts += bits.any(axis=1)
     else:
-        total[ids] += floats(values)
+        decoded = None
+        if buffers is not None and values.dtype != np.float32:
+            decoded = buffers.get("decoded", values.shape, np.float32)
+        total[ids] += floats(values, decoded)
         if counts is not None:
             counts[ids] += 1
 
 
 def merge(
-    parts: Sequence[Rows], shape: Tuple[int, int], rule: str, out: Optional[np.ndarray] = None
+    parts: Sequence[Rows],
+    shape: Tuple[int, int],
+    rule: str,
+    out: Optional[np.ndarray] = None,
+    buffers: Optional[Buffers] = None,
 ) -> np.ndarray:
     """The merged change of the ranks' ``parts`` (in rank order): per row, the sum of the
     changes (``"sum"``), or their mean over the ranks that changed it (``"mean"``); written
@@ -163,7 +201,7 @@ def merge(
             continue
         if k == 0:
             total.fill(0)
-        add_rows(total, counts, rows)
+        add_rows(total, counts, rows, buffers)
     if counts is not None:
         np.divide(total, np.maximum(counts, 1).astype(np.float32)[:, None], out=total)
     return total
@@ -181,8 +219,9 @@ class Exchange:
     default the one behind ``boxes[rank]`` in this worker). ``tag`` tells this epoch's
     messages from those of an attempt called off before. ``dtype`` is what the changes
     travel as (:data:`TRANSFER_DTYPES`): every rank merges them as they arrive, its own as it
-    sent them, so all get the same bits. ``bytes_sent`` counts the values and row ids this
-    rank sent.
+    sent them, so all get the same bits. ``buffers`` hold what is sent, two rounds' worth (a
+    round's message is only written over two rounds later, when the other ranks have used
+    it). ``bytes_sent`` counts the values and row ids this rank sent.
     """
 
     def __init__(
@@ -194,6 +233,7 @@ class Exchange:
         timeout: float,
         mine: Optional[Mailbox] = None,
         dtype: str = "float32",
+        buffers: Optional[Buffers] = None,
     ) -> None:
         if dtype not in TRANSFER_DTYPES:
             raise ValueError(f"dtype must be one of {TRANSFER_DTYPES}, got {dtype!r}")
@@ -206,10 +246,16 @@ class Exchange:
         if mine is None and len(self.boxes) > 1:
             mine = local_mailbox(self.boxes[rank])
         self.mine = mine
+        self.buffers = Buffers() if buffers is None else buffers
         self.bytes_sent = 0
         self.seconds_waiting = 0.0
         self.seconds_sending = 0.0
         self._sending: List[Any] = []
+
+    def _encoded(self, change: np.ndarray, key: Tuple[Any, ...]) -> Rows:
+        """``change`` as it travels, in this rank's buffers for ``key`` (step parity first)."""
+        b = self.buffers
+        return encoded(changed_rows(change, b, ("rows", *key)), self.dtype, b, ("sent", *key))
 
     def _send(self, to: int, key: Tuple[Any, ...], parts: Dict[str, Rows]) -> None:
         """Start sending ``parts`` (not waiting for the reply: the other rank's message is
@@ -239,7 +285,7 @@ class Exchange:
     def start(self, step: int, changes: Dict[str, np.ndarray]) -> Dict[str, Rows]:
         """Send this rank's ``changes`` to every other rank (without waiting); returns them
         as sent, for :meth:`finish`. The arrays must stay as they are until then."""
-        ours = {k: encoded(changed_rows(c), self.dtype) for k, c in changes.items()}
+        ours = {k: self._encoded(c, (step % 2, k)) for k, c in changes.items()}
         for j in range(len(self.boxes)):
             if j != self.rank:
                 self._send(j, (step, "all"), ours)
@@ -255,7 +301,7 @@ class Exchange:
             ours if j == self.rank else self._take((step, "all"), j) for j in range(len(self.boxes))
         ]
         for k, o in out.items():
-            merge([p[k] for p in parts], o.shape, self.rule, o)
+            merge([p[k] for p in parts], o.shape, self.rule, o, self.buffers)
         return out
 
     def merged(
@@ -283,7 +329,7 @@ class Exchange:
         for j in range(n):
             if j != self.rank:
                 parts = {
-                    k: encoded(changed_rows(block(k, c, j)), self.dtype) for k, c in changes.items()
+                    k: self._encoded(block(k, c, j), (step % 2, k, j)) for k, c in changes.items()
                 }
                 self._send(j, (step, "reduce"), parts)
         own: Dict[str, np.ndarray] = {}
@@ -295,8 +341,11 @@ class Exchange:
         ]
         for k, c in changes.items():
             mine = block(k, c, self.rank)
-            own[k] = merge([g[k] for g in gathered], mine.shape, self.rule)
-        sent = {k: encoded((None, v), self.dtype) for k, v in own.items()}
+            own[k] = merge([g[k] for g in gathered], mine.shape, self.rule, None, self.buffers)
+        sent = {
+            k: encoded((None, v), self.dtype, self.buffers, ("gathered", step % 2, k))
+            for k, v in own.items()
+        }
         for j in range(n):
             if j != self.rank:
                 self._send(j, (step, "gather"), sent)

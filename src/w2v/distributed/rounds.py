@@ -14,13 +14,13 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-from dataclasses import dataclass
-from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple, Union
+from dataclasses import dataclass, field
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Set, Tuple, Union
 
 import numpy as np
 
 from w2v import _core
-from w2v.distributed.exchange import Exchange, floats, rows_due
+from w2v.distributed.exchange import Buffers, Exchange, floats, rows_due
 from w2v.distributed.sharding import Shard, feed_shard
 
 MATRICES = ("vectors", "syn1neg", "syn1")
@@ -224,26 +224,27 @@ def train_epoch(
         start = start.weights
     # Copies: the inputs stay as they came (and may be read-only views of a message).
     trained = {name: np.array(m, copy=True) for name, m in start.matrices().items()}
-    synced = scratch = None
-    if len(boxes) > 1:
-        scratch = _scratch_for(spec.token, rank, trained)
-        synced = {n: s[3] for n, s in scratch.items()}
-        for n, m in trained.items():
-            np.copyto(synced[n], m)
     model.wv.vectors = trained["vectors"]
     model.syn1neg = trained.get("syn1neg", model.syn1neg)
     model.syn1 = trained.get("syn1", model.syn1)
     result = EpochResult(Weights(**trained))
     key = _task_key()
+    merging_needs = trained if len(boxes) > 1 else {}
     try:
-        with _off_the_worker_threads():
+        with _off_the_worker_threads(), _scratch_for(spec.token, rank, merging_needs) as scratch:
             trainer = make_trainer(model, spec.max_sentence_length)
             exchange = Exchange(
-                rank, boxes, tag, plan.rule, plan.timeout, dtype=plan.transfer_dtype
+                rank,
+                boxes,
+                tag,
+                plan.rule,
+                plan.timeout,
+                dtype=plan.transfer_dtype,
+                buffers=scratch.buffers,
             )
             merger = None
-            if synced is not None and scratch is not None:
-                merger = RoundMerger(exchange, plan, trained, synced, scratch)
+            if len(boxes) > 1:
+                merger = RoundMerger(exchange, plan, trained, scratch.arrays)
             training = merging = last = 0.0
             for r, (shard, share) in enumerate(zip(shards, shares)):
                 t0 = time.perf_counter()
@@ -302,7 +303,9 @@ def _train_round(
 
 class RoundMerger:
     """A rank's merges after its rounds (the rows due by ``plan``), in ``trained`` (its
-    weights) and ``synced`` (their value at the last merge, the same on every rank).
+    weights), with the working arrays ``scratch`` (:attr:`Scratch.arrays`), whose last
+    holds the weights' value at the last merge (the same on every rank); it starts as
+    ``trained``.
 
     Without ``plan.overlap``, the changes of round ``r`` are merged at its end: each due row
     becomes its value at the last merge plus every rank's change since. With it, they are
@@ -317,14 +320,15 @@ class RoundMerger:
         exchange: Exchange,
         plan: MergePlan,
         trained: Dict[str, np.ndarray],
-        synced: Dict[str, np.ndarray],
-        scratch: Scratch,
+        scratch: Dict[str, Tuple[np.ndarray, ...]],
     ) -> None:
         self.exchange = exchange
         self.plan = plan
         self.trained = trained
-        self.synced = synced
         self.scratch = scratch
+        self.synced = {n: s[3] for n, s in scratch.items()}
+        for n, m in trained.items():
+            np.copyto(self.synced[n], m)
         # (round, rows, the changes as sent, the changes) sent and not merged yet.
         self.pending: Optional[Tuple[int, Dict[str, Any], Any, Dict[str, np.ndarray]]] = None
 
@@ -347,7 +351,8 @@ class RoundMerger:
                 if values.dtype != np.float32 and ids is None:
                     floats(values, own[name])
                 elif values.dtype != np.float32:
-                    own[name][ids] = floats(values)  # the other rows did not change: +0.0
+                    decoded = self.exchange.buffers.get("decoded", values.shape, np.float32)
+                    own[name][ids] = floats(values, decoded)  # the other rows are +0.0
                 others = np.subtract(change, own[name], out=own[name])
                 self.trained[name][sel] += others
         rows = self._rows_due(r)
@@ -396,26 +401,48 @@ class RoundMerger:
                 self.synced[name][sel] = value
 
 
-#: Per matrix: two buffers for a rank's changes (overlapping rounds use both), one for their
-#: merge and the weights as last merged.
-Scratch = Dict[str, Tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]
+@dataclass
+class Scratch:
+    """A rank's working arrays, kept across the epochs of a run: new ones each epoch would
+    cost the page faults of touching fresh memory in every merge.
+
+    ``arrays``: per matrix, arrays of its shape for two rounds' changes (overlapping rounds
+    use both), their merge and the weights as last merged; ``buffers``: what the exchange
+    sends.
+    """
+
+    arrays: Dict[str, Tuple[np.ndarray, ...]] = field(default_factory=dict)
+    buffers: Buffers = field(default_factory=Buffers)
+
+
 _scratch: Dict[Tuple[str, int], Scratch] = {}
+_lent: Set[Tuple[str, int]] = set()
 
 
-def _scratch_for(token: str, rank: int, matrices: Dict[str, np.ndarray]) -> Scratch:
-    """Per matrix, arrays of its shape for a rank's changes, their merge and the weights as
-    last merged (:data:`Scratch`), kept across the epochs of a run: new ones each epoch
-    would cost the page faults of touching fresh memory in every merge."""
+@contextlib.contextmanager
+def _scratch_for(token: str, rank: int, matrices: Dict[str, np.ndarray]) -> Iterator[Scratch]:
+    """The rank's :class:`Scratch`, sized for ``matrices``, lent to one task at a time: the
+    task of an epoch called off may still be finishing its round when the epoch's retry
+    starts on the same worker, and gets arrays of its own."""
+    key = (token, rank)
     with _models_lock:
-        for old in [k for k in _scratch if k[0] != token]:
+        for old in [k for k in _scratch if k[0] != token and k not in _lent]:
             del _scratch[old]  # a finished run's
-        have = _scratch.setdefault((token, rank), {})
+        shared = key not in _lent
+        scratch = _scratch.setdefault(key, Scratch()) if shared else Scratch()
+        _lent.add(key)
+    try:
         for name, m in matrices.items():
-            if name not in have or have[name][0].shape != m.shape:
+            have = scratch.arrays.get(name)
+            if have is None or have[0].shape != m.shape:
                 # The second change buffer is only touched (so only backed by memory) when
                 # rounds overlap.
-                have[name] = tuple(np.empty_like(m) for _ in range(4))  # type: ignore[assignment]
-        return have
+                scratch.arrays[name] = tuple(np.empty_like(m) for _ in range(4))
+        yield scratch
+    finally:
+        if shared:
+            with _models_lock:
+                _lent.discard(key)
 
 
 def _release(model: Any, names: Sequence[str]) -> None:

@@ -12,6 +12,7 @@ import re
 import subprocess
 import sys
 import textwrap
+import time
 
 import numpy as np
 import pytest
@@ -486,3 +487,21 @@ def test_vectors_of_words_added_later_are_fresh_and_old_rows_kept():
     new = model.wv.vectors[3:]
     assert new.shape == (2, 8) and np.all(np.abs(new) < 1 / 8)
     assert not np.any(np.all(new[:, None, :] == before[None, :, :], axis=2))
+
+
+def test_progress_is_wanted_only_when_it_would_be_shown(caplog) -> None:
+    """Distributed training asks the workers for progress only when a bar or a due log line
+    would show it."""
+    from types import SimpleNamespace
+
+    from w2v.training import EpochReporter
+
+    now = time.perf_counter()
+    quiet = SimpleNamespace(progress=False)
+    due = EpochReporter(quiet, None, 0, 10, None, now - 5.0, report_delay=1.0)
+    later = EpochReporter(quiet, None, 0, 10, None, now, report_delay=60.0)
+    with caplog.at_level(logging.WARNING, logger="w2v.model"):
+        assert not due.wants_progress()
+    with caplog.at_level(logging.INFO, logger="w2v.model"):
+        assert due.wants_progress()
+        assert not later.wants_progress()

@@ -394,6 +394,13 @@ class EpochReporter:
             return self.trainer.sentences_done / self.total_examples
         return 0.0
 
+    def wants_progress(self) -> bool:
+        """Whether :meth:`maybe_log` would show anything now (a bar, or a log line due):
+        progress that is costly to learn need not be asked for otherwise."""
+        if self.bar is not None:
+            return True
+        return logger.isEnabledFor(logging.INFO) and time.perf_counter() >= self.next_report
+
     def maybe_log(self) -> None:
         now = time.perf_counter()
         if self.bar is not None:

@@ -56,6 +56,10 @@ logger = logging.getLogger("w2v.distributed")
 _SEED_MASK = 2**64 - 1
 #: How many times an epoch is trained when a worker's results are lost for good.
 MAX_EPOCH_ATTEMPTS = 3
+#: How often a watched epoch asks the scheduler which workers are left: a lost worker's rank
+#: shows no error (its task waits for a worker), and each question costs the scheduler and
+#: the client CPU the training needs.
+ROLL_CALL_SECONDS = 2.0
 
 
 def train(client: Any, corpus_file: Any, **params: Any) -> Any:
@@ -493,6 +497,7 @@ class Run:
 
         poll = min(0.5, max(float(reporter.delay), 0.05))
         keys = [f.key for f in futures]
+        next_roll_call = time.perf_counter() + ROLL_CALL_SECONDS
         while True:
             with contextlib.suppress(TimeoutError, asyncio.TimeoutError):
                 wait(futures, timeout=poll)
@@ -504,12 +509,16 @@ class Run:
                     raise err
             if all(f.status == "finished" for f in futures):
                 return
-            gone = sorted(set(place) - set(self._alive()))
-            if gone:
-                raise _EpochLost(f"worker {gone[0]} left the cluster")
+            if time.perf_counter() >= next_roll_call:
+                gone = sorted(set(place) - set(self._alive()))
+                if gone:
+                    raise _EpochLost(f"worker {gone[0]} left the cluster")
+                next_roll_call = time.perf_counter() + ROLL_CALL_SECONDS
+            if not reporter.wants_progress():
+                continue
             try:
                 live = self.client.run(live_progress, keys)
-            except Exception:  # a worker lost meanwhile: seen at the next poll
+            except Exception:  # a worker lost meanwhile: seen at the next roll call
                 continue
             self._show(
                 epoch,

@@ -13,6 +13,7 @@ NB_MODULE(_core, m) {
              "tokens (Text8Corpus).");
 
   bind_training(m);
+  bind_distributed(m);
   bind_vocabulary(m);
   bind_text(m);
   bind_phrases(m);

@@ -208,6 +208,7 @@ void def_scan_input(nb::class_<Py>& cls, const char* what, const char* files_doc
 
 // Each adds its concept's classes and functions to the module.
 void bind_training(nb::module_& m);
+void bind_distributed(nb::module_& m);
 void bind_vocabulary(nb::module_& m);
 void bind_text(nb::module_& m);
 void bind_phrases(nb::module_& m);

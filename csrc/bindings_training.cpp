@@ -1,13 +1,11 @@
 // Python bindings of training: kernel parameters, the epoch plan, the word index, noise
-// sampler, Huffman tree, the trainer itself, and the half-precision codec of the changes
-// distributed training sends.
+// sampler, Huffman tree, the trainer itself and the initial weights.
 #include <cstdint>
 #include <optional>
 #include <string>
 
 #include "bindings_common.h"
 #include "bindings_phrases.h"
-#include "half_float.h"
 #include "huffman.h"
 #include "init_weights.h"
 #include "noise_sampler.h"
@@ -276,32 +274,6 @@ void bind_training(nb::module_& m) {
   m.def(
       "cpu_isa", [] { return std::string(select_kernels().isa); },
       "The instruction set the training kernels use on this CPU.");
-  using Floats = nb::ndarray<float, nb::c_contig, nb::device::cpu>;
-  using ConstFloats = nb::ndarray<const float, nb::c_contig, nb::device::cpu>;
-  using Halves = nb::ndarray<uint16_t, nb::c_contig, nb::device::cpu>;
-  using ConstHalves = nb::ndarray<const uint16_t, nb::c_contig, nb::device::cpu>;
-  // Each converts `source` into `out`, element for element; `out` is written in place, so it is
-  // never a converted copy (noconvert): a wrong dtype is an error, not a silent no-op.
-  auto codec = [&m](const char* name, auto convert, auto in_type, auto out_type, const char* doc) {
-    using In = decltype(in_type);
-    using Out = decltype(out_type);
-    m.def(
-        name,
-        [convert](In source, Out out) {
-          if (source.size() != out.size())
-            throw nb::value_error("the input and output arrays differ in size");
-          nb::gil_scoped_release release;
-          convert(source.data(), source.size(), out.data());
-        },
-        "source"_a, "out"_a.noconvert(), doc);
-  };
-  codec("to_half", &to_half, ConstFloats{}, Halves{},
-        "Writes into `out` (uint16) the IEEE half nearest to each float32 of `source` (ties to "
-        "even), saturated to +-65504.");
-  codec("from_half", &from_half, ConstHalves{}, Floats{},
-        "Writes into `out` (float32) the values of the halves `source` (uint16 bits).");
-  codec("add_half", &add_half, ConstHalves{}, Floats{},
-        "Adds to `out` (float32) the values of the halves `source` (uint16 bits).");
   m.def(
       "fill_uniform_rows",
       [](Matrix out, uint64_t seed, uint64_t first_row, float scale, int threads) {

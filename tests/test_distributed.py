@@ -379,7 +379,7 @@ def _merge_rounds_on_threads(rounds: list, rule: str, dtype: str, lag: float = 0
     changes in round r), one Exchange per rank for all of them. Rank k > 0 takes ``lag * k``
     seconds longer to use each message it receives, so rank 0 runs ahead as far as the
     exchange lets it. Per round, per rank, what :func:`_merge_on_threads` gives."""
-    from w2v.distributed.exchange import Exchange, Mailbox
+    from w2v.distributed.exchange import Change, Exchange, Mailbox
 
     class SlowMailbox(Mailbox):
         def __init__(self, delay: float) -> None:
@@ -404,7 +404,7 @@ def _merge_rounds_on_threads(rounds: list, rule: str, dtype: str, lag: float = 0
             for r, changes in enumerate(rounds):
                 sent = ex.bytes_sent
                 given = {n: c.copy() for n, c in changes[k].items()}
-                results[r][k] = ex.merged(r, given)
+                results[r][k] = ex.merged(r, {n: Change.of(c, dtype) for n, c in given.items()})
                 for n in given:
                     np.testing.assert_array_equal(given[n], changes[k][n])  # inputs untouched
                 results[r][k]["sent"] = ex.bytes_sent - sent

@@ -348,6 +348,11 @@ class Trainer:
 def cpu_isa() -> str:
     """The instruction set the training kernels use on this CPU."""
 
+def fill_uniform_rows(out: Annotated[NDArray[numpy.float32], dict(shape=(None, None), order='C', device='cpu')], seed: int, first_row: int, scale: float, threads: int = 1) -> None:
+    """
+    Fills the rows of `out` uniformly in [-scale, scale); row r from its own stream seeded by (seed, first_row + r).
+    """
+
 def to_half(source: Annotated[NDArray[numpy.float32], dict(order='C', device='cpu', writable=False)], out: Annotated[NDArray[numpy.uint16], dict(order='C', device='cpu')]) -> None:
     """
     Writes into `out` (uint16) the IEEE half nearest to each float32 of `source` (ties to even), saturated to +-65504.
@@ -363,9 +368,25 @@ def add_half(source: Annotated[NDArray[numpy.uint16], dict(order='C', device='cp
     Adds to `out` (float32) the values of the halves `source` (uint16 bits).
     """
 
-def fill_uniform_rows(out: Annotated[NDArray[numpy.float32], dict(shape=(None, None), order='C', device='cpu')], seed: int, first_row: int, scale: float, threads: int = 1) -> None:
+@overload
+def row_changes(trained: Annotated[NDArray[numpy.float32], dict(shape=(None, None), order='C', device='cpu', writable=False)], synced: Annotated[NDArray[numpy.float32], dict(shape=(None, None), order='C', device='cpu', writable=False)], rows: Annotated[NDArray[numpy.int64], dict(shape=(None,), order='C', device='cpu', writable=False)] | None, out: Annotated[NDArray[numpy.float32], dict(shape=(None, None), order='C', device='cpu')], changed: Annotated[NDArray[numpy.int64], dict(shape=(None,), order='C', device='cpu')]) -> int: ...
+
+@overload
+def row_changes(trained: Annotated[NDArray[numpy.float32], dict(shape=(None, None), order='C', device='cpu', writable=False)], synced: Annotated[NDArray[numpy.float32], dict(shape=(None, None), order='C', device='cpu', writable=False)], rows: Annotated[NDArray[numpy.int64], dict(shape=(None,), order='C', device='cpu', writable=False)] | None, out: Annotated[NDArray[numpy.uint16], dict(shape=(None, None), order='C', device='cpu')], changed: Annotated[NDArray[numpy.int64], dict(shape=(None,), order='C', device='cpu')]) -> int:
     """
-    Fills the rows of `out` uniformly in [-scale, scale); row r from its own stream seeded by (seed, first_row + r).
+    Writes into `out` (float32, or uint16 for IEEE halves) row i = `trained` - `synced` at row `rows[i]` (`rows` None: row i), and into `changed` the positions i whose change is not all +0.0; returns how many.
+    """
+
+@overload
+def apply_merged(trained: Annotated[NDArray[numpy.float32], dict(shape=(None, None), order='C', device='cpu')], synced: Annotated[NDArray[numpy.float32], dict(shape=(None, None), order='C', device='cpu')], rows: Annotated[NDArray[numpy.int64], dict(shape=(None,), order='C', device='cpu', writable=False)] | None, total: Annotated[NDArray[numpy.float32], dict(shape=(None, None), order='C', device='cpu', writable=False)]) -> None: ...
+
+@overload
+def apply_merged(trained: Annotated[NDArray[numpy.float32], dict(shape=(None, None), order='C', device='cpu')], synced: Annotated[NDArray[numpy.float32], dict(shape=(None, None), order='C', device='cpu')], rows: Annotated[NDArray[numpy.int64], dict(shape=(None,), order='C', device='cpu', writable=False)] | None, total: Annotated[NDArray[numpy.float32], dict(shape=(None, None), order='C', device='cpu', writable=False)], own: Annotated[NDArray[numpy.float32], dict(shape=(None, None), order='C', device='cpu', writable=False)]) -> None: ...
+
+@overload
+def apply_merged(trained: Annotated[NDArray[numpy.float32], dict(shape=(None, None), order='C', device='cpu')], synced: Annotated[NDArray[numpy.float32], dict(shape=(None, None), order='C', device='cpu')], rows: Annotated[NDArray[numpy.int64], dict(shape=(None,), order='C', device='cpu', writable=False)] | None, total: Annotated[NDArray[numpy.float32], dict(shape=(None, None), order='C', device='cpu', writable=False)], own: Annotated[NDArray[numpy.uint16], dict(shape=(None, None), order='C', device='cpu', writable=False)]) -> None:
+    """
+    Applies the merged change `total` to rows `rows` (None: the first len(total)) of `trained` and `synced`: synced += total, then trained = synced; with `own` (this worker's change as sent, float32 or IEEE halves), trained += total - own instead.
     """
 
 class VocabCounter:

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import threading
 import time
+from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
@@ -121,16 +122,38 @@ class Buffers:
         return have[:size].reshape(shape)
 
 
-def changed_rows(change: np.ndarray, buffers: Optional[Buffers] = None, key: Any = None) -> Rows:
-    """The rows of ``change`` that are not all +0.0 (an unchanged row is exactly that:
-    x - x is +0.0), or all rows when most changed (taken into ``buffers[key]`` if given)."""
-    rows = np.flatnonzero(change.view(np.int32).any(axis=1))
-    if len(rows) * 10 >= len(change) * 9:
-        return None, change
-    if buffers is None:
-        return rows, change[rows]
-    out = buffers.get(key, (len(rows), change.shape[1]), np.float32)
-    return rows, np.take(change, rows, axis=0, out=out)
+@dataclass
+class Change:
+    """A rank's change of the rows due to merge, as it travels: a row for each row due
+    (``values``: float32, or the bits of IEEE halves), and the positions of the rows that
+    changed (``changed``, ascending: an unchanged row is all +0.0, as x - x is).
+    :meth:`RoundMerger._changes <w2v.distributed.rounds.RoundMerger>` makes them from the
+    weights in one pass (``_core.row_changes``)."""
+
+    values: np.ndarray
+    changed: np.ndarray
+
+    @classmethod
+    def of(cls, change: np.ndarray, dtype: str) -> Change:
+        """The change ``change`` (float32) as it travels as ``dtype``."""
+        changed = np.flatnonzero(change.view(np.int32).any(axis=1))
+        return cls(encoded((None, change), dtype)[1], changed)
+
+    def block(self, begin: int, end: int) -> Change:
+        """Rows ``begin`` to ``end`` of the change."""
+        first, last = np.searchsorted(self.changed, [begin, end])
+        return Change(self.values[begin:end], self.changed[first:last] - begin)
+
+    def rows(self, buffers: Optional[Buffers] = None, key: Any = None) -> Rows:
+        """What is sent: every row when most changed, else the changed rows and their ids
+        (taken into ``buffers[key]`` if given)."""
+        values, changed = self.values, self.changed
+        if len(changed) * 10 >= len(values) * 9:
+            return None, values
+        if buffers is None:
+            return changed, values[changed]
+        out = buffers.get(key, (len(changed), values.shape[1]), values.dtype)
+        return changed, np.take(values, changed, axis=0, out=out)
 
 
 def encoded(rows: Rows, dtype: str, buffers: Optional[Buffers] = None, key: Any = None) -> Rows:
@@ -252,10 +275,11 @@ class Exchange:
         self.seconds_sending = 0.0
         self._sending: List[Any] = []
 
-    def _encoded(self, change: np.ndarray, key: Tuple[Any, ...]) -> Rows:
-        """``change`` as it travels, in this rank's buffers for ``key`` (step parity first)."""
-        b = self.buffers
-        return encoded(changed_rows(change, b, ("rows", *key)), self.dtype, b, ("sent", *key))
+    def _rows(self, change: Change, key: Tuple[Any, ...]) -> Rows:
+        """What is sent of ``change``, in this rank's buffers for ``key`` (step parity first)."""
+        if change.values.dtype != (np.uint16 if self.dtype == "float16" else np.float32):
+            raise ValueError(f"the changes must be as they travel, {self.dtype}")
+        return change.rows(self.buffers, ("sent", *key))
 
     def _send(self, to: int, key: Tuple[Any, ...], parts: Dict[str, Rows]) -> None:
         """Start sending ``parts`` (not waiting for the reply: the other rank's message is
@@ -282,10 +306,10 @@ class Exchange:
         finally:
             self.seconds_waiting += time.perf_counter() - start
 
-    def start(self, step: int, changes: Dict[str, np.ndarray]) -> Dict[str, Rows]:
+    def start(self, step: int, changes: Dict[str, Change]) -> Dict[str, Rows]:
         """Send this rank's ``changes`` to every other rank (without waiting); returns them
         as sent, for :meth:`finish`. The arrays must stay as they are until then."""
-        ours = {k: self._encoded(c, (step % 2, k)) for k, c in changes.items()}
+        ours = {k: self._rows(c, (step % 2, k)) for k, c in changes.items()}
         for j in range(len(self.boxes)):
             if j != self.rank:
                 self._send(j, (step, "all"), ours)
@@ -307,40 +331,40 @@ class Exchange:
     def merged(
         self,
         step: int,
-        changes: Dict[str, np.ndarray],
+        changes: Dict[str, Change],
         out: Optional[Dict[str, np.ndarray]] = None,
     ) -> Dict[str, np.ndarray]:
         """Every rank's ``changes`` (per matrix, the same rows on every rank) merged by the
-        rule; each rank calls this with its own, and all get the same result (written into
-        ``out``'s arrays when given)."""
+        rule; each rank calls this with its own, and all get the same result (float32, written
+        into ``out``'s arrays when given)."""
+        if out is None:
+            out = {k: np.empty(c.values.shape, dtype=np.float32) for k, c in changes.items()}
         n = len(self.boxes)
         if n == 1:
-            return changes
+            return {k: floats(c.values, out[k]) for k, c in changes.items()}
         self.flush()
-        if out is None:
-            out = {k: np.empty_like(c) for k, c in changes.items()}
         if n == 2:  # each sends its whole change: the same bytes as blocks, one message less
             return self.finish(step, self.start(step, changes), out)
-        cuts = {k: _cuts(len(c), n) for k, c in changes.items()}
+        cuts = {k: _cuts(len(c.values), n) for k, c in changes.items()}
 
-        def block(k: str, c: np.ndarray, j: int) -> np.ndarray:
-            return c[cuts[k][j] : cuts[k][j + 1]]
+        def block(k: str, c: Change, j: int) -> Change:
+            return c.block(cuts[k][j], cuts[k][j + 1])
 
         for j in range(n):
             if j != self.rank:
                 parts = {
-                    k: self._encoded(block(k, c, j), (step % 2, k, j)) for k, c in changes.items()
+                    k: self._rows(block(k, c, j), (step % 2, k, j)) for k, c in changes.items()
                 }
                 self._send(j, (step, "reduce"), parts)
         own: Dict[str, np.ndarray] = {}
         gathered = [
-            {k: (None, block(k, c, self.rank)) for k, c in changes.items()}
+            {k: (None, block(k, c, self.rank).values) for k, c in changes.items()}
             if j == self.rank
             else self._take((step, "reduce"), j)
             for j in range(n)
         ]
         for k, c in changes.items():
-            mine = block(k, c, self.rank)
+            mine = block(k, c, self.rank).values
             own[k] = merge([g[k] for g in gathered], mine.shape, self.rule, None, self.buffers)
         sent = {
             k: encoded((None, v), self.dtype, self.buffers, ("gathered", step % 2, k))

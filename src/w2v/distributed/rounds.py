@@ -20,7 +20,7 @@ from typing import Any, Dict, Iterator, List, Optional, Sequence, Set, Tuple, Un
 import numpy as np
 
 from w2v import _core
-from w2v.distributed.exchange import Buffers, Exchange, floats, rows_due
+from w2v.distributed.exchange import Buffers, Change, Exchange, rows_due
 from w2v.distributed.sharding import Shard, feed_shard
 
 MATRICES = ("vectors", "syn1neg", "syn1")
@@ -330,7 +330,7 @@ class RoundMerger:
         for n, m in trained.items():
             np.copyto(self.synced[n], m)
         # (round, rows, the changes as sent, the changes) sent and not merged yet.
-        self.pending: Optional[Tuple[int, Dict[str, Any], Any, Dict[str, np.ndarray]]] = None
+        self.pending: Optional[Tuple[int, Dict[str, Any], Any, Dict[str, Change]]] = None
 
     def after_round(self, r: int) -> None:
         # What this rank sent may still be read from the buffers about to be written.
@@ -338,67 +338,61 @@ class RoundMerger:
         if self.pending is not None:
             step, rows, sent, own = self.pending
             self.pending = None
-            out = {n: self.scratch[n][2][: len(c)] for n, c in own.items()}
+            out = {n: self._total(n, len(c.values)) for n, c in own.items()}
             total = self.exchange.finish(step, sent, out)
             for name, change in total.items():
-                sel = rows[name]
-                self.synced[name][sel] += change
-                # The others' part of the change: this rank's own is in its weights already
-                # (and was delivered: its buffer may be overwritten). Its own part as it was
-                # sent, which is what every rank merged: what rounding to float16 left out of
-                # it stays in this rank's weights, so it goes with its next change.
-                ids, values = sent[name]
-                if values.dtype != np.float32 and ids is None:
-                    floats(values, own[name])
-                elif values.dtype != np.float32:
-                    decoded = self.exchange.buffers.get("decoded", values.shape, np.float32)
-                    own[name][ids] = floats(values, decoded)  # the other rows are +0.0
-                others = np.subtract(change, own[name], out=own[name])
-                self.trained[name][sel] += others
+                # The others' part of the change goes to this rank's weights: its own part
+                # is there already. Its own part as it was sent, which is what every rank
+                # merged: what rounding to float16 left out of it stays in this rank's
+                # weights, so it goes with its next change.
+                ids, _ = rows[name]
+                trained, synced = self.trained[name], self.synced[name]
+                _core.apply_merged(trained, synced, ids, change, own[name].values)
         rows = self._rows_due(r)
         if self.plan.overlap and r + 1 < self.plan.rounds:
             changes = self._changes(rows, r % 2)
             self.pending = (r, rows, self.exchange.start(r, changes), changes)
             return
         changes = self._changes(rows, 0)
-        out = {n: self.scratch[n][2][: len(c)] for n, c in changes.items()}
-        self._set(rows, self.exchange.merged(r, changes, out))
+        out = {n: self._total(n, len(c.values)) for n, c in changes.items()}
+        for name, change in self.exchange.merged(r, changes, out).items():
+            # Due rows := their value at the last merge + the merged change (on every rank).
+            _core.apply_merged(self.trained[name], self.synced[name], rows[name][0], change)
 
-    def _rows_due(self, r: int) -> Dict[str, Any]:
-        plan, rows = self.plan, {}
+    def _total(self, name: str, rows: int) -> np.ndarray:
+        return self.scratch[name][2][:rows]
+
+    def _rows_due(self, r: int) -> Dict[str, Tuple[Optional[np.ndarray], int]]:
+        """Per matrix, the rows due after round ``r``: their ids (ascending; None: the first
+        rows) and how many."""
+        plan = self.plan
+        rows: Dict[str, Tuple[Optional[np.ndarray], int]] = {}
         for name, matrix in self.trained.items():
             # Hierarchical softmax's rows are inner nodes, not words: merged whole each round.
             sync = plan.sync_words if name != "syn1" else None
             due = rows_due(r, plan.rounds, sync, len(matrix))
             if plan.order is None or name == "syn1" or due == len(matrix):
-                rows[name] = slice(0, due)
+                rows[name] = (None, due)
             else:
-                rows[name] = np.sort(plan.order[:due])
+                rows[name] = (np.sort(plan.order[:due]), due)
         return rows
 
-    def _changes(self, rows: Dict[str, Any], buffer: int) -> Dict[str, np.ndarray]:
-        """This rank's changes of ``rows`` since their last merge (into scratch ``buffer``)."""
-        changes = {}
-        for name, sel in rows.items():
-            matrix, synced = self.trained[name], self.synced[name]
-            if isinstance(sel, slice):
-                into = self.scratch[name][buffer][sel]
-                changes[name] = np.subtract(matrix[sel], synced[sel], out=into)
+    def _changes(
+        self, rows: Dict[str, Tuple[Optional[np.ndarray], int]], buffer: int
+    ) -> Dict[str, Change]:
+        """This rank's changes of ``rows`` since their last merge, as they travel (in scratch
+        ``buffer``, or as halves in the exchange's buffers of that parity)."""
+        changes, buffers = {}, self.exchange.buffers
+        for name, (ids, due) in rows.items():
+            matrix = self.trained[name]
+            if self.exchange.dtype == "float16":
+                values = buffers.get(("due", buffer, name), (due, matrix.shape[1]), np.uint16)
             else:
-                changes[name] = matrix[sel] - synced[sel]
+                values = self.scratch[name][buffer][:due]
+            changed = buffers.get(("changed", buffer, name), (due,), np.int64)
+            n = _core.row_changes(matrix, self.synced[name], ids, values, changed)
+            changes[name] = Change(values, changed[:n])
         return changes
-
-    def _set(self, rows: Dict[str, Any], merged: Dict[str, np.ndarray]) -> None:
-        """Due rows := their value at the last merge + the merged change (on every rank)."""
-        for name, change in merged.items():
-            sel = rows[name]
-            if isinstance(sel, slice):
-                np.add(self.synced[name][sel], change, out=self.trained[name][sel])
-                self.synced[name][sel] = self.trained[name][sel]
-            else:
-                value = self.synced[name][sel] + change
-                self.trained[name][sel] = value
-                self.synced[name][sel] = value
 
 
 @dataclass

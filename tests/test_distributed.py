@@ -491,6 +491,29 @@ def test_a_ranks_working_arrays_serve_one_task_at_a_time() -> None:
         assert other_rank.arrays["vectors"][3] is not kept
 
 
+def test_an_epochs_copy_reuses_arrays_nothing_refers_to() -> None:
+    """A rank copies each epoch's start into the arrays of an earlier result once nothing
+    (the result, a message, a view) refers to them, never into ones in use."""
+    from w2v.distributed.rounds import _copy_of, _recycled, forget_run
+
+    start = {"vectors": np.arange(12, dtype=np.float32).reshape(4, 3)}
+    first = _copy_of("recycling", 0, start)
+    second = _copy_of("recycling", 0, start)
+    assert not np.shares_memory(first["vectors"], second["vectors"])  # the first is in use
+    np.testing.assert_array_equal(second["vectors"], start["vectors"])
+    view = first["vectors"][1:]
+    memory = first["vectors"].__array_interface__["data"][0]
+    del first
+    third = _copy_of("recycling", 0, start)
+    assert not np.shares_memory(view, third["vectors"])  # a view still reads the first
+    del view, third
+    fourth = _copy_of("recycling", 0, start)
+    assert fourth["vectors"].__array_interface__["data"][0] == memory
+    np.testing.assert_array_equal(fourth["vectors"], start["vectors"])
+    forget_run("recycling")
+    assert not [k for k in _recycled if k[0] == "recycling"]
+
+
 def test_a_mailbox_called_off_wakes_its_reader() -> None:
     from w2v.distributed.exchange import Aborted, Mailbox
 

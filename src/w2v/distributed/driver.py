@@ -22,10 +22,11 @@ import numpy as np
 
 from w2v.distributed.exchange import Aborted
 from w2v.distributed.rounds import (
+    MATRICES,
     MergePlan,
     ModelSpec,
     ShareOfRound,
-    initial_weights,
+    forget_run,
     live_progress,
     matrices,
     tallies,
@@ -117,7 +118,10 @@ def train(client: Any, corpus_file: Any, **params: Any) -> Any:
         own["overlap"],
         own["transfer_dtype"],
     )
-    run.train(float(own["report_delay"]))
+    try:
+        run.train(float(own["report_delay"]))
+    finally:
+        run.forget()
     return model
 
 
@@ -263,7 +267,8 @@ class Run:
             overlap=self.overlap,
             transfer_dtype=self.transfer_dtype,
         )
-        starts = self._initial_starts(self.workers)
+        # The first epoch's tasks make the untrained weights themselves (None).
+        starts: List[Any] = [None] * self.ranks
         logger.info(
             "distributed Word2Vec training on %i words of vocabulary, %i features, %i Dask "
             "workers x %i threads, %i rounds per epoch",
@@ -288,10 +293,10 @@ class Run:
                 model.running_training_loss += tally.loss
                 model.loss_history.append(tally.loss)
             if callbacks:
-                self._set_weights(starts[0])  # callbacks see the model as trained so far
+                self._set_weights(starts)  # callbacks see the model as trained so far
             for cb in callbacks:
                 cb.on_epoch_end(model)
-        self._set_weights(starts[0])
+        self._set_weights(starts)
         elapsed = time.perf_counter() - start
         model.train_count += 1
         model.total_train_time += elapsed
@@ -308,18 +313,10 @@ class Run:
         for cb in callbacks:
             cb.on_train_end(model)
 
-    def _initial_starts(self, workers: Sequence[str]) -> List[Any]:
-        """Each rank's untrained weights, made on its worker (one future per rank)."""
-        return [
-            self.client.submit(
-                initial_weights,
-                self.spec_f,
-                key=f"w2v-init-{self.token}-{uuid.uuid4().hex[:6]}-{k}",
-                workers=[workers[k % len(workers)]],
-                pure=False,
-            )
-            for k in range(self.ranks)
-        ]
+    def forget(self) -> None:
+        """Free what the workers keep for this run (models, working arrays)."""
+        with contextlib.suppress(Exception):  # a worker lost: its memory went with it
+            self.client.run(forget_run, self.token)
 
     def _epoch(self, epoch: int, starts: List[Any], report_delay: float) -> Any:
         """Train one epoch, rank k from ``starts[k]`` (futures of the same weights); returns
@@ -344,11 +341,11 @@ class Run:
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _surviving(self, epoch: int, starts: List[Any]) -> List[Any]:
+        if epoch == 0:  # the start is the untrained weights: made again by the tasks
+            return starts
         kept = [f for f in starts if f.status == "finished"]
         if kept:
             return [f if f.status == "finished" else kept[0] for f in starts]
-        if epoch == 0:  # the start is the untrained weights: made again
-            return self._initial_starts(self._alive() or self.workers)
         raise RuntimeError(f"every copy of the weights epoch {epoch + 1} starts from was lost")
 
     def _alive(self) -> List[str]:
@@ -548,9 +545,19 @@ class Run:
         a = m.alpha - (m.alpha - m.min_alpha) * (epoch + frac) / max(1, m.epochs)
         return float(max(m.min_alpha, a))
 
-    def _set_weights(self, result: Any) -> None:
-        got = self.client.submit(matrices, result, key=f"w2v-weights-{result.key}").result()
+    def _set_weights(self, results: Sequence[Any]) -> None:
+        """The model's matrices from the ranks' ``results`` (the same weights on every
+        rank): each rank sends some of them, so they travel side by side."""
         m = self.model
+        trained = {"vectors": True, "syn1neg": bool(m.negative), "syn1": bool(m.hs)}
+        names = [n for n in MATRICES if trained[n]]
+        asked = [
+            self.client.submit(
+                matrices, result, names[k :: len(results)], key=f"w2v-weights-{result.key}"
+            )
+            for k, result in enumerate(results[: len(names)])
+        ]
+        got = {n: a for part in self.client.gather(asked) for n, a in part.items()}
         # Arrays that came over the wire may be read-only views of the message.
         m.wv.vectors = np.require(got["vectors"], requirements=["C", "W"])
         if "syn1neg" in got:

@@ -12,6 +12,7 @@ per worker it is deterministic, so an epoch trained again gives the same bits.
 from __future__ import annotations
 
 import contextlib
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -177,9 +178,9 @@ def _new_model(spec: ModelSpec) -> Any:
 
 
 def initial_weights(spec: ModelSpec) -> Weights:
-    """The untrained weights, the same bits as the client's model starts from (a task on a
-    rank's worker: made where they are used rather than sent from the client, which would
-    send the whole model to every worker)."""
+    """The untrained weights, the same bits as the client's model starts from (made by the
+    first epoch's task of each rank, where they are used, rather than sent from the client,
+    which would send the whole model to every worker)."""
     from w2v.weights import output_matrix, random_vectors
 
     p = spec.params
@@ -191,12 +192,23 @@ def initial_weights(spec: ModelSpec) -> Weights:
     )
 
 
-def matrices(result: Union[Weights, EpochResult]) -> Dict[str, np.ndarray]:
-    """A rank's weights by matrix name (run where the result is, before it is gathered: a
-    dict of arrays reached the client in 45 ms where the dataclass took 160 to 250 ms, for
-    the two 27 MB matrices of the benchmark's model)."""
+def matrices(
+    result: Union[Weights, EpochResult], names: Optional[Sequence[str]] = None
+) -> Dict[str, np.ndarray]:
+    """A rank's weights by matrix name, those in ``names`` if given (run where the result
+    is, before it is gathered: a dict of arrays reached the client in 45 ms where the
+    dataclass took 160 to 250 ms, for the two 27 MB matrices of the benchmark's model)."""
     weights = result.weights if isinstance(result, EpochResult) else result
-    return weights.matrices()
+    return {n: m for n, m in weights.matrices().items() if names is None or n in names}
+
+
+def forget_run(token: str) -> None:
+    """Drop what this worker keeps for the run ``token`` (its model, working arrays and
+    recycled weights): run on every worker when the run ends."""
+    with _models_lock:
+        for store in (_models, _scratch, _recycled):
+            for key in [k for k in store if k[0] == token and k not in _lent]:
+                del store[key]
 
 
 def tallies(result: EpochResult) -> Tuple[int, int, int, float, int, Tuple[float, ...]]:
@@ -212,18 +224,22 @@ def train_epoch(
     plan: MergePlan,
     boxes: Sequence[Any],
     tag: str,
-    start: Union[Weights, EpochResult],
+    start: Union[None, Weights, EpochResult],
 ) -> EpochResult:
     """Train rank ``rank``'s shard of every round of an epoch from ``start`` (a Dask task;
     ``shares[r]`` None: nothing to train in round r), merging with the other ranks through
-    their mailbox actors ``boxes`` after each round; returns the epoch's merged weights."""
+    their mailbox actors ``boxes`` after each round; returns the epoch's merged weights.
+    ``start`` None: from the untrained weights (the first epoch), made here."""
     from w2v.training import make_trainer
 
     model = _worker_model(spec)
-    if isinstance(start, EpochResult):  # the previous epoch's, on this worker
-        start = start.weights
-    # Copies: the inputs stay as they came (and may be read-only views of a message).
-    trained = {name: np.array(m, copy=True) for name, m in start.matrices().items()}
+    if start is None:
+        trained = initial_weights(spec).matrices()
+    else:
+        if isinstance(start, EpochResult):  # the previous epoch's, on this worker
+            start = start.weights
+        # A copy: the inputs stay as they came (and may be read-only views of a message).
+        trained = _copy_of(spec.token, rank, start.matrices())
     model.wv.vectors = trained["vectors"]
     model.syn1neg = trained.get("syn1neg", model.syn1neg)
     model.syn1 = trained.get("syn1", model.syn1)
@@ -437,6 +453,37 @@ def _scratch_for(token: str, rank: int, matrices: Dict[str, np.ndarray]) -> Iter
         if shared:
             with _models_lock:
                 _lent.discard(key)
+
+
+#: Per run and rank, arrays of earlier epochs' results, for the copies later epochs train.
+_recycled: Dict[Tuple[str, int], List[Dict[str, np.ndarray]]] = {}
+#: How many sets of weights a rank keeps for recycling: an epoch's start and its result are
+#: in use, and the result before is released by Dask some time into the next epoch.
+_RECYCLED_SETS = 3
+
+
+def _copy_of(token: str, rank: int, start: Dict[str, np.ndarray]) -> Dict[str, np.ndarray]:
+    """Copies of ``start``'s matrices, written into the arrays of an earlier epoch's result
+    that nothing refers to any more when there is one: a fresh copy of the benchmark's model
+    took 30 to 120 ms at the start of each epoch, against 5 ms into arrays used before."""
+    with _models_lock:
+        sets = _recycled.setdefault((token, rank), [])
+        for arrays in sets:
+            # Referred to by this dict alone (and getrefcount's argument): the epoch result
+            # that held them is gone from the worker, and no message or task reads them.
+            if arrays.keys() == start.keys() and all(
+                sys.getrefcount(arrays[n]) == 2 and arrays[n].shape == m.shape
+                for n, m in start.items()
+            ):
+                break
+        else:
+            arrays = {n: np.empty_like(m) for n, m in start.items()}
+            if len(sets) < _RECYCLED_SETS:
+                sets.append(arrays)
+        out = dict(arrays)  # new references, taken under the lock
+    for name, m in start.items():
+        np.copyto(out[name], m)
+    return out
 
 
 def _release(model: Any, names: Sequence[str]) -> None:

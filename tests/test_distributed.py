@@ -514,6 +514,19 @@ def test_an_epochs_copy_reuses_arrays_nothing_refers_to() -> None:
     assert not [k for k in _recycled if k[0] == "recycling"]
 
 
+@pytest.mark.parametrize(
+    ("workers", "given", "overlaps"),
+    [(2, None, True), (3, None, False), (4, True, True), (2, False, False)],
+)
+def test_rounds_overlap_by_default_with_two_workers_only(workers, given, overlaps) -> None:
+    """With two workers overlapping sends the same bytes; with more, each would send its
+    change to every other, so the default overlaps with two only."""
+    from w2v.distributed.driver import Run
+
+    run = Run(None, None, [f"w{k}" for k in range(workers)], [], [], 4, overlap=given)
+    assert run.overlap is overlaps
+
+
 def test_a_mailbox_called_off_wakes_its_reader() -> None:
     from w2v.distributed.exchange import Aborted, Mailbox
 

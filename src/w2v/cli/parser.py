@@ -156,8 +156,9 @@ def _option(row: Param, cli: Cli) -> Dict[str, Any]:
     if cli.style == "flag":
         kwargs.update(action="store_true", help=text)
     elif cli.style == "toggle":
-        state = "on" if default else "off"
-        kwargs.update(action=argparse.BooleanOptionalAction, help=f"{text} (default: {state})")
+        # A None default means "decided at run time": the help text says how.
+        state = "" if default is None else f" (default: {'on' if default else 'off'})"
+        kwargs.update(action=argparse.BooleanOptionalAction, help=text + state)
     elif cli.style == "zero_one":
         kwargs.update(type=zero_one, nargs="?", const=1, metavar=cli.metavar or "{0,1}")
         kwargs["help"] = f"{text} (default: {shown})"

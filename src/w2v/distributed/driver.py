@@ -81,8 +81,9 @@ def train(client: Any, corpus_file: Any, **params: Any) -> Any:
         ``rounds_per_epoch`` (how often per epoch the workers' changes are merged),
         ``sync_words`` (the most frequent words' rows merged every round; rarer ones less
         often), ``merge`` (``"sum"`` of the changes, or Spark's ``"mean"``), ``overlap``
-        (merge a round while the next one trains), ``transfer_dtype`` (``"float16"``: the
-        changes travel as halves, half the bytes), ``dask_workers`` (how many of the
+        (merge a round while the next one trains; by default with two workers only),
+        ``transfer_dtype`` (``"float16"``: the changes travel as halves, half the bytes),
+        ``dask_workers`` (how many of the
         cluster's workers train, default all) and ``report_delay`` (seconds between
         progress log lines).
 
@@ -221,7 +222,7 @@ class Run:
         rounds: int,
         merge: str = DEFAULT_MERGE,
         sync_words: Optional[int] = DEFAULT_SYNC_WORDS,
-        overlap: bool = False,
+        overlap: Optional[bool] = None,
         transfer_dtype: str = DEFAULT_TRANSFER_DTYPE,
     ) -> None:
         self.client = client
@@ -233,7 +234,8 @@ class Run:
         self.rounds = rounds
         self.merge = merge
         self.sync_words = sync_words
-        self.overlap = bool(overlap)
+        # None: with two ranks only (beyond, overlapping sends each change to every rank).
+        self.overlap = self.ranks == 2 if overlap is None else bool(overlap)
         self.transfer_dtype = transfer_dtype
         self.token = uuid.uuid4().hex[:12]
         self.bytes_per_round: List[float] = []

@@ -10,13 +10,15 @@ from w2v.params import Cli, Param, validate
 
 #: From the benchmark (docs/distributed.md): with the sum, quality rises with the rounds; 32
 #: per epoch, each starting from all the changes so far, came within the targets of one
-#: machine on wiki17m (2 workers, about 270 k words per worker and round). Overlapping the
-#: merges lost accuracy at the same rounds and was not faster on one shared machine. With
-#: the mean (Spark's rule) quality stayed lower at any number of rounds.
+#: machine on wiki17m (2 workers, about 270 k words per worker and round). With the mean
+#: (Spark's rule) quality stayed lower at any number of rounds.
 DEFAULT_ROUNDS_PER_EPOCH = 32
 DEFAULT_MERGE = "sum"
 DEFAULT_SYNC_WORDS: Optional[int] = 2048
-DEFAULT_OVERLAP = False
+#: None: overlap with two workers, not with more. With two, overlapping the merges sends the
+#: same bytes, was the fastest on wiki17m and stayed within the quality targets; with more,
+#: each worker would send its change to every other instead of about twice its size.
+DEFAULT_OVERLAP: Optional[bool] = None
 #: The changes rounded to float16 gave the same scores as float32 to the third digit on
 #: wiki17m, in half the bytes (docs/distributed.md); every rank merges the same rounded
 #: changes, so the ranks still agree bit for bit.
@@ -81,13 +83,20 @@ DISTRIBUTED_PARAMS: Tuple[Param, ...] = (
     Param(
         "overlap",
         DEFAULT_OVERLAP,
-        (Boolean(),),
-        "merge each round's changes while the next round trains",
-        "bool",
+        (NoneValue(), Boolean()),
+        "merge each round's changes while the next round trains (None: with two workers)",
+        "bool, optional",
         details="Round r's changes are sent at its end and merged at the end of round r + 1, "
         "so no worker waits for another between rounds; each round trains without the other "
-        "workers' last changes (one round stale). The last round of an epoch is merged at once.",
-        cli=Cli("distributed", style="flag"),
+        "workers' last changes (one round stale). The last round of an epoch is merged at once. "
+        "With more than two workers each sends its change to every other (N - 1 times its "
+        "size, against about twice without overlap), so None overlaps with two workers only.",
+        cli=Cli(
+            "distributed",
+            style="toggle",
+            help="merge each round's changes while the next round trains (default: with two "
+            "Dask workers, not with more)",
+        ),
         saved=False,
     ),
     Param(

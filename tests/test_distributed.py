@@ -491,27 +491,25 @@ def test_a_ranks_working_arrays_serve_one_task_at_a_time() -> None:
         assert other_rank.arrays["vectors"][3] is not kept
 
 
-def test_an_epochs_copy_reuses_arrays_nothing_refers_to() -> None:
-    """A rank copies each epoch's start into the arrays of an earlier result once nothing
-    (the result, a message, a view) refers to them, never into ones in use."""
-    from w2v.distributed.rounds import _copy_of, _recycled, forget_run
+def test_a_ranks_large_arrays_are_mapped_whole_and_forgotten_with_the_run() -> None:
+    """A rank's epoch copy and working arrays are mapped in one call (when the platform
+    can): writable arrays of the shape asked for, each its own memory; a run's working
+    arrays are dropped when it ends."""
+    from w2v.distributed.rounds import _mapped_like, _scratch, _scratch_for, forget_run
 
-    start = {"vectors": np.arange(12, dtype=np.float32).reshape(4, 3)}
-    first = _copy_of("recycling", 0, start)
-    second = _copy_of("recycling", 0, start)
-    assert not np.shares_memory(first["vectors"], second["vectors"])  # the first is in use
-    np.testing.assert_array_equal(second["vectors"], start["vectors"])
-    view = first["vectors"][1:]
-    memory = first["vectors"].__array_interface__["data"][0]
-    del first
-    third = _copy_of("recycling", 0, start)
-    assert not np.shares_memory(view, third["vectors"])  # a view still reads the first
-    del view, third
-    fourth = _copy_of("recycling", 0, start)
-    assert fourth["vectors"].__array_interface__["data"][0] == memory
-    np.testing.assert_array_equal(fourth["vectors"], start["vectors"])
-    forget_run("recycling")
-    assert not [k for k in _recycled if k[0] == "recycling"]
+    big = np.ones((2048, 200), dtype=np.float32)  # 1.6 MB
+    small = np.ones((4, 3), dtype=np.float32)
+    for m in (big, small):
+        a, b = _mapped_like(m), _mapped_like(m)
+        assert a.shape == m.shape and a.dtype == m.dtype and a.flags.writeable
+        assert a.flags.c_contiguous and not np.shares_memory(a, b)
+        np.copyto(a, m)
+        b.fill(2.0)
+        np.testing.assert_array_equal(a, m)
+    with _scratch_for("ending", 0, {"vectors": big}) as scratch:
+        assert scratch.arrays["vectors"][3].shape == big.shape
+    forget_run("ending")
+    assert not [k for k in _scratch if k[0] == "ending"]
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,7 @@ per worker it is deterministic, so an epoch trained again gives the same bits.
 from __future__ import annotations
 
 import contextlib
-import sys
+import mmap
 import threading
 import time
 from dataclasses import dataclass, field
@@ -203,10 +203,10 @@ def matrices(
 
 
 def forget_run(token: str) -> None:
-    """Drop what this worker keeps for the run ``token`` (its model, working arrays and
-    recycled weights): run on every worker when the run ends."""
+    """Drop what this worker keeps for the run ``token`` (its model and working arrays): run
+    on every worker when the run ends."""
     with _models_lock:
-        for store in (_models, _scratch, _recycled):
+        for store in (_models, _scratch):
             for key in [k for k in store if k[0] == token and k not in _lent]:
                 del store[key]
 
@@ -239,7 +239,10 @@ def train_epoch(
         if isinstance(start, EpochResult):  # the previous epoch's, on this worker
             start = start.weights
         # A copy: the inputs stay as they came (and may be read-only views of a message).
-        trained = _copy_of(spec.token, rank, start.matrices())
+        trained = {}
+        for name, m in start.matrices().items():
+            trained[name] = _mapped_like(m)
+            np.copyto(trained[name], m)
     model.wv.vectors = trained["vectors"]
     model.syn1neg = trained.get("syn1neg", model.syn1neg)
     model.syn1 = trained.get("syn1", model.syn1)
@@ -445,9 +448,15 @@ def _scratch_for(token: str, rank: int, matrices: Dict[str, np.ndarray]) -> Iter
         for name, m in matrices.items():
             have = scratch.arrays.get(name)
             if have is None or have[0].shape != m.shape:
-                # The second change buffer is only touched (so only backed by memory) when
-                # rounds overlap.
-                scratch.arrays[name] = tuple(np.empty_like(m) for _ in range(4))
+                # The change buffers are only written (so only backed by memory) with
+                # float32 changes, the second only when rounds overlap; the merge's and the
+                # weights as last merged are written every epoch.
+                scratch.arrays[name] = (
+                    np.empty_like(m),
+                    np.empty_like(m),
+                    _mapped_like(m),
+                    _mapped_like(m),
+                )
         yield scratch
     finally:
         if shared:
@@ -455,35 +464,20 @@ def _scratch_for(token: str, rank: int, matrices: Dict[str, np.ndarray]) -> Iter
                 _lent.discard(key)
 
 
-#: Per run and rank, arrays of earlier epochs' results, for the copies later epochs train.
-_recycled: Dict[Tuple[str, int], List[Dict[str, np.ndarray]]] = {}
-#: How many sets of weights a rank keeps for recycling: an epoch's start and its result are
-#: in use, and the result before is released by Dask some time into the next epoch.
-_RECYCLED_SETS = 3
+def _mapped_like(m: np.ndarray) -> np.ndarray:
+    """An array of ``m``'s shape and dtype whose pages are all mapped in one call (Linux's
+    MAP_POPULATE): a worker filling fresh memory page fault by page fault, beside its event
+    loop and the other rank, copied an epoch's start of the benchmark's model in 65 to 85
+    ms, against 23 to 33 ms into memory mapped at once (and 3 ms on an idle machine)."""
+    populate = getattr(mmap, "MAP_POPULATE", 0)
+    if not populate or m.nbytes < _MAPPED_AT_LEAST:
+        return np.empty_like(m)
+    memory = mmap.mmap(-1, m.nbytes, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS | populate)
+    return np.frombuffer(memory, dtype=m.dtype).reshape(m.shape)
 
 
-def _copy_of(token: str, rank: int, start: Dict[str, np.ndarray]) -> Dict[str, np.ndarray]:
-    """Copies of ``start``'s matrices, written into the arrays of an earlier epoch's result
-    that nothing refers to any more when there is one: a fresh copy of the benchmark's model
-    took 30 to 120 ms at the start of each epoch, against 5 ms into arrays used before."""
-    with _models_lock:
-        sets = _recycled.setdefault((token, rank), [])
-        for arrays in sets:
-            # Referred to by this dict alone (and getrefcount's argument): the epoch result
-            # that held them is gone from the worker, and no message or task reads them.
-            if arrays.keys() == start.keys() and all(
-                sys.getrefcount(arrays[n]) == 2 and arrays[n].shape == m.shape
-                for n, m in start.items()
-            ):
-                break
-        else:
-            arrays = {n: np.empty_like(m) for n, m in start.items()}
-            if len(sets) < _RECYCLED_SETS:
-                sets.append(arrays)
-        out = dict(arrays)  # new references, taken under the lock
-    for name, m in start.items():
-        np.copyto(out[name], m)
-    return out
+#: Smaller arrays come from malloc's pools, already mapped.
+_MAPPED_AT_LEAST = 1 << 20
 
 
 def _release(model: Any, names: Sequence[str]) -> None:

@@ -16,7 +16,7 @@ import time
 import uuid
 from concurrent.futures import CancelledError
 from dataclasses import dataclass
-from typing import Any, List, Optional, Sequence, Tuple
+from typing import Any, List, Optional, Sequence
 
 import numpy as np
 
@@ -240,8 +240,6 @@ class Run:
         self.token = uuid.uuid4().hex[:12]
         self.bytes_per_round: List[float] = []
         self._called_off: List[Any] = []
-        # The next epoch's mailboxes, made ahead: ((epoch, attempt, places), futures).
-        self._ahead: Optional[Tuple[Tuple[int, int, Tuple[str, ...]], List[Any]]] = None
 
     def train(self, report_delay: float) -> None:
         model, client = self.model, self.client
@@ -355,29 +353,10 @@ class Run:
     def _alive(self) -> List[str]:
         return current_workers(self.client)
 
-    def _mailboxes(self, epoch: int, attempt: int, place: List[str]) -> List[Any]:
-        """Futures of the epoch's mailbox actors, one per rank on its worker: those made
-        while the previous epoch trained, when the ranks are where they were then."""
-        ahead, self._ahead = self._ahead, None
-        if ahead is not None and ahead[0] == (epoch, attempt, tuple(place)):
-            return ahead[1]
-        return self._new_mailboxes(epoch, attempt, place)
-
-    def _new_mailboxes(self, epoch: int, attempt: int, place: List[str]) -> List[Any]:
-        from w2v.distributed.exchange import Mailbox
-
-        if self.ranks == 1:
-            return []
-        # A key of their own: the next epoch's may be made again (a retried epoch makes
-        # them where its ranks are), and dropping the first ones must not drop these.
-        made = f"{self.token}-{epoch}-{attempt}-{uuid.uuid4().hex[:6]}"
-        return [
-            self.client.submit(Mailbox, actor=True, workers=[w], key=f"w2v-box-{made}-{k}")
-            for k, w in enumerate(place)
-        ]
-
     def _try_epoch(self, epoch: int, starts: List[Any], report_delay: float, attempt: int) -> Any:
         from distributed import Actor
+
+        from w2v.distributed.exchange import Mailbox
 
         client, n = self.client, self.ranks
         alive = self._alive()
@@ -389,7 +368,12 @@ class Run:
         spare = [w for w in alive if w not in here] or alive
         place = [w or spare[k % len(spare)] for k, w in enumerate(here)]
         tag = f"{self.token}-{epoch}-{attempt}"
-        boxes_f = self._mailboxes(epoch, attempt, place)
+        boxes_f = []
+        if n > 1:
+            boxes_f = [
+                client.submit(Mailbox, actor=True, workers=[w], key=f"w2v-box-{tag}-{k}")
+                for k, w in enumerate(place)
+            ]
         boxes: List[Actor] = [f.result() for f in boxes_f]
         futures = []
         before = 0
@@ -418,10 +402,6 @@ class Run:
                     pure=False,
                 )
             )
-        # Submitted now, they run as each rank ends: only numbers are left to fetch then.
-        tally_f = [client.submit(tallies, f, key=f"w2v-tally-{f.key}") for f in futures]
-        if epoch + 1 < int(self.model.epochs):  # the next epoch's, made while this one trains
-            self._ahead = ((epoch + 1, 0, tuple(place)), self._new_mailboxes(epoch + 1, 0, place))
         progress = ClusterProgress(alpha=self._alpha(epoch, 0))
         reporter = EpochReporter(
             self.model,
@@ -438,13 +418,13 @@ class Run:
             for box in boxes:
                 with contextlib.suppress(Exception):
                     box.abort(f"epoch {epoch + 1} was called off").result()
-            client.cancel(futures + tally_f)
+            client.cancel(futures)
             # Kept until the epoch is done: messages still on their way to them would
             # otherwise reach actors that are gone (Dask logs an error for each).
             self._called_off.extend(boxes_f)
             raise
         del boxes, boxes_f
-        got = client.gather(tally_f)
+        got = client.gather([client.submit(tallies, f, key=f"w2v-tally-{f.key}") for f in futures])
         words, eff, sentences, loss, moved = (sum(c) for c in list(zip(*got))[:5])
         self.bytes_per_round.append(moved / self.rounds)
         for k, (*_, (training, merging, waiting, sending, last)) in enumerate(got):

@@ -67,6 +67,18 @@ void apply(Matrix trained, Matrix synced, const Ids& rows, ConstMatrix total, co
   apply_merged(trained.data(), synced.data(), trained.shape(1), set, total.data(), own.data()...);
 }
 
+// apply_merged with `own` as float32 or as halves (an overload each: never a converted copy).
+template <class Own>
+void bind_apply_own(nb::module_& m, const char* doc) {
+  m.def(
+      "apply_merged",
+      [](Matrix trained, Matrix synced, Ids rows, ConstMatrix total, Own own) {
+        apply(trained, synced, rows, total, own);
+      },
+      "trained"_a.noconvert(), "synced"_a.noconvert(), "rows"_a.none(), "total"_a,
+      "own"_a.noconvert(), doc);
+}
+
 }  // namespace
 
 void bind_distributed(nb::module_& m) {
@@ -109,20 +121,8 @@ void bind_distributed(nb::module_& m) {
         apply(trained, synced, rows, total);
       },
       "trained"_a.noconvert(), "synced"_a.noconvert(), "rows"_a.none(), "total"_a, apply_doc);
-  m.def(
-      "apply_merged",
-      [](Matrix trained, Matrix synced, Ids rows, ConstMatrix total, ConstMatrix own) {
-        apply(trained, synced, rows, total, own);
-      },
-      "trained"_a.noconvert(), "synced"_a.noconvert(), "rows"_a.none(), "total"_a,
-      "own"_a.noconvert(), apply_doc);
-  m.def(
-      "apply_merged",
-      [](Matrix trained, Matrix synced, Ids rows, ConstMatrix total, ConstHalfMatrix own) {
-        apply(trained, synced, rows, total, own);
-      },
-      "trained"_a.noconvert(), "synced"_a.noconvert(), "rows"_a.none(), "total"_a,
-      "own"_a.noconvert(), apply_doc);
+  bind_apply_own<ConstMatrix>(m, apply_doc);
+  bind_apply_own<ConstHalfMatrix>(m, apply_doc);
 }
 
 }  // namespace w2v

@@ -63,6 +63,14 @@ bool has_f16c() {
 
 const bool kF16c = has_f16c();
 
+// Received halves may start at any byte of a message (Dask packs small arrays into it):
+// each is read without assuming its alignment.
+uint16_t half_at(const uint16_t* halves, size_t i) {
+  uint16_t bits;
+  std::memcpy(&bits, reinterpret_cast<const unsigned char*>(halves) + i * sizeof bits, sizeof bits);
+  return bits;
+}
+
 }  // namespace
 
 void to_half(const float* values, size_t n, uint16_t* out) {
@@ -72,12 +80,12 @@ void to_half(const float* values, size_t n, uint16_t* out) {
 
 void from_half(const uint16_t* halves, size_t n, float* out) {
   size_t i = kF16c ? f16c::from_half(halves, n, out) : 0;
-  for (; i < n; ++i) out[i] = half_value(halves[i]);
+  for (; i < n; ++i) out[i] = half_value(half_at(halves, i));
 }
 
 void add_half(const uint16_t* halves, size_t n, float* out) {
   size_t i = kF16c ? f16c::add_half(halves, n, out) : 0;
-  for (; i < n; ++i) out[i] += half_value(halves[i]);
+  for (; i < n; ++i) out[i] += half_value(half_at(halves, i));
 }
 
 }  // namespace w2v

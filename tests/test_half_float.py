@@ -94,3 +94,20 @@ def test_arrays_of_different_sizes_are_refused() -> None:
         _core.add_half(np.zeros(8, np.uint16), np.zeros(9, np.float32))
     with pytest.raises(TypeError):  # an output is written in place: never a converted copy
         _core.from_half(np.zeros(8, np.uint16), np.zeros(8, np.float64))
+
+
+def test_halves_at_any_byte_are_read() -> None:
+    """Received halves may start at an odd byte of a message (Dask packs small arrays into
+    it): they decode as aligned ones do (the sanitizer build checks the reads)."""
+    values = np.linspace(-3, 3, 103).astype(np.float32)
+    raw = np.zeros(2 * len(values) + 1, dtype=np.uint8)
+    halves = raw[1:].view(np.uint16)
+    assert not halves.flags.aligned
+    halves[:] = _reference(values)
+    want = values.astype(np.float16).astype(np.float32)
+    out = np.empty_like(values)
+    _core.from_half(halves, out)
+    np.testing.assert_array_equal(out, want)
+    total = np.ones_like(values)
+    _core.add_half(halves, total)
+    np.testing.assert_array_equal(total, 1 + want)

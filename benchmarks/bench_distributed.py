@@ -62,7 +62,10 @@ def parse_args() -> argparse.Namespace:
         help="sync_words values to run ('none': every row every round)",
     )
     p.add_argument(
-        "--overlap", default="0", help="overlap values to run (1: merge while training, 0: wait)"
+        "--overlap",
+        default="1",
+        help="overlap values to run (1: merge while training, the library's default with two "
+        "workers; 0: wait)",
     )
     p.add_argument(
         "--transfer-dtype", default="float16", help="transfer_dtype values to run (float16,float32)"

@@ -83,9 +83,8 @@ def train(client: Any, corpus_file: Any, **params: Any) -> Any:
         often), ``merge`` (``"sum"`` of the changes, or Spark's ``"mean"``), ``overlap``
         (merge a round while the next one trains; by default with two workers only),
         ``transfer_dtype`` (``"float16"``: the changes travel as halves, half the bytes),
-        ``dask_workers`` (how many of the
-        cluster's workers train, default all) and ``report_delay`` (seconds between
-        progress log lines).
+        ``dask_workers`` (how many of the cluster's workers train, default all) and
+        ``report_delay`` (seconds between progress log lines).
 
     Returns
     -------

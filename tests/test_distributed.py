@@ -29,11 +29,15 @@ from test_quality import ANALOGIES, ANALOGY_MARGIN, PAIRS, PAIRS_MARGIN  # noqa:
 SMALL_LINES = 4000  # ~270k words: enough for every code path, quick to train
 
 
-@pytest.fixture(scope="module")
-def client():
-    cluster = distributed.LocalCluster(
+def _cluster_of_two():
+    return distributed.LocalCluster(
         n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
     )
+
+
+@pytest.fixture(scope="module")
+def client():
+    cluster = _cluster_of_two()
     with distributed.Client(cluster) as c:
         yield c
     cluster.close()
@@ -129,40 +133,72 @@ def test_two_workers_learn_as_well_as_one_machine(corpora, two_worker_model) -> 
 def test_a_worker_killed_mid_round_changes_nothing(client, corpora, two_worker_model) -> None:
     """Each Dask worker trains with one thread, so a run is deterministic: the epoch the
     killed worker was training is trained again from its start, from the copy of its
-    starting weights the other worker holds, and gives the rows it would have given."""
+    starting weights the other worker holds, and gives the rows it would have given. The
+    cluster is the test's own: the tests after do not depend on how it recovered."""
+    small = dict(vector_size=16, min_count=2, epochs=2, workers=1, seed=3, rounds_per_epoch=4)
+    want = wd.train(client, corpora["small"], **small)
     result: dict = {}
+    with _cluster_of_two() as cluster, distributed.Client(cluster) as own:
 
-    def run() -> None:
-        try:
-            result["model"] = wd.train(
-                client, corpora["full"], workers=1, rounds_per_epoch=ROUNDS, **QUALITY
-            )
-        except BaseException as err:  # reported by the assertion below
-            result["error"] = err
+        def run() -> None:
+            try:
+                result["model"] = wd.train(
+                    own, corpora["full"], workers=1, rounds_per_epoch=ROUNDS, **QUALITY
+                )
+            except BaseException as err:  # reported by the assertion below
+                result["error"] = err
 
-    thread = threading.Thread(target=run)
-    thread.start()
-    victim = None
-    deadline = time.monotonic() + 60
-    while victim is None and time.monotonic() < deadline and thread.is_alive():
-        # Wait for rank 1's second epoch (key ...-{epoch}-{attempt}-{rank}) to be training:
-        # the ranks have merged rounds before, and the first epoch's results are lost with it.
-        for worker, keys in client.processing().items():
-            if any(str(k).startswith("w2v-epoch-") and str(k).endswith("-1-0-1") for k in keys):
-                victim = worker
-        time.sleep(0.01)
-    assert victim is not None, "no training epoch was seen running"
-    time.sleep(0.3)  # into its rounds
-    pid = client.run(os.getpid, workers=[victim])[victim]
-    os.kill(pid, signal.SIGKILL)
-    thread.join(120)
-    assert "error" not in result, result.get("error")
-    model = result["model"]
-    np.testing.assert_array_equal(model.wv.vectors, two_worker_model.wv.vectors)
-    np.testing.assert_array_equal(model.syn1neg, two_worker_model.syn1neg)
-    client.wait_for_workers(2, timeout=60)  # the nanny restarts it, for the tests after
-    # It did die: a new one replaced it.
-    assert victim not in wd.settings.current_workers(client)
+        thread = threading.Thread(target=run)
+        thread.start()
+        victim = None
+        deadline = time.monotonic() + 60
+        while victim is None and time.monotonic() < deadline and thread.is_alive():
+            # Wait for rank 1's second epoch (key ...-{epoch}-{attempt}-{rank}) to train: the
+            # ranks have merged rounds before, and the first epoch's results die with it.
+            for worker, keys in own.processing().items():
+                if any(str(k).startswith("w2v-epoch-") and str(k).endswith("-1-0-1") for k in keys):
+                    victim = worker
+            time.sleep(0.01)
+        assert victim is not None, "no training epoch was seen running"
+        time.sleep(0.3)  # into its rounds
+        pid = own.run(os.getpid, workers=[victim])[victim]
+        os.kill(pid, signal.SIGKILL)
+        thread.join(120)
+        assert "error" not in result, result.get("error")
+        model = result["model"]
+        np.testing.assert_array_equal(model.wv.vectors, two_worker_model.wv.vectors)
+        np.testing.assert_array_equal(model.syn1neg, two_worker_model.syn1neg)
+        own.wait_for_workers(2, timeout=60)  # the nanny restarts it
+        # It did die: a new one replaced it.
+        assert victim not in wd.settings.current_workers(own)
+        # Nothing of the run is left: no task of the called-off epoch still running on the
+        # worker that survived (Dask's worker fails hard when the scheduler drops data such
+        # a task uses), and no result kept on the cluster.
+        left = _left_on_cluster(own)
+        deadline = time.monotonic() + 10
+        while left and time.monotonic() < deadline:
+            time.sleep(0.1)
+            left = _left_on_cluster(own)
+        assert not left
+        # The cluster trains on, with the worker that replaced the killed one.
+        again = wd.train(own, corpora["small"], **small)
+        np.testing.assert_array_equal(again.wv.vectors, want.wv.vectors)
+
+
+def _left_on_cluster(client) -> dict:
+    """The w2v tasks still running on each worker, and the w2v keys the scheduler holds."""
+
+    def running(dask_worker) -> list:
+        busy = ("executing", "long-running", "cancelled", "resumed")
+        tasks = dask_worker.state.tasks.values()
+        return [str(ts.key) for ts in tasks if str(ts.key).startswith("w2v-") and ts.state in busy]
+
+    def held(dask_scheduler) -> list:
+        return [str(k) for k in dask_scheduler.tasks if str(k).startswith("w2v-")]
+
+    left = {w: keys for w, keys in client.run(running).items() if keys}
+    scheduler = client.run_on_scheduler(held)
+    return {**left, "scheduler": scheduler} if scheduler else left
 
 
 def test_an_epoch_whose_results_are_lost_is_trained_again(client, corpora, monkeypatch) -> None:
@@ -345,8 +381,22 @@ class _Box:
         self.box.put(key, value)
         return self
 
-    def result(self) -> None:
+    def result(self, timeout=None) -> None:
         return None
+
+
+class _Undelivered:
+    """A mailbox whose worker died: Dask holds a message to it until the mailbox is made
+    again, which never happens (it is bound to its worker)."""
+
+    def put(self, key, value):
+        return self
+
+    def result(self, timeout=None) -> None:
+        if timeout is None:
+            raise AssertionError("waited for ever")
+        time.sleep(timeout)
+        raise TimeoutError(f"timed out after {timeout} s.")
 
 
 def _changes_of(ranks: int, seed: int = 0) -> list:
@@ -536,6 +586,62 @@ def test_a_mailbox_called_off_wakes_its_reader() -> None:
     threading.Timer(0.05, box.abort, args=("a worker left",)).start()
     with pytest.raises(Aborted, match="a worker left"):
         box.take(("a", 2), timeout=30)
+
+
+def test_a_rank_stops_waiting_for_delivery_when_the_epoch_is_called_off() -> None:
+    """A rank that sent its change to a rank whose worker died must not wait for the
+    delivery for ever: the task would outlive its epoch, holding data Dask has forgotten."""
+    from w2v.distributed.exchange import Aborted, Change, Exchange, Mailbox
+
+    change = {"vectors": Change.of(np.ones((4, 2), dtype=np.float32), "float32")}
+    mine = Mailbox()
+    exchange = Exchange(0, [_Box(), _Undelivered()], "t", "sum", timeout=60, mine=mine)
+    exchange.start(0, change)
+    threading.Timer(0.1, mine.abort, args=("a worker left",)).start()
+    start = time.perf_counter()
+    with pytest.raises(Aborted, match="a worker left"):
+        exchange.flush()
+    assert time.perf_counter() - start < 5
+    # Nobody calls it off: the exchange's timeout ends the wait.
+    exchange = Exchange(0, [_Box(), _Undelivered()], "t", "sum", timeout=0.2, mine=Mailbox())
+    exchange.start(0, change)
+    with pytest.raises(Aborted, match="not delivered in"):
+        exchange.flush()
+
+
+def test_a_round_stops_training_soon_after_its_epoch_is_called_off(corpora) -> None:
+    """A rank must not train a round to its end once the epoch is called off: until it
+    stops, its task holds data Dask has forgotten (and a round can take minutes)."""
+    from w2v.distributed.exchange import Aborted
+    from w2v.distributed.rounds import EpochResult, ShareOfRound, Weights, _train_round
+    from w2v.distributed.sharding import describe_file, plan_shards
+    from w2v.training import make_trainer
+
+    model = w2v.Word2Vec(vector_size=16, min_count=5, sg=1, workers=1, seed=1)
+    model.build_vocab(corpus_file=corpora["full"])
+    (shard,) = plan_shards([describe_file(corpora["full"])], 1)
+    share = ShareOfRound(
+        epoch=0,
+        epochs=1,
+        start_alpha=0.025,
+        end_alpha=0.0001,
+        total_words=int(model.corpus_total_words),
+        words_before=0,
+        words_scale=1.0,
+        seed=1,
+        batch_words=10000,
+    )
+    result = EpochResult(Weights(model.wv.vectors, model.syn1neg))
+    asked = []
+
+    def called_off():
+        asked.append(time.perf_counter())
+        return "a worker left" if len(asked) > 1 else None
+
+    with pytest.raises(Aborted, match="a worker left"):
+        _train_round(make_trainer(model), shard, share, result, "", called_off)
+    assert result.raw_words == 0  # it stopped before the round's end
+    assert asked[1] - asked[0] < 1
 
 
 def test_merging_every_row_every_round_is_sync_words_none(client, corpora) -> None:

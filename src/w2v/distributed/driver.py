@@ -337,7 +337,10 @@ class Run:
                     raise RuntimeError(
                         f"epoch {epoch + 1} lost workers {MAX_EPOCH_ATTEMPTS} times: {err}"
                     ) from err
-                logger.warning("epoch %i lost a worker (%s); training it again", epoch + 1, err)
+                # The text, not the error: a log handler keeping the record would keep
+                # the error's frames, and with them the called-off epoch's futures.
+                why = str(err)
+                logger.warning("epoch %i lost a worker (%s); training it again", epoch + 1, why)
                 starts = self._surviving(epoch, starts)
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -497,8 +500,13 @@ class Run:
         keys = [f.key for f in futures]
         next_roll_call = time.perf_counter() + ROLL_CALL_SECONDS
         while True:
-            with contextlib.suppress(TimeoutError, asyncio.TimeoutError):
+            try:
                 wait(futures, timeout=poll)
+            except (TimeoutError, asyncio.TimeoutError) as late:
+                # Dask's timeout is in a reference cycle with the frames it went through,
+                # this one and its futures included: without its traceback they are freed
+                # when the run ends, not at some later garbage collection.
+                late.__traceback__ = None
             for f in futures:
                 if f.status == "error":
                     err = f.exception()

@@ -23,6 +23,7 @@ every row, so each epoch ends with one model, the same on every rank.
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from dataclasses import dataclass
@@ -38,6 +39,10 @@ Rows = Tuple[Optional[np.ndarray], np.ndarray]
 
 #: What the changes travel as (the ``transfer_dtype`` parameter).
 TRANSFER_DTYPES = ("float32", "float16")
+
+#: Seconds between two looks, while a rank waits for its messages to arrive, at whether
+#: the epoch was called off.
+DELIVERY_POLL = 0.05
 
 
 class Aborted(RuntimeError):
@@ -76,6 +81,11 @@ class Mailbox:
         with self._changed:
             self._why = why
             self._changed.notify_all()
+
+    @property
+    def why_aborted(self) -> Optional[str]:
+        """Why the epoch was called off (None: it was not)."""
+        return self._why
 
     def take(self, key: Any, timeout: float) -> Any:
         """The message ``key``, removed from the box.
@@ -289,14 +299,43 @@ class Exchange:
 
     def flush(self) -> None:
         """Wait until what was sent has arrived (its arrays may be views of buffers about to
-        be reused), raising a failure to deliver it."""
+        be reused), raising a failure to deliver it.
+
+        Raises
+        ------
+        Aborted
+            The epoch was called off meanwhile, or a message was not delivered in
+            ``timeout`` seconds. A message to a rank whose worker died waits for Dask to
+            make its mailbox again, which never happens (a mailbox is bound to its worker):
+            without this, the task would outlive its epoch, and Dask's worker fails hard
+            when the scheduler drops data such a forgotten task still uses.
+        """
         start = time.perf_counter()
         try:
             for sent in self._sending:
-                sent.result()
+                while not self._delivered(sent):
+                    why = self.called_off()
+                    if why is not None:
+                        raise Aborted(why)
+                    if time.perf_counter() - start > self.timeout:
+                        raise Aborted(f"a change was not delivered in {self.timeout:.0f}s")
         finally:
             self._sending.clear()
             self.seconds_sending += time.perf_counter() - start
+
+    def called_off(self) -> Optional[str]:
+        """Why the epoch was called off (None: it goes on)."""
+        return None if self.mine is None else self.mine.why_aborted
+
+    @staticmethod
+    def _delivered(sent: Any) -> bool:
+        """Whether the message ``sent`` arrived, waiting at most :data:`DELIVERY_POLL` s."""
+        try:
+            sent.result(timeout=DELIVERY_POLL)
+        except (TimeoutError, asyncio.TimeoutError) as late:  # one class from Python 3.11
+            late.__traceback__ = None  # in a cycle with Dask's frames (see Run._watch)
+            return False
+        return True
 
     def _take(self, key: Tuple[Any, ...], rank: int) -> Dict[str, Rows]:
         assert self.mine is not None

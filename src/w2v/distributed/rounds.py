@@ -16,12 +16,12 @@ import mmap
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any, Dict, Iterator, List, Optional, Sequence, Set, Tuple, Union
+from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Set, Tuple, Union
 
 import numpy as np
 
 from w2v import _core
-from w2v.distributed.exchange import Buffers, Change, Exchange, rows_due
+from w2v.distributed.exchange import Aborted, Buffers, Change, Exchange, rows_due
 from w2v.distributed.sharding import Shard, feed_shard
 
 MATRICES = ("vectors", "syn1neg", "syn1")
@@ -268,7 +268,7 @@ def train_epoch(
             for r, (shard, share) in enumerate(zip(shards, shares)):
                 t0 = time.perf_counter()
                 if share is not None:
-                    _train_round(trainer, shard, share, result, key)
+                    _train_round(trainer, shard, share, result, key, exchange.called_off)
                 t1 = time.perf_counter()
                 if merger is not None:
                     merger.after_round(r)
@@ -292,8 +292,17 @@ def train_epoch(
 
 
 def _train_round(
-    trainer: Any, shard: Shard, share: ShareOfRound, result: EpochResult, key: str
+    trainer: Any,
+    shard: Shard,
+    share: ShareOfRound,
+    result: EpochResult,
+    key: str,
+    called_off: Callable[[], Optional[str]],
 ) -> None:
+    """Train ``shard``'s share of a round into ``result``'s weights, reporting progress
+    under ``key`` (if given); stops, raising :class:`Aborted`, soon after ``called_off()``
+    gives a reason (a task that trained on after its epoch was called off would hold data
+    Dask has forgotten)."""
     plan = _core.EpochPlan()
     plan.start_alpha = share.start_alpha
     plan.end_alpha = share.end_alpha
@@ -306,6 +315,13 @@ def _train_round(
     plan.words_scale = share.words_scale
     trainer.begin_epoch(plan)
 
+    def tick() -> None:
+        why = called_off()
+        if why is not None:
+            raise Aborted(why)
+        if key:
+            report()
+
     def report() -> None:
         _live[key] = (
             result.raw_words + int(trainer.words_done) - share.words_before,
@@ -313,7 +329,7 @@ def _train_round(
             result.loss + float(trainer.loss_so_far),
         )
 
-    stats = feed_shard(trainer, shard, on_tick=report if key else None)
+    stats = feed_shard(trainer, shard, on_tick=tick)
     result.raw_words += int(stats.raw_words) - share.words_before
     result.effective_words += int(stats.effective_words)
     result.sentences += int(stats.sentences)

@@ -381,6 +381,9 @@ class _Box:
         self.box.put(key, value)
         return self
 
+    def done(self) -> bool:
+        return True
+
     def result(self, timeout=None) -> None:
         return None
 
@@ -391,6 +394,9 @@ class _Undelivered:
 
     def put(self, key, value):
         return self
+
+    def done(self) -> bool:
+        return False
 
     def result(self, timeout=None) -> None:
         if timeout is None:

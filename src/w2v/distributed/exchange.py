@@ -331,7 +331,8 @@ class Exchange:
     def _delivered(sent: Any) -> bool:
         """Whether the message ``sent`` arrived, waiting at most :data:`DELIVERY_POLL` s."""
         try:
-            sent.result(timeout=DELIVERY_POLL)
+            # Most have arrived by now: without a timeout, one trip through the event loop.
+            sent.result(timeout=None if sent.done() else DELIVERY_POLL)
         except (TimeoutError, asyncio.TimeoutError) as late:  # one class from Python 3.11
             late.__traceback__ = None  # in a cycle with Dask's frames (see Run._watch)
             return False

@@ -369,6 +369,25 @@ def test_rows_due_follow_the_schedule() -> None:
     assert rows_due(0, 1, 10, 1000) == 1000
 
 
+def test_rows_due_are_the_most_frequent_words_whatever_the_row_order() -> None:
+    """With a vocabulary not sorted by frequency (sorted_vocab=0), the rows due are still
+    the most frequent words' (ascending ids); hierarchical softmax's rows are all due."""
+    from w2v.distributed.exchange import Exchange
+    from w2v.distributed.rounds import MergePlan, RoundMerger
+
+    order = np.array([4, 0, 5, 2, 1, 3])  # rows from the most frequent word down
+    trained = {"vectors": np.zeros((6, 2), np.float32), "syn1": np.zeros((5, 2), np.float32)}
+    scratch = {n: tuple(np.zeros_like(m) for _ in range(4)) for n, m in trained.items()}
+    exchange = Exchange(0, [_Box(), _Box()], "t", "sum", timeout=1, mine=_Box().box)
+    merger = RoundMerger(exchange, MergePlan(4, "sum", 2, order), trained, scratch)
+    for r, (ids, due) in [(0, ([0, 4], 2)), (1, ([0, 2, 4, 5], 4)), (2, ([0, 4], 2))]:
+        rows = merger._rows_due(r)
+        np.testing.assert_array_equal(rows["vectors"][0], ids)
+        assert rows["vectors"][1] == due
+        assert rows["syn1"] == (None, 5)
+    assert merger._rows_due(3)["vectors"] == (None, 6)  # the last round: every row, in order
+
+
 class _Box:
     """An in-process stand-in for a mailbox actor (what Exchange calls on it)."""
 
@@ -663,6 +682,22 @@ def test_merging_every_row_every_round_is_sync_words_none(client, corpora) -> No
     assert np.isfinite(few.wv.vectors).all()
     few_again = wd.train(client, corpora["small"], sync_words=8, **params)
     np.testing.assert_array_equal(few.wv.vectors, few_again.wv.vectors)
+
+
+def test_a_vocabulary_in_first_seen_order_merges_its_most_frequent_rows(client, corpora) -> None:
+    """sorted_vocab=0 keeps the words in the order first seen: the rows due are picked by
+    count, not by position (the same bits run after run, and not those of merging every
+    row every round)."""
+    params = dict(vector_size=16, min_count=2, epochs=2, workers=1, seed=3, rounds_per_epoch=4)
+    params.update(sorted_vocab=0)
+    few = wd.train(client, corpora["small"], sync_words=8, **params)
+    counts = few.wv.expandos["count"]
+    assert not np.all(counts[:-1] >= counts[1:])  # the path under test: not sorted by count
+    np.testing.assert_array_equal(
+        few.wv.vectors, wd.train(client, corpora["small"], sync_words=8, **params).wv.vectors
+    )
+    every = wd.train(client, corpora["small"], sync_words=None, **params)
+    assert not np.array_equal(every.wv.vectors, few.wv.vectors)
 
 
 def test_overlap_changes_only_rounds_before_the_last(client, corpora) -> None:

@@ -366,6 +366,8 @@ class RoundMerger:
             np.copyto(self.synced[n], m)
         # (round, rows, the changes as sent, the changes) sent and not merged yet.
         self.pending: Optional[Tuple[int, Dict[str, Any], Any, Dict[str, Change]]] = None
+        # The ids of the `due` most frequent rows, ascending, by `due` (a few sizes recur).
+        self._ids_due: Dict[int, np.ndarray] = {}
 
     def after_round(self, r: int) -> None:
         # What this rank sent may still be read from the buffers about to be written.
@@ -409,7 +411,10 @@ class RoundMerger:
             if plan.order is None or name == "syn1" or due == len(matrix):
                 rows[name] = (None, due)
             else:
-                rows[name] = (np.sort(plan.order[:due]), due)
+                ids = self._ids_due.get(due)
+                if ids is None:
+                    ids = self._ids_due[due] = np.sort(plan.order[:due])
+                rows[name] = (ids, due)
         return rows
 
     def _changes(

@@ -62,6 +62,10 @@ MAX_EPOCH_ATTEMPTS = 3
 #: the client CPU the training needs.
 ROLL_CALL_SECONDS = 2.0
 
+#: How long the client waits for a mailbox to hear that its epoch is called off: one on a
+#: live worker answers at once, and a call to one whose worker died must not hang the run.
+ABORT_SECONDS = 10.0
+
 
 def train(client: Any, corpus_file: Any, **params: Any) -> Any:
     """Train a Word2Vec model on a Dask cluster, data-parallel.
@@ -419,7 +423,7 @@ class Run:
         except BaseException:
             for box in boxes:
                 with contextlib.suppress(Exception):
-                    box.abort(f"epoch {epoch + 1} was called off").result()
+                    box.abort(f"epoch {epoch + 1} was called off").result(ABORT_SECONDS)
             client.cancel(futures)
             # Kept until the epoch is done: messages still on their way to them would
             # otherwise reach actors that are gone (Dask logs an error for each).

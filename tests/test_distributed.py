@@ -82,6 +82,36 @@ def test_vocabulary_is_single_machines(client, corpora, which) -> None:
     assert len(one.wv) > 1000
 
 
+@pytest.fixture(scope="module")
+def phrases(corpora) -> w2v.FrozenPhrases:
+    return w2v.Phrases(corpus_file=corpora["small"], min_count=3, threshold=5).freeze()
+
+
+def test_phrases_are_joined_as_on_one_machine(client, corpora, phrases, tmp_path) -> None:
+    """``phrases`` join while the workers read: the vocabulary is single-machine's, and one
+    worker with one round trains single-machine's bits; so does the command line."""
+    params = dict(vector_size=16, min_count=2, epochs=1, workers=1, seed=7, phrases=phrases)
+    one = w2v.Word2Vec(corpus_file=corpora["small"], **params)
+    assert sum(phrases.delimiter in w for w in one.wv.index_to_key) > 100
+    many = w2v.Word2Vec(**params)
+    wd.build_vocab(client, many, corpora["small"])
+    _same_vocab(one, many)
+    alone = wd.train(client, corpora["small"], dask_workers=1, rounds_per_epoch=1, **params)
+    _same_vocab(one, alone)
+    np.testing.assert_array_equal(one.wv.vectors, alone.wv.vectors)
+    np.testing.assert_array_equal(one.syn1neg, alone.syn1neg)
+    assert alone.phrases is not None  # further training joins them too
+
+    from w2v.cli import main
+
+    phrases.save(str(tmp_path / "phrases.w2v"))
+    out = tmp_path / "model.w2v"
+    args = ["train", corpora["small"], "-o", str(out), "--epochs", "1", "--vector-size", "16"]
+    args += ["--min-count", "2", "--phrases", str(tmp_path / "phrases.w2v"), "--progress", "none"]
+    assert main([*args, "--dask", client.scheduler.address, "--rounds-per-epoch", "2"]) == 0
+    _same_vocab(one, w2v.Word2Vec.load(str(out)))
+
+
 IDENTITY_CASES = {
     "skip-gram": dict(sg=1, negative=5),
     "cbow-hs-loss": dict(sg=0, hs=1, negative=0, compute_loss=True),

@@ -55,8 +55,6 @@ def cmd_train(args: argparse.Namespace) -> int:
     if args.noise_weights:
         params["noise_weights"] = read_noise_weights(args.noise_weights)
     if args.phrases:
-        if args.dask:
-            raise UsageError("--phrases cannot be combined with --dask yet")
         params["phrases"] = load_phrase_model(args.phrases)
     if args.dask:
         from w2v.cli.distributed import train_on_dask

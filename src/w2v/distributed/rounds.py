@@ -22,7 +22,7 @@ import numpy as np
 
 from w2v import _core
 from w2v.distributed.exchange import Aborted, Buffers, Change, Exchange, rows_due
-from w2v.distributed.sharding import Shard, feed_shard
+from w2v.distributed.sharding import PhraseRules, Shard, feed_shard
 
 MATRICES = ("vectors", "syn1neg", "syn1")
 
@@ -61,6 +61,7 @@ class ModelSpec:
     sample_int: np.ndarray
     noise_weights: Optional[np.ndarray]
     max_sentence_length: int
+    phrases: Optional[PhraseRules] = None
 
 
 @dataclass(frozen=True)
@@ -268,7 +269,9 @@ def train_epoch(
             for r, (shard, share) in enumerate(zip(shards, shares)):
                 t0 = time.perf_counter()
                 if share is not None:
-                    _train_round(trainer, shard, share, result, key, exchange.called_off)
+                    _train_round(
+                        trainer, shard, share, result, key, exchange.called_off, spec.phrases
+                    )
                 t1 = time.perf_counter()
                 if merger is not None:
                     merger.after_round(r)
@@ -298,11 +301,12 @@ def _train_round(
     result: EpochResult,
     key: str,
     called_off: Callable[[], Optional[str]],
+    phrases: Optional[PhraseRules] = None,
 ) -> None:
-    """Train ``shard``'s share of a round into ``result``'s weights, reporting progress
-    under ``key`` (if given); stops, raising :class:`Aborted`, soon after ``called_off()``
-    gives a reason (a task that trained on after its epoch was called off would hold data
-    Dask has forgotten)."""
+    """Train ``shard``'s share of a round into ``result``'s weights, with ``phrases``
+    joined if given, reporting progress under ``key`` (if given); stops, raising
+    :class:`Aborted`, soon after ``called_off()`` gives a reason (a task that trained on
+    after its epoch was called off would hold data Dask has forgotten)."""
     plan = _core.EpochPlan()
     plan.start_alpha = share.start_alpha
     plan.end_alpha = share.end_alpha
@@ -329,7 +333,7 @@ def _train_round(
             result.loss + float(trainer.loss_so_far),
         )
 
-    stats = feed_shard(trainer, shard, on_tick=tick)
+    stats = feed_shard(trainer, shard, on_tick=tick, phrases=phrases)
     result.raw_words += int(stats.raw_words) - share.words_before
     result.effective_words += int(stats.effective_words)
     result.sentences += int(stats.sentences)

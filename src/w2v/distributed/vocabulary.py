@@ -12,12 +12,12 @@ from __future__ import annotations
 import time
 import uuid
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Sequence
+from typing import Any, Dict, List, Optional, Sequence
 
 import numpy as np
 
 from w2v import _core
-from w2v.distributed.sharding import Shard, feed_shard
+from w2v.distributed.sharding import PhraseRules, Shard, feed_shard
 from w2v.training import MAX_WORDS_IN_BATCH
 
 
@@ -40,15 +40,18 @@ class ShardCounts:
         return int(sum(self.shard_sentences))
 
 
-def count_shards(shards: Sequence[Shard], max_sentence_length: int) -> ShardCounts:
-    """Count the words of consecutive shards (a Dask task; reads them where it runs): one
-    table for all, and each shard's raw words and sentences."""
+def count_shards(
+    shards: Sequence[Shard], max_sentence_length: int, phrases: Optional[PhraseRules] = None
+) -> ShardCounts:
+    """Count the words of consecutive shards (a Dask task; reads them where it runs), with
+    ``phrases`` joined if given: one table for all, and each shard's raw words and
+    sentences."""
     counter = _core.VocabCounter(0, int(max_sentence_length), 1, None)
     shard_words, shard_sentences = [], []
     words = sentences = 0
     for shard in shards:
         # A counter fed again counts on: one table in corpus order, as one scan makes.
-        feed_shard(counter, shard)
+        feed_shard(counter, shard, phrases=phrases)
         shard_words.append(int(counter.total_words) - words)
         shard_sentences.append(int(counter.sentences) - sentences)
         words, sentences = int(counter.total_words), int(counter.sentences)
@@ -101,9 +104,15 @@ def tree_reduce(client: Any, futures: Sequence[Any], func: Any, name: str) -> Li
     return level
 
 
-def scan_shards(client: Any, shards: Sequence[Shard], workers: Sequence[str]) -> ShardCounts:
-    """Count every shard on the workers and merge the counts in corpus order: each worker
-    counts a run of consecutive shards, so only one table per worker is merged."""
+def scan_shards(
+    client: Any,
+    shards: Sequence[Shard],
+    workers: Sequence[str],
+    phrases: Optional[PhraseRules] = None,
+) -> ShardCounts:
+    """Count every shard on the workers (with ``phrases`` joined if given) and merge the
+    counts in corpus order: each worker counts a run of consecutive shards, so only one
+    table per worker is merged."""
     run = uuid.uuid4().hex[:8]
     n = len(workers)
     cuts = [len(shards) * g // n for g in range(n + 1)]
@@ -112,6 +121,7 @@ def scan_shards(client: Any, shards: Sequence[Shard], workers: Sequence[str]) ->
             count_shards,
             shards[lo:hi],
             MAX_WORDS_IN_BATCH,
+            phrases,
             key=f"w2v-count-{run}-{g}",
             workers=[workers[g]],
             allow_other_workers=True,

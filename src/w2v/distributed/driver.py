@@ -16,7 +16,7 @@ import time
 import uuid
 from concurrent.futures import CancelledError
 from dataclasses import dataclass
-from typing import Any, List, Optional, Sequence
+from typing import Any, Iterator, List, Optional, Sequence, Type
 
 import numpy as np
 
@@ -148,6 +148,17 @@ def build_vocab(
     shards = locate_corpus(client, workers, corpus_file, len(workers))
     counts = scan_shards(client, shards, workers, _phrase_rules(model))
     vocab_from_counts(model, counts, update, keep_raw_vocab, trim_rule)
+
+
+@contextlib.contextmanager
+def _forgetting(*errors: Type[BaseException]) -> Iterator[None]:
+    """``contextlib.suppress(*errors)``, dropping the error's traceback: an error Dask raises
+    through its ``sync()`` is in a reference cycle with the frames it went through, which
+    would keep their futures (a run's, an epoch's) until some later garbage collection."""
+    try:
+        yield
+    except errors as err:
+        err.__traceback__ = None
 
 
 def _phrase_rules(model: Any) -> Optional[PhraseRules]:
@@ -327,7 +338,7 @@ class Run:
 
     def forget(self) -> None:
         """Free what the workers keep for this run (models, working arrays)."""
-        with contextlib.suppress(Exception):  # a worker lost: its memory went with it
+        with _forgetting(Exception):  # a worker lost: its memory went with it
             self.client.run(forget_run, self.token)
 
     def _epoch(self, epoch: int, starts: List[Any], report_delay: float) -> Any:
@@ -429,7 +440,7 @@ class Run:
             self._watch(epoch, futures, place, progress, reporter)
         except BaseException:
             for box in boxes:
-                with contextlib.suppress(Exception):
+                with _forgetting(Exception):  # its worker is gone: nothing to tell
                     box.abort(f"epoch {epoch + 1} was called off").result(ABORT_SECONDS)
             client.cancel(futures)
             # Kept until the epoch is done: messages still on their way to them would
@@ -511,13 +522,8 @@ class Run:
         keys = [f.key for f in futures]
         next_roll_call = time.perf_counter() + ROLL_CALL_SECONDS
         while True:
-            try:
+            with _forgetting(TimeoutError, asyncio.TimeoutError):
                 wait(futures, timeout=poll)
-            except (TimeoutError, asyncio.TimeoutError) as late:
-                # Dask's timeout is in a reference cycle with the frames it went through,
-                # this one and its futures included: without its traceback they are freed
-                # when the run ends, not at some later garbage collection.
-                late.__traceback__ = None
             for f in futures:
                 if f.status == "error":
                     err = f.exception()
@@ -533,9 +539,10 @@ class Run:
                 next_roll_call = time.perf_counter() + ROLL_CALL_SECONDS
             if not reporter.wants_progress():
                 continue
-            try:
+            live = None
+            with _forgetting(Exception):  # a worker lost meanwhile: seen at the next roll call
                 live = self.client.run(live_progress, keys)
-            except Exception:  # a worker lost meanwhile: seen at the next roll call
+            if live is None:
                 continue
             self._show(
                 epoch,

@@ -334,7 +334,7 @@ class Exchange:
             # Most have arrived by now: without a timeout, one trip through the event loop.
             sent.result(timeout=None if sent.done() else DELIVERY_POLL)
         except (TimeoutError, asyncio.TimeoutError) as late:  # one class from Python 3.11
-            late.__traceback__ = None  # in a cycle with Dask's frames (see Run._watch)
+            late.__traceback__ = None  # in a cycle with Dask's frames (driver._forgetting)
             return False
         return True
 

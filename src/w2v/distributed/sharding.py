@@ -335,5 +335,7 @@ def feed_shard(
             for piece in shard_text(shard):
                 if not sink.feed_text(piece, _core.SplitMode.lines):
                     break
+                if on_tick is not None:  # feeding waits for the sink: a round of it may be long
+                    on_tick()
 
     return drive(sink, give, on_tick, poll)

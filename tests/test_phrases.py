@@ -95,6 +95,16 @@ def test_applying_equals_gensim(pair, sents):
     assert m.score_candidate(s[0], s[1], []) == g.score_candidate(s[0], s[1], [])
 
 
+def test_frozen_phrases_travel_by_pickle(pair, sents):
+    """Dask sends a FrozenPhrases to its workers by pickle: the native table is rebuilt."""
+    import pickle
+
+    frozen = pair[2].freeze()
+    copy = pickle.loads(pickle.dumps(frozen))
+    assert copy.phrasegrams == frozen.phrasegrams and copy.threshold == frozen.threshold
+    assert [copy[s] for s in sents[:400]] == [frozen[s] for s in sents[:400]]
+
+
 def test_frozen_equals_gensim(pair, sents):
     _, g, m = pair
     gf, mf = g.freeze(), m.freeze()

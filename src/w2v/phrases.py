@@ -516,6 +516,13 @@ class FrozenPhrases(_PhrasesTransformation):
         """The C++ phrase table (what training and ``transform_file`` use)."""
         return self._table
 
+    def __getstate__(self) -> Dict[str, Any]:  # for Dask: the native table does not pickle
+        return {k: v for k, v in self.__dict__.items() if k != "_table"}
+
+    def __setstate__(self, state: Dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self.phrasegrams = self._phrasegrams  # builds the table
+
     def __str__(self) -> str:
         return (
             f"{type(self).__name__}<{len(self._phrasegrams)} phrases, "

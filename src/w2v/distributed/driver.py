@@ -42,7 +42,6 @@ from w2v.distributed.settings import (
     split_params,
 )
 from w2v.distributed.sharding import (
-    PhraseRules,
     Shard,
     corpus_entries,
     describe_file,
@@ -109,7 +108,7 @@ def train(client: Any, corpus_file: Any, **params: Any) -> Any:
     model = Word2Vec(**params)
     rounds = int(own["rounds_per_epoch"])
     shards = locate_corpus(client, workers, corpus_file, len(workers) * rounds)
-    counts = scan_shards(client, shards, workers, _phrase_rules(model))
+    counts = scan_shards(client, shards, workers, model.phrases)
     vocab_from_counts(model, counts, trim_rule=params.get("trim_rule"))
     run = Run(
         client,
@@ -146,7 +145,7 @@ def build_vocab(
     split_params({"max_vocab_size": model.max_vocab_size})
     workers = cluster_workers(client, None)
     shards = locate_corpus(client, workers, corpus_file, len(workers))
-    counts = scan_shards(client, shards, workers, _phrase_rules(model))
+    counts = scan_shards(client, shards, workers, model.phrases)
     vocab_from_counts(model, counts, update, keep_raw_vocab, trim_rule)
 
 
@@ -159,11 +158,6 @@ def _forgetting(*errors: Type[BaseException]) -> Iterator[None]:
         yield
     except errors as err:
         err.__traceback__ = None
-
-
-def _phrase_rules(model: Any) -> Optional[PhraseRules]:
-    """The phrases the model joins while reading (its ``phrases``), as sent to workers."""
-    return None if model.phrases is None else PhraseRules.of(model.phrases)
 
 
 def locate_corpus(client: Any, workers: Sequence[str], corpus_file: Any, parts: int) -> List[Shard]:
@@ -275,7 +269,7 @@ class Run:
             np.asarray(model.wv.expandos["sample_int"], dtype=np.uint32),
             model.noise_weights,
             MAX_WORDS_IN_BATCH,
-            _phrase_rules(model),
+            model.phrases,
         )
         self.spec_f = client.scatter(spec, broadcast=True, hash=False)
         # Rows are merged from the most frequent word down: row order, when sorted so.

@@ -22,7 +22,7 @@ import numpy as np
 
 from w2v import _core
 from w2v.distributed.exchange import Aborted, Buffers, Change, Exchange, rows_due
-from w2v.distributed.sharding import PhraseRules, Shard, feed_shard
+from w2v.distributed.sharding import Shard, feed_shard
 
 MATRICES = ("vectors", "syn1neg", "syn1")
 
@@ -61,7 +61,7 @@ class ModelSpec:
     sample_int: np.ndarray
     noise_weights: Optional[np.ndarray]
     max_sentence_length: int
-    phrases: Optional[PhraseRules] = None
+    phrases: Any = None  # a FrozenPhrases, joined while reading
 
 
 @dataclass(frozen=True)
@@ -301,7 +301,7 @@ def _train_round(
     result: EpochResult,
     key: str,
     called_off: Callable[[], Optional[str]],
-    phrases: Optional[PhraseRules] = None,
+    phrases: Any = None,
 ) -> None:
     """Train ``shard``'s share of a round into ``result``'s weights, with ``phrases``
     joined if given, reporting progress under ``key`` (if given); stops, raising

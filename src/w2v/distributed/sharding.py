@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import glob
 import os
-from dataclasses import dataclass, field
-from typing import IO, Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple, Union
+from dataclasses import dataclass
+from typing import IO, Any, Callable, Iterator, List, Optional, Sequence, Tuple, Union
 
 from w2v.compression import HEAD_BYTES, DecompressingReader, sniff
 from w2v.sources import drive, whole_pieces
@@ -265,60 +265,21 @@ def _budgeted(fh: IO[bytes], left: int, piece_bytes: int) -> Iterator[bytes]:
         yield chunk
 
 
-@dataclass
-class PhraseRules:
-    """The phrases a ``FrozenPhrases`` joins, as sent to the workers: its native table does
-    not travel, so each worker builds it from these, once per copy it receives."""
-
-    delimiter: str
-    connector_words: List[str]
-    threshold: float
-    phrases: List[str]
-    scores: Any  # float64 array, one score per phrase
-    _table: Any = field(default=None, repr=False, compare=False)
-
-    @classmethod
-    def of(cls, frozen: Any) -> PhraseRules:
-        """The rules of ``frozen`` (a ``FrozenPhrases``)."""
-        import numpy as np
-
-        grams = frozen.phrasegrams
-        return cls(
-            frozen.delimiter,
-            sorted(frozen.connector_words),
-            float(frozen.threshold),
-            list(grams),
-            np.fromiter(grams.values(), dtype=np.float64, count=len(grams)),
-        )
-
-    def table(self) -> Any:
-        """The native ``PhraseTable`` (built on first use here)."""
-        if self._table is None:
-            from w2v import _core
-
-            self._table = _core.PhraseTable(
-                self.delimiter, self.connector_words, self.threshold, self.phrases, self.scores
-            )
-        return self._table
-
-    def __getstate__(self) -> Dict[str, Any]:
-        return {**self.__dict__, "_table": None}
-
-
 def feed_shard(
     sink: Any,
     shard: Shard,
     poll: float = 0.05,
     on_tick: Optional[Callable[[], Any]] = None,
-    phrases: Optional[PhraseRules] = None,
+    phrases: Any = None,
 ) -> Any:
     """Give the shard's text to a native sink (``VocabCounter`` or ``Trainer``), joining
-    ``phrases`` if given, and return ``sink.finish()``, calling ``on_tick()`` every ``poll``
-    seconds while it works; on any error the sink is stopped before the error is raised."""
+    ``phrases`` (a ``FrozenPhrases``) if given, and return ``sink.finish()``, calling
+    ``on_tick()`` every ``poll`` seconds while it works; on any error the sink is stopped
+    before the error is raised."""
     from w2v import _core
 
     if phrases is not None:
-        sink.set_phrases(phrases.table())
+        sink.set_phrases(phrases.native_table)
 
     def give() -> None:
         if shard.local_plain:

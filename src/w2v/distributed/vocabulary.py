@@ -12,12 +12,12 @@ from __future__ import annotations
 import time
 import uuid
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Sequence
 
 import numpy as np
 
 from w2v import _core
-from w2v.distributed.sharding import PhraseRules, Shard, feed_shard
+from w2v.distributed.sharding import Shard, feed_shard
 from w2v.training import MAX_WORDS_IN_BATCH
 
 
@@ -41,11 +41,11 @@ class ShardCounts:
 
 
 def count_shards(
-    shards: Sequence[Shard], max_sentence_length: int, phrases: Optional[PhraseRules] = None
+    shards: Sequence[Shard], max_sentence_length: int, phrases: Any = None
 ) -> ShardCounts:
     """Count the words of consecutive shards (a Dask task; reads them where it runs), with
-    ``phrases`` joined if given: one table for all, and each shard's raw words and
-    sentences."""
+    ``phrases`` (a ``FrozenPhrases``) joined if given: one table for all, and each shard's
+    raw words and sentences."""
     counter = _core.VocabCounter(0, int(max_sentence_length), 1, None)
     shard_words, shard_sentences = [], []
     words = sentences = 0
@@ -108,7 +108,7 @@ def scan_shards(
     client: Any,
     shards: Sequence[Shard],
     workers: Sequence[str],
-    phrases: Optional[PhraseRules] = None,
+    phrases: Any = None,
 ) -> ShardCounts:
     """Count every shard on the workers (with ``phrases`` joined if given) and merge the
     counts in corpus order: each worker counts a run of consecutive shards, so only one
